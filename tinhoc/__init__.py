@@ -1,0 +1,74 @@
+"""tinhoc: ICT training, online exams, Young Informatics contests and certification targets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None) -> Flask:
+    """Build the application. `config` is a Config class (instantiated with the instance path) or a dict."""
+    from . import i18n
+    from .config import Config
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .security import add_security_headers
+
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=str(ROOT / "instance"), instance_relative_config=True)
+    overrides = {}
+    if isinstance(config, dict):
+        overrides, config = config, None
+    config_cls = config or Config
+    app.config.from_object(config_cls(app.instance_path))
+    app.config.update(overrides)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, default_timezone="Asia/Ho_Chi_Minh")
+    limiter.init_app(app)
+    app.after_request(add_security_headers)
+
+    _import_models()
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+    return app
+
+
+def _import_models() -> None:
+    """Import every models module so metadata (and Alembic) sees all tables."""
+    from . import audit  # noqa: F401
+    from .accounts import models as _accounts  # noqa: F401
+    from .orgs import models as _orgs  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts import bp as accounts_bp
+    from .main import bp as main_bp
+    from .orgs import bp as orgs_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(orgs_bp, url_prefix="/orgs")
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from . import i18n
+
+    app.jinja_env.filters["date"] = i18n.format_date
+    app.jinja_env.filters["datetime"] = i18n.format_datetime
+    app.jinja_env.filters["number"] = i18n.format_number
+    app.jinja_env.globals["get_locale"] = get_locale
+
+
+def _register_cli(app: Flask) -> None:
+    from .cli import tinhoc_cli
+    from .orgs import cli as _orgs_cli  # noqa: F401  (adds import-staff to the group)
+
+    app.cli.add_command(tinhoc_cli)

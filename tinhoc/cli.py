@@ -1,0 +1,35 @@
+"""`flask tinhoc ...` commands: demo data, first admin, staff import."""
+from __future__ import annotations
+
+import getpass
+
+import click
+from flask.cli import AppGroup
+
+tinhoc_cli = AppGroup("tinhoc", help="tinhoc administration commands.")
+
+
+@tinhoc_cli.command("seed-demo")
+def seed_demo():
+    """Create the demo province and one account per role (idempotent)."""
+    from .demo import seed_demo as run, DEMO_PASSWORD, DEMO_USERS
+    summary = run()
+    click.echo(f"Demo province ready: {summary['organisations']} organisations, {summary['staff']} staff.")
+    click.echo(f"Demo logins (password '{DEMO_PASSWORD}'): " + ", ".join(DEMO_USERS))
+
+
+@tinhoc_cli.command("create-admin")
+@click.argument("username")
+@click.option("--full-name", default=None, help="Full name (defaults to the username).")
+@click.option("--password", default=None, help="Password (asked for when omitted).")
+def create_admin(username, full_name, password):
+    """Create an administrator account."""
+    from .accounts import services
+    if password is None:
+        password = getpass.getpass("Password: ")
+    try:
+        user = services.create_user(None, username=username, full_name=full_name or username,
+                                    password=password, roles=["admin"], must_change_password=False)
+    except services.AccountError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"Created admin {user.username}.")
