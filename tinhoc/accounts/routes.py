@@ -1,0 +1,158 @@
+"""Account pages: thin routes that parse a form, call a service and answer."""
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import limiter, login_manager
+from ..security import role_required
+from . import bp, services
+from .forms import ChangePasswordForm, LoginForm, TemporaryPasswordForm, UserForm
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = None  # the login page itself says why you are there
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    try:
+        return services.get_user(int(user_id))
+    except (services.UserNotFound, ValueError):
+        return None
+
+
+def _account_key() -> str:
+    return "login-account:" + (request.form.get("username") or "").strip().lower()
+
+
+def _login_failed(response) -> bool:
+    return response.status_code == 401
+
+
+@bp.before_app_request
+def _force_password_change():
+    """A temporary password must be replaced before anything else is done."""
+    allowed = {"accounts.change_password", "accounts.logout", "static", "main.set_language"}
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in allowed):
+        return redirect(url_for("accounts.change_password"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_account_key, deduct_when=_login_failed)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.username.data, form.password.data)
+        except services.LoginFailed as exc:
+            flash(str(exc), "danger")
+            return render_template("accounts/login.html", form=form), 401
+        login_user(user)
+        next_url = request.args.get("next", "")
+        if not next_url.startswith("/") or next_url.startswith("//"):
+            next_url = url_for("main.index")
+        return redirect(next_url)
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.get("/profile")
+@login_required
+def profile():
+    return render_template("accounts/profile.html", user=current_user)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user.id, form.current.data, form.new.data)
+        except services.AccountError as exc:
+            flash(str(exc), "danger")
+            return render_template("accounts/change_password.html", form=form), 400
+        flash(_("Đã đổi mật khẩu."), "success")
+        return redirect(url_for("main.index"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.get("/admin/users")
+@role_required("admin")
+def list_users():
+    users = services.list_users(request.args.get("q", ""), request.args.get("page", 1, type=int))
+    return render_template("accounts/users.html", users=users, q=request.args.get("q", ""))
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@role_required("admin")
+def create_user():
+    form = UserForm()
+    if form.validate_on_submit():
+        if not form.password.data:
+            form.password.errors.append(_("Cần đặt mật khẩu tạm thời cho tài khoản mới."))
+        else:
+            try:
+                user = services.create_user(current_user.id, username=form.username.data,
+                                            full_name=form.full_name.data, email=form.email.data,
+                                            roles=form.roles.data, password=form.password.data)
+            except services.AccountError as exc:
+                flash(str(exc), "danger")
+            else:
+                flash(_("Đã tạo tài khoản %(u)s; người dùng phải đổi mật khẩu khi đăng nhập lần đầu.",
+                        u=user.username), "success")
+                return redirect(url_for("accounts.list_users"))
+    return render_template("accounts/user_form.html", form=form, user=None), 400 if form.errors else 200
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def edit_user(user_id: int):
+    user = services.get_user(user_id)
+    if request.method == "POST":
+        form = UserForm()
+    else:
+        form = UserForm(data={"full_name": user.full_name, "email": user.email,
+                              "roles": sorted(user.role_names), "active": user.active})
+    form.username.data = user.username  # the username is the login: not editable
+    if form.validate_on_submit():
+        services.update_user(current_user.id, user_id, full_name=form.full_name.data, email=form.email.data,
+                             roles=form.roles.data, active=form.active.data)
+        flash(_("Đã lưu tài khoản %(u)s.", u=user.username), "success")
+        return redirect(url_for("accounts.list_users"))
+    return render_template("accounts/user_form.html", form=form, user=user,
+                           password_form=TemporaryPasswordForm())
+
+
+@bp.post("/admin/users/<int:user_id>/password")
+@role_required("admin")
+def reset_password(user_id: int):
+    form = TemporaryPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.set_temporary_password(current_user.id, user_id, form.password.data)
+        except services.AccountError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(_("Đã đặt mật khẩu tạm thời cho %(u)s.", u=user.username), "success")
+    else:
+        flash(_("Mật khẩu tạm thời phải có ít nhất 8 ký tự."), "danger")
+    return redirect(url_for("accounts.edit_user", user_id=user_id))
+
+
+@bp.app_errorhandler(services.UserNotFound)
+def _user_not_found(exc):
+    return render_template("errors/404.html"), 404

@@ -1,0 +1,169 @@
+"""Account rules: logging in, passwords, creating and editing users. Services commit; routes don't."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import clock
+from ..audit import record as audit
+from ..extensions import db
+from .models import ROLES, Role, User
+
+MIN_PASSWORD_LENGTH = 8
+# A hash computed once so that an unknown username costs as much as a wrong password
+# (no timing hint about which of the two was wrong).
+_DUMMY_HASH: dict[str, str] = {}
+
+
+class AccountError(Exception):
+    """A refused account operation; `str(exc)` is the message for the user."""
+
+
+class LoginFailed(AccountError):
+    pass
+
+
+class UsernameTaken(AccountError):
+    pass
+
+
+class WeakPassword(AccountError):
+    pass
+
+
+class UserNotFound(AccountError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = generate_password_hash("not-a-password", method=method)
+    return _DUMMY_HASH[method]
+
+
+def _check_strength(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(_("Mật khẩu phải có ít nhất %(n)d ký tự.", n=MIN_PASSWORD_LENGTH))
+
+
+def find_by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower()))
+
+
+def authenticate(username: str, password: str) -> User:
+    """Return the user for these credentials or raise LoginFailed, never saying which part was wrong."""
+    user = find_by_username(username)
+    if user is None:
+        check_password_hash(_dummy_hash(), password or "")
+        raise LoginFailed(_("Tên đăng nhập hoặc mật khẩu không đúng."))
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        raise LoginFailed(_("Tên đăng nhập hoặc mật khẩu không đúng."))
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if not user.password_hash.startswith(method + "$"):
+        user.password_hash = hash_password(password)  # upgrade old hashes as users log in
+    user.last_login_at = clock.now()
+    db.session.commit()
+    return user
+
+
+def change_password(user_id: int, current: str, new: str) -> None:
+    user = get_user(user_id)
+    if not check_password_hash(user.password_hash, current or ""):
+        raise AccountError(_("Mật khẩu hiện tại không đúng."))
+    _check_strength(new)
+    if current == new:
+        raise WeakPassword(_("Mật khẩu mới phải khác mật khẩu hiện tại."))
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    audit(user.id, "user.change_password", "user", user.id)
+    db.session.commit()
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise UserNotFound(str(user_id))
+    return user
+
+
+def ensure_roles() -> dict[str, Role]:
+    """Create the site roles that do not exist yet; return them by name."""
+    existing = {r.name: r for r in db.session.scalars(select(Role))}
+    for name in ROLES:
+        if name not in existing:
+            existing[name] = Role(name=name)
+            db.session.add(existing[name])
+    db.session.flush()
+    return existing
+
+
+def _snapshot(user: User) -> dict:
+    return {"username": user.username, "full_name": user.full_name, "email": user.email,
+            "roles": sorted(user.role_names), "active": user.active, "person_id": user.person_id}
+
+
+def create_user(actor_id: int | None, *, username: str, full_name: str, password: str,
+                email: str | None = None, roles: list[str] = (), must_change_password: bool = True,
+                person_id: int | None = None) -> User:
+    """Create an account; an admin-set password is temporary and must be changed at first login."""
+    username = (username or "").strip()
+    if find_by_username(username) is not None:
+        raise UsernameTaken(_("Tên đăng nhập %(u)s đã được dùng.", u=username))
+    _check_strength(password)
+    all_roles = ensure_roles()
+    user = User(username=username, full_name=full_name.strip(), email=(email or None),
+                password_hash=hash_password(password), must_change_password=must_change_password,
+                person_id=person_id, roles=[all_roles[r] for r in roles])
+    db.session.add(user)
+    db.session.flush()
+    audit(actor_id, "user.create", "user", user.id, after=_snapshot(user))
+    db.session.commit()
+    return user
+
+
+def update_user(actor_id: int, user_id: int, *, full_name: str, email: str | None,
+                roles: list[str], active: bool) -> User:
+    user = get_user(user_id)
+    before = _snapshot(user)
+    all_roles = ensure_roles()
+    user.full_name = full_name.strip()
+    user.email = email or None
+    user.roles = [all_roles[r] for r in roles]
+    user.active = active
+    audit(actor_id, "user.update", "user", user.id, before=before, after=_snapshot(user))
+    db.session.commit()
+    return user
+
+
+def set_temporary_password(actor_id: int, user_id: int, password: str) -> User:
+    """An admin resets a password (no mail server assumed): the user must change it at next login."""
+    _check_strength(password)
+    user = get_user(user_id)
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    audit(actor_id, "user.reset_password", "user", user.id)
+    db.session.commit()
+    return user
+
+
+def list_users(query: str = "", page: int = 1, per_page: int = 25):
+    stmt = select(User).order_by(User.username)
+    if query:
+        like = f"%{query.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(User.username).like(like), func.lower(User.full_name).like(like)))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def count_by_role() -> dict[str, int]:
+    from .models import user_role
+    rows = db.session.execute(select(Role.name, func.count(user_role.c.user_id))
+                              .join(user_role, user_role.c.role_id == Role.id, isouter=True)
+                              .group_by(Role.name)).all()
+    return {name: n for name, n in rows}
