@@ -1,0 +1,4 @@
+n = int(input())
+xs = list(map(int, input().split()))
+print(sum(xs) / n)
+raise SystemExit(1)
