@@ -1,0 +1,332 @@
+/* tinhoc judge fork-server: runs as root inside one bubblewrap sandbox per submission.
+ *
+ * Why a fork-server: starting bubblewrap costs several milliseconds, so one sandbox hosts
+ * this helper for the whole submission and every test is only clone + fork + exec.
+ *
+ * Protocol (fd 0 in, fd 1 out, one request at a time):
+ *   request  = uint32 length (native endian) + payload of NUL-terminated fields:
+ *              cpu_ms wall_ms as_kib fsize_bytes nproc nofile stack_kib
+ *              stdin stdout stderr cwd argc argv... envc env...
+ *              ("" for stdin/stdout/stderr means /dev/null; 0 for a limit means none)
+ *   reply    = one text line:
+ *              "exited code signal cpu_us wall_us maxrss_kib flags stage errno\n"
+ *              flags: 1 = killed for CPU time, 2 = killed for wall time;
+ *              stage != 0: the run could not be set up (errno says why), nothing was executed.
+ *
+ * Each run gets its own PID namespace: the helper clones an init process (pid 1 there) which
+ * forks the contestant's program (pid 2), watches its CPU clock and the wall clock, kills it at
+ * the limit and reaps it with wait4 (CPU time, peak RSS). When that init exits the kernel kills
+ * every process left in the namespace (fork bombs, daemons that setsid), so nothing survives a run.
+ * The program runs under an unprivileged uid with rlimits, no_new_privs and a seccomp filter.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <grp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#define MAX_PAYLOAD (1 << 20)
+#define MAX_ARGS 4096
+
+enum { STAGE_OK = 0, STAGE_STDIN = 1, STAGE_RLIMIT = 2, STAGE_SETUID = 3, STAGE_CHDIR = 4,
+       STAGE_STDOUT = 5, STAGE_STDERR = 6, STAGE_SECCOMP = 7, STAGE_EXEC = 8, STAGE_FORK = 9,
+       STAGE_REQUEST = 10 };
+
+struct request {
+    long cpu_ms, wall_ms, as_kib, fsize, nproc, nofile, stack_kib;
+    char *in, *out, *err, *cwd;
+    char *argv[MAX_ARGS + 1];
+    char *envp[MAX_ARGS + 1];
+};
+
+struct result {
+    int status, flags, stage, err;
+    long cpu_us, wall_us, maxrss;
+};
+
+static uid_t box_uid;
+static gid_t box_gid;
+static struct sock_fprog filter;
+
+static void die(const char *what) {
+    dprintf(2, "tinhoc-helper: %s: %s\n", what, strerror(errno));
+    _exit(111);
+}
+
+static int read_full(int fd, void *buf, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, (char *)buf + got, n - got);
+        if (r == 0) return got == 0 ? 0 : -1;
+        if (r < 0) { if (errno == EINTR) continue; return -1; }
+        got += r;
+    }
+    return 1;
+}
+
+static void write_full(int fd, const char *buf, size_t n) {
+    while (n) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0) { if (errno == EINTR) continue; die("write"); }
+        buf += w; n -= w;
+    }
+}
+
+static void build_filter(void) {
+    static const char *deny[] = {
+        "ptrace", "mount", "umount2", "pivot_root", "chroot", "kexec_load", "kexec_file_load",
+        "reboot", "init_module", "finit_module", "delete_module", "swapon", "swapoff", "unshare",
+        "setns", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
+        "acct", "quotactl", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "syslog",
+        "process_vm_readv", "process_vm_writev", "open_by_handle_at", "name_to_handle_at",
+        "io_uring_setup", "io_uring_enter", "io_uring_register", "fanotify_init", "lookup_dcookie",
+        "vhangup", "sethostname", "setdomainname", "iopl", "ioperm", "fsopen", "fsmount",
+        "fsconfig", "fspick", "move_mount", "open_tree", "mount_setattr", "kcmp", "pidfd_getfd",
+        "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid",
+        "setgroups", "setfsuid", "setfsgid", "capset", "uselib", "nfsservctl", "lsm_set_self_attr",
+        NULL };
+    static const unsigned long ns_flags[] = { CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET,
+        CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP, 0 };
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx) die("seccomp_init");
+    for (int i = 0; deny[i]; i++) {
+        int nr = seccomp_syscall_resolve_name(deny[i]);
+        if (nr == __NR_SCMP_ERROR) continue;
+        if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0) < 0) die(deny[i]);
+    }
+    /* Only local (AF_UNIX) sockets: no internet socket at all, not even to loopback. */
+    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
+                         SCMP_A0(SCMP_CMP_NE, AF_UNIX)) < 0) die("rule socket");
+    for (int i = 0; ns_flags[i]; i++)
+        if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+                             SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i])) < 0) die("rule clone");
+    /* clone3 passes its flags in memory, which seccomp cannot inspect: report it missing so
+     * libc falls back to clone, whose flags are checked above. */
+    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) < 0) die("rule clone3");
+    /* Export the BPF once; each run loads it with a single prctl. */
+    int fd = memfd_create("seccomp", 0);
+    if (fd < 0) die("memfd_create");
+    if (seccomp_export_bpf(ctx, fd) < 0) die("seccomp_export_bpf");
+    off_t size = lseek(fd, 0, SEEK_END);
+    struct sock_filter *prog = malloc(size);
+    if (!prog || pread(fd, prog, size, 0) != size) die("read bpf");
+    close(fd);
+    seccomp_release(ctx);
+    filter.len = size / sizeof(struct sock_filter);
+    filter.filter = prog;
+}
+
+static int parse_request(char *buf, size_t n, struct request *r) {
+    char *fields[2 * MAX_ARGS + 16];
+    size_t nf = 0;
+    char *p = buf, *end = buf + n;
+    while (p < end && nf < sizeof fields / sizeof *fields) {
+        char *z = memchr(p, 0, end - p);
+        if (!z) return -1;
+        fields[nf++] = p;
+        p = z + 1;
+    }
+    if (nf < 13) return -1;
+    r->cpu_ms = atol(fields[0]); r->wall_ms = atol(fields[1]); r->as_kib = atol(fields[2]);
+    r->fsize = atol(fields[3]); r->nproc = atol(fields[4]); r->nofile = atol(fields[5]);
+    r->stack_kib = atol(fields[6]);
+    r->in = fields[7]; r->out = fields[8]; r->err = fields[9]; r->cwd = fields[10];
+    size_t i = 11;
+    long argc = atol(fields[i++]);
+    if (argc < 1 || argc > MAX_ARGS || i + argc >= nf) return -1;
+    for (long k = 0; k < argc; k++) r->argv[k] = fields[i++];
+    r->argv[argc] = NULL;
+    long envc = atol(fields[i++]);
+    if (envc < 0 || envc > MAX_ARGS || i + envc > nf) return -1;
+    for (long k = 0; k < envc; k++) r->envp[k] = fields[i++];
+    r->envp[envc] = NULL;
+    return 0;
+}
+
+static void fail(int errfd, int stage) {
+    int msg[2] = { stage, errno };
+    if (write(errfd, msg, sizeof msg) < 0) {}
+    _exit(127);
+}
+
+static void set_limit(int errfd, int res, rlim_t soft, rlim_t hard) {
+    struct rlimit rl = { soft, hard };
+    if (setrlimit(res, &rl) < 0) fail(errfd, STAGE_RLIMIT);
+}
+
+static int open_output(const char *path) {
+    if (!*path) return open("/dev/null", O_WRONLY);
+    return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+}
+
+/* The contestant's process: pid 2 of the run's namespace. Never returns. */
+static void exec_program(struct request *r, int errfd) {
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY);  /* the helper is -1000: be killable */
+    if (fd >= 0) { if (write(fd, "0", 1) < 0) {} close(fd); }
+    /* stdin is opened with the helper's rights: test data need not be world-readable. */
+    fd = open(*r->in ? r->in : "/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || dup2(fd, 0) < 0) fail(errfd, STAGE_STDIN);
+    if (r->cpu_ms > 0) {
+        rlim_t s = (rlim_t)(r->cpu_ms / 1000) + 2;   /* backstop only: the init polls the CPU clock */
+        set_limit(errfd, RLIMIT_CPU, s, s + 1);
+    }
+    if (r->as_kib > 0) set_limit(errfd, RLIMIT_AS, (rlim_t)r->as_kib * 1024, (rlim_t)r->as_kib * 1024);
+    if (r->fsize > 0) set_limit(errfd, RLIMIT_FSIZE, r->fsize, r->fsize);
+    if (r->nofile > 0) set_limit(errfd, RLIMIT_NOFILE, r->nofile, r->nofile);
+    if (r->nproc > 0) set_limit(errfd, RLIMIT_NPROC, r->nproc, r->nproc);
+    if (r->stack_kib > 0) set_limit(errfd, RLIMIT_STACK, (rlim_t)r->stack_kib * 1024, (rlim_t)r->stack_kib * 1024);
+    set_limit(errfd, RLIMIT_CORE, 0, 0);
+    set_limit(errfd, RLIMIT_MEMLOCK, 0, 0);
+    set_limit(errfd, RLIMIT_MSGQUEUE, 0, 0);
+    if (setgroups(0, NULL) < 0 || setresgid(box_gid, box_gid, box_gid) < 0 ||
+        setresuid(box_uid, box_uid, box_uid) < 0) fail(errfd, STAGE_SETUID);
+    if (chdir(r->cwd) < 0) fail(errfd, STAGE_CHDIR);
+    /* Output files are created by the contestant's uid, never following a planted symlink. */
+    fd = open_output(r->out);
+    if (fd < 0 || dup2(fd, 1) < 0) fail(errfd, STAGE_STDOUT);
+    if (*r->err && strcmp(r->err, r->out) == 0 && *r->out) {
+        if (dup2(1, 2) < 0) fail(errfd, STAGE_STDERR);
+    } else {
+        fd = open_output(r->err);
+        if (fd < 0 || dup2(fd, 2) < 0) fail(errfd, STAGE_STDERR);
+    }
+    if (errfd > 3) syscall(SYS_close_range, 3, errfd - 1, 0);
+    syscall(SYS_close_range, errfd + 1, ~0U, 0);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(errfd, STAGE_SECCOMP);
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter) < 0) fail(errfd, STAGE_SECCOMP);
+    execve(r->argv[0], r->argv, r->envp);
+    fail(errfd, STAGE_EXEC);
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* pid 1 of the run's namespace: runs the program, enforces time, reports, exits (which kills
+ * whatever the program left behind). */
+static void run_init(struct request *r, int resfd) {
+    struct result res = { 0 };
+    int errp[2];
+    if (pipe2(errp, O_CLOEXEC) < 0) { res.stage = STAGE_FORK; res.err = errno; goto out; }
+    double t0 = now_s();
+    pid_t pid = fork();
+    if (pid < 0) { res.stage = STAGE_FORK; res.err = errno; goto out; }
+    if (pid == 0) { close(errp[0]); close(resfd); exec_program(r, errp[1]); }
+    close(errp[1]);
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    clockid_t cpu_clock;
+    int have_clock = clock_getcpuclockid(pid, &cpu_clock) == 0;
+    double cpu_limit = r->cpu_ms / 1000.0, wall_limit = r->wall_ms / 1000.0;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (ncpu < 1) ncpu = 1;
+    for (;;) {
+        double elapsed = now_s() - t0;
+        double wait = 3600;
+        if (r->wall_ms > 0) {
+            if (elapsed >= wall_limit) { res.flags |= 2; break; }
+            wait = wall_limit - elapsed;
+        }
+        if (r->cpu_ms > 0 && have_clock) {
+            struct timespec ts;
+            if (clock_gettime(cpu_clock, &ts) == 0) {
+                double cpu = ts.tv_sec + ts.tv_nsec / 1e9;
+                if (cpu >= cpu_limit) { res.flags |= 1; break; }
+                /* CPU time cannot grow faster than ncpu x wall time: sleep no longer than that. */
+                double w = (cpu_limit - cpu) / ncpu;
+                if (w < wait) wait = w;
+            }
+        }
+        int ms = (int)ceil(wait * 1000);
+        if (ms < 1) ms = 1;
+        if (pfd >= 0) {
+            struct pollfd p = { pfd, POLLIN, 0 };
+            int n = poll(&p, 1, ms);
+            if (n > 0) break;
+        } else {
+            int st;
+            if (waitid(P_PID, pid, NULL, WEXITED | WNOHANG | WNOWAIT) == 0) {
+                siginfo_t si = { 0 };
+                if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) break;
+            }
+            (void)st;
+            usleep(ms > 10 ? 10000 : ms * 1000);
+        }
+    }
+    if (res.flags) kill(pid, SIGKILL);
+    struct rusage ru;
+    int status = 0;
+    while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {}
+    res.wall_us = (long)((now_s() - t0) * 1e6);
+    res.status = status;
+    res.cpu_us = ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec +
+                 ru.ru_stime.tv_sec * 1000000L + ru.ru_stime.tv_usec;
+    res.maxrss = ru.ru_maxrss;
+    int msg[2];
+    if (read(errp[0], msg, sizeof msg) == sizeof msg) { res.stage = msg[0]; res.err = msg[1]; }
+out:
+    if (write(resfd, &res, sizeof res) < 0) {}
+    _exit(0);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) { fprintf(stderr, "usage: helper UID GID\n"); return 2; }
+    box_uid = (uid_t)atol(argv[1]);
+    box_gid = (gid_t)atol(argv[2]);
+    signal(SIGPIPE, SIG_IGN);
+    build_filter();
+    static char buf[MAX_PAYLOAD + 1];
+    static struct request req;
+    write_full(1, "READY\n", 6);
+    for (;;) {
+        uint32_t len;
+        int got = read_full(0, &len, sizeof len);
+        if (got == 0) return 0;
+        if (got < 0 || len > MAX_PAYLOAD) die("bad request header");
+        if (read_full(0, buf, len) != 1) die("short request");
+        buf[len] = 0;
+        struct result res = { 0 };
+        char line[256];
+        if (parse_request(buf, len, &req) < 0) {
+            res.stage = STAGE_REQUEST; res.err = EINVAL;
+        } else {
+            int rp[2];
+            if (pipe2(rp, O_CLOEXEC) < 0) die("pipe");
+            pid_t init = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
+            if (init < 0) die("clone");
+            if (init == 0) { close(rp[0]); run_init(&req, rp[1]); }
+            close(rp[1]);
+            int st;
+            while (waitpid(init, &st, 0) < 0 && errno == EINTR) {}
+            if (read(rp[0], &res, sizeof res) != sizeof res) { res.stage = STAGE_FORK; res.err = EIO; }
+            close(rp[0]);
+        }
+        int exited = WIFEXITED(res.status), code = exited ? WEXITSTATUS(res.status) : -1;
+        int sig = WIFSIGNALED(res.status) ? WTERMSIG(res.status) : 0;
+        int n = snprintf(line, sizeof line, "%d %d %d %ld %ld %ld %d %d %d\n", exited, code, sig,
+                         res.cpu_us, res.wall_us, res.maxrss, res.flags, res.stage, res.err);
+        write_full(1, line, n);
+    }
+}
