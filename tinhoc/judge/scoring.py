@@ -129,6 +129,8 @@ class TestOutcome:
     fraction: float | None = None   # of the test's max points
     score: float | None = None      # absolute (Kattis score.txt)
 
+    __test__ = False
+
 
 @dataclass
 class Evaluation:

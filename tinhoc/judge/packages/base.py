@@ -166,8 +166,8 @@ def find_submissions(root: Path) -> dict[str, list[Path]]:
 
 # ---------------------------------------------------------------- zip extraction
 
-def extract_zip(zip_path: Path, dest: Path, *, max_bytes: int = ZIP_MAX_BYTES,
-                max_files: int = ZIP_MAX_FILES) -> Path:
+def extract_zip(zip_path: Path, dest: Path, *, max_bytes: int | None = None,
+                max_files: int | None = None) -> Path:
     """Extract safely: no absolute names, no `..`, symlinks only to inside, size and count caps.
 
     Returns the package root: `dest`, or its only top-level folder when the zip wraps one.
@@ -176,6 +176,8 @@ def extract_zip(zip_path: Path, dest: Path, *, max_bytes: int = ZIP_MAX_BYTES,
         zf = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise PackageError(f"not a readable zip file: {exc}") from None
+    max_bytes = ZIP_MAX_BYTES if max_bytes is None else max_bytes
+    max_files = ZIP_MAX_FILES if max_files is None else max_files
     dest = dest.resolve()
     total = 0
     with zf:
