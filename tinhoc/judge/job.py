@@ -93,6 +93,8 @@ class JudgeResult:
     sandbox_mode: str = ""               # e.g. "bwrap+cgroup2", "bwrap+rlimit": what was in force
     message: str = ""                    # IE reason, unavailable language, ...
     submission_id: str | None = None
+    time_limit: float = 0.0              # seconds per test actually applied (package's or derived)
+    memory_limit: int = 0                # MiB per test actually applied
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,0 +1,533 @@
+"""The grader: one job in, one result out.
+
+`judge(job)` loads the package, compiles the submission in a sandbox, runs every test in that one
+sandbox (the work directory wiped between tests), checks each output, and scores the tree. A broken
+package, a checker that does not compile or misbehaves, or a sandbox failure is IE with the reason
+in `message`; never the contestant's fault.
+
+Files: the contestant never sees the package. Each test's input is copied into the box (root-owned,
+read-only to the program) and given on stdin (and, for Themis packages, as NAME.INP in the working
+directory). Program checkers run in a second sandbox that sees the package read-only at /problem,
+the compiled checker at /checker, and the contestant's output moved into its work directory.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .checkers import CheckContext, CheckResult, ProgramChecker
+from .job import JudgeJob, JudgeResult, Limits, TestResult, Verdict
+from .packages import Package, PackageError, load_package
+from .scoring import TestCase, TestOutcome, evaluate
+
+log = logging.getLogger(__name__)
+
+COMPILE_OUTPUT_MAX = 4000          # characters of compiler output kept in a CE result
+PROBE_TIME = 10.0                   # seconds: limit for accepted submissions while deriving a time limit
+CHECKER_LIMITS = dict(cpu_time=10.0, wall_time=30.0, memory_mib=1024, output_mib=16, processes=1,
+                      open_files=64)
+BUILD_LIMITS = dict(cpu_time=60.0, wall_time=120.0, memory_mib=2048, output_mib=256, processes=64,
+                    open_files=256)
+CPP_SUFFIXES = {".cpp", ".cc", ".cxx", ".c++"}
+
+
+class JudgeError(Exception):
+    """Something on the judge's side is wrong (package, checker, sandbox): reported as IE."""
+
+
+def truncate(text: str, limit: int = COMPILE_OUTPUT_MAX) -> str:
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 200]
+    return head + f"\n… ({len(text) - len(head)} more characters cut) …\n" + text[-150:]
+
+
+def _sandbox():
+    from . import sandbox
+    return sandbox
+
+
+def _languages():
+    from . import languages
+    return languages
+
+
+# ---------------------------------------------------------------- entry points
+
+def judge(job: JudgeJob) -> JudgeResult:
+    """Grade one submission. Never raises for the package's or the contestant's faults."""
+    try:
+        pkg = load_package(job.package_path)
+    except PackageError as exc:
+        return JudgeResult(Verdict.IE, message=f"broken package: {exc.reason}", submission_id=job.submission_id)
+    try:
+        limits = job.limits
+        if limits is None:
+            try:
+                limits = package_limits(pkg, job.package_path)
+            except JudgeError as exc:
+                return JudgeResult(Verdict.IE, message=str(exc), submission_id=job.submission_id)
+        return judge_package(pkg, job.language, job.source, limits, submission_id=job.submission_id)
+    finally:
+        pkg.close()
+
+
+def judge_package(pkg: Package, language: str, source: str | bytes, limits: Limits, *,
+                  submission_id: str | None = None) -> JudgeResult:
+    """Grade source against an already loaded package with the given limits."""
+    result = JudgeResult(Verdict.IE, submission_id=submission_id, max_score=round(pkg.tree.max_score(), 6))
+    result.time_limit = limits.time
+    result.memory_limit = limits.memory
+    langs = _languages()
+    try:
+        lang = langs.get_language(language)
+    except KeyError:
+        result.message = f"unknown language {language!r}"
+        return result
+    if not lang.available():
+        result.message = f"language {language} is not available on this judge"
+        return result
+    if isinstance(source, str):
+        source = source.encode("utf-8")
+    sb = _sandbox()
+    result.sandbox_mode = sb.sandbox_mode()
+    try:
+        checker_run = _prepare_checker(pkg)
+        with sb.open_sandbox() as box:
+            result.sandbox_mode = getattr(box, "mode", result.sandbox_mode)
+            compiled = lang.compile(box, source)
+            if not compiled.ok:
+                result.verdict = Verdict.CE
+                result.compile_output = truncate(compiled.output or "")
+                return result
+            result.compile_output = truncate(compiled.output or "")
+            runner = _TestRunner(pkg, box, compiled, limits, checker_run)
+            try:
+                ev = evaluate(pkg.tree, runner.run)
+            finally:
+                runner.close()
+    except JudgeError as exc:
+        result.verdict, result.message = Verdict.IE, str(exc)
+        return result
+    except sb.SandboxError as exc:
+        log.exception("sandbox failure")
+        result.verdict, result.message = Verdict.IE, f"sandbox failure: {exc}"
+        return result
+    result.verdict = ev.verdict
+    result.score, result.max_score = ev.score, ev.max_score
+    result.tests, result.subtasks = ev.tests, ev.subtasks
+    ie = next((t for t in ev.tests if t.verdict == Verdict.IE), None)
+    if ie is not None:
+        result.verdict = Verdict.IE
+        result.message = f"internal error on test {ie.name}: {ie.message}"
+    return result
+
+
+# ---------------------------------------------------------------- limits and the derived time limit
+
+_time_limits: dict[tuple, float] = {}
+_time_lock = threading.Lock()
+
+
+def package_limits(pkg: Package, key_path=None) -> Limits:
+    """The package's limits; a Kattis package without a time limit gets the derived one."""
+    t = pkg.time_limit
+    if t is None:
+        t = compute_time_limit(pkg, key_path)
+    return Limits(time=t, memory=pkg.memory, output=pkg.output)
+
+
+def _cache_key(pkg: Package, key_path) -> tuple:
+    h = hashlib.sha256()
+    for folder in sorted(pkg.submissions):
+        for f in pkg.submissions[folder]:
+            h.update(f"{folder}/{f.name}".encode())
+            h.update(f.read_bytes())
+    for t in pkg.tests():
+        st = t.input_path.stat()
+        h.update(f"{t.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return (str(key_path or pkg.root), h.hexdigest())
+
+
+def compute_time_limit(pkg: Package, key_path=None, *, runs: list | None = None) -> float:
+    """Slowest accepted submission's CPU time × the multiplier, rounded up as the format says.
+
+    Judges every submissions/accepted/ file in a supported language once (cached per package
+    content in this process). `runs`, when given, receives (path, JudgeResult) pairs.
+    """
+    from .packages.kattis import time_limit_from
+    key = _cache_key(pkg, key_path)
+    with _time_lock:
+        if key in _time_limits and runs is None:
+            return _time_limits[key]
+    langs = _languages()
+    slowest = None
+    probe = Limits(time=PROBE_TIME, memory=pkg.memory, output=pkg.output, wall_factor=1.5)
+    for path in pkg.submissions.get("accepted", []):
+        lang = langs.language_for_filename(path.name)
+        if lang is None or not lang.available():
+            continue
+        res = judge_package(pkg, lang.name, path.read_bytes(), probe)
+        if runs is not None:
+            runs.append((path, res))
+        if res.verdict != Verdict.AC:
+            continue
+        worst = max((t.time for t in res.tests if t.verdict == Verdict.AC), default=0.0)
+        slowest = worst if slowest is None else max(slowest, worst)
+    if slowest is None:
+        raise JudgeError("the package gives no time limit and no accepted submission could derive one")
+    limit = time_limit_from(pkg, slowest)
+    with _time_lock:
+        _time_limits[key] = limit
+    return limit
+
+
+# ---------------------------------------------------------------- running the tests
+
+class _TestRunner:
+    def __init__(self, pkg: Package, box, compiled, limits: Limits, checker_run: "_CheckerBuild | None"):
+        self.pkg, self.box, self.compiled, self.limits = pkg, box, compiled, limits
+        self.keep = tuple(compiled.keep or ())
+        self.checker = pkg.checker
+        self.checker_run = checker_run
+        self.cbox = None
+        sb = _sandbox()
+        self.run_limits = sb.RunLimits(cpu_time=limits.time, wall_time=limits.wall,
+                                       memory_mib=int(limits.memory), output_mib=int(limits.output))
+        if checker_run is not None:
+            binds = [(str(checker_run.dir), "/checker"), (str(pkg.root.resolve()), "/problem")]
+            self.ext = {}
+            for i, d in enumerate(pkg.data_dirs()):
+                self.ext[d] = f"/data{i}"
+                binds.append((str(d), f"/data{i}"))
+            self.cbox = sb.Sandbox(binds)
+
+    def close(self):
+        if self.cbox is not None:
+            self.cbox.close()
+            self.cbox = None
+
+    def _inside(self, host: Path) -> str:
+        root = self.pkg.root.resolve()
+        if root in host.parents:
+            return "/problem/" + str(host.relative_to(root))
+        return f"{self.ext[host.parent]}/{host.name}"
+
+    def run(self, test: TestCase) -> TestOutcome:
+        box = self.box
+        box.wipe(keep=self.keep)
+        wd = Path(box.workdir)
+        shutil.copyfile(test.input_path, wd / "input.txt")
+        os.chmod(wd / "input.txt", 0o644)
+        io = self.pkg.io_filename
+        if io:
+            for name in {io + ".INP", io.lower() + ".inp"}:
+                shutil.copyfile(wd / "input.txt", wd / name)
+                os.chmod(wd / name, 0o644)
+        out = box.run(self.compiled.run_argv, stdin="/box/input.txt", stdout="/box/output.txt",
+                      limits=self.run_limits)
+        base = dict(time=out.cpu_time, wall=out.wall_time, memory=out.memory_kib)
+        if out.status != "OK":
+            # TLE before RE, RE before the checker: the sandbox's status already follows that order
+            return TestOutcome(Verdict(out.status), message=out.message, **base)
+        output = wd / "output.txt"
+        if io:
+            wanted = io.lower() + ".out"
+            for p in wd.iterdir():
+                if p.name.lower() == wanted and p.is_file() and not p.is_symlink():
+                    output = p
+                    if p.stat().st_size > self.limits.output << 20:
+                        return TestOutcome(Verdict.OLE, message="output file past the output limit", **base)
+                    break
+        if not output.exists() or output.is_symlink():
+            output = wd / "output.txt"
+            output.write_bytes(b"")
+        try:
+            res = self._check(test, output)
+        except JudgeError as exc:
+            res = CheckResult(Verdict.IE, str(exc))
+        except Exception as exc:  # a built-in checker failing is the judge's fault
+            log.exception("checker crashed")
+            res = CheckResult(Verdict.IE, f"checker crashed: {exc!r}")
+        if not self.pkg.validator_scores:
+            res.score = res.fraction = None
+        return TestOutcome(res.verdict, message=res.message, fraction=res.fraction, score=res.score, **base)
+
+    def _check(self, test: TestCase, output: Path) -> CheckResult:
+        if not isinstance(self.checker, ProgramChecker):
+            return self.checker.check(CheckContext(test.input_path, output, test.answer_path, list(test.args)))
+        cbox = self.cbox
+        cbox.wipe()
+        cwd = Path(cbox.workdir)
+        shutil.move(str(output), cwd / "output")
+        os.chmod(cwd / "output", 0o644)
+        fb = cwd / "feedback"
+        fb.mkdir()
+        os.chmod(fb, 0o777)
+        checker = self.checker
+        argv = checker.argv(self.checker_run.argv, self._inside(test.input_path), "/box/output",
+                            self._inside(test.answer_path), "/box/feedback/", list(test.args))
+        sb = _sandbox()
+        out = cbox.run(argv, stdin="/box/output" if checker.stdin_is_output else None,
+                       stdout="/box/checker.out", stderr="/box/checker.err",
+                       limits=sb.RunLimits(**CHECKER_LIMITS))
+        if out.status in ("TLE", "MLE", "OLE") or out.signal:
+            return CheckResult(Verdict.IE, f"checker failed: {out.status} {out.message}".strip())
+        stdout = _read_text(cwd / "checker.out")
+        stderr = _read_text(cwd / "checker.err")
+        return checker.interpret(out.exit_code if out.exit_code is not None else -1, stdout, stderr, fb)
+
+
+def _read_text(p: Path, limit: int = 8192) -> str:
+    try:
+        with open(p, "rb") as fh:
+            return fh.read(limit).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+# ---------------------------------------------------------------- building program checkers
+
+@dataclass
+class _CheckerBuild:
+    dir: Path                  # host folder bound at /checker
+    argv: list[str] = field(default_factory=list)
+
+
+_build_lock = threading.Lock()
+
+
+def _prepare_checker(pkg: Package) -> _CheckerBuild | None:
+    if not isinstance(pkg.checker, ProgramChecker):
+        return None
+    cached = getattr(pkg, "_checker_build", None)
+    if cached is not None:
+        return cached
+    with _build_lock:
+        build = build_checker(pkg.checker.source)
+    pkg._checker_build = build
+    return build
+
+
+def build_checker(source: Path) -> _CheckerBuild:
+    """Compile a checker (a file, or a folder compiled as a whole) once per content, cached on disk."""
+    sb = _sandbox()
+    files = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else [source]
+    base = source if source.is_dir() else source.parent
+    h = hashlib.sha256(b"checker-v1")
+    for f in files:
+        h.update(str(f.relative_to(base)).encode() + b"\0" + f.read_bytes() + b"\0")
+    out_dir = sb.cache_dir() / "checkers" / h.hexdigest()[:24]
+    names = {str(f.relative_to(base)) for f in files}
+    recipe = _recipe(files, base)
+    if recipe is None:
+        raise JudgeError("checker: no build/run script, C, C++ or Python source found in "
+                         f"{source.name}")
+    kind, build_argv, run_argv = recipe
+    if (out_dir / ".ok").exists():
+        return _CheckerBuild(out_dir, run_argv)
+    tmp = Path(tempfile.mkdtemp(prefix="build-", dir=out_dir.parent if out_dir.parent.exists()
+                                else _mkdir(out_dir.parent)))
+    try:
+        if build_argv is None:
+            for f in files:
+                dst = tmp / f.relative_to(base)
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(f, dst)
+        else:
+            with sb.open_sandbox() as box:
+                wd = Path(box.workdir)
+                for f in files:
+                    dst = wd / f.relative_to(base)
+                    dst.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(f, dst)
+                    os.chmod(dst, 0o755 if f.name in ("build", "run") else 0o644)
+                res = box.run(build_argv, stdout="/box/.build.txt", stderr="/box/.build.txt",
+                              limits=sb.RunLimits(**BUILD_LIMITS))
+                if res.status != "OK":
+                    msg = _read_text(wd / ".build.txt", 3000)
+                    raise JudgeError(f"checker does not compile ({res.status} {res.message}): {msg}".strip())
+                for p in wd.iterdir():
+                    if p.name.startswith(".") or (p.is_file() and str(p.name) in names and kind != "script"):
+                        continue
+                    dst = tmp / p.name
+                    if p.is_dir():
+                        shutil.copytree(p, dst, symlinks=False)
+                    else:
+                        shutil.copyfile(p, dst)
+        for p in [tmp, *tmp.rglob("*")]:
+            os.chmod(p, 0o755)
+        (tmp / ".ok").write_text(kind)
+        try:
+            os.rename(tmp, out_dir)
+        except OSError:            # built meanwhile by another worker
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return _CheckerBuild(out_dir, run_argv)
+
+
+def _mkdir(p: Path) -> Path:
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def _recipe(files: list[Path], base: Path):
+    rel = {str(f.relative_to(base)): f for f in files}
+    if "build" in rel or "run" in rel:
+        if "run" not in rel:
+            raise JudgeError("checker has a build script but no run script")
+        return "script", (["/bin/sh", "build"] if "build" in rel else None), ["/bin/sh", "/checker/run"]
+    cpp = [n for n in rel if Path(n).suffix.lower() in CPP_SUFFIXES]
+    c = [n for n in rel if Path(n).suffix == ".c"]
+    py = [n for n in rel if Path(n).suffix == ".py"]
+    if cpp:
+        return "c++", ["/usr/bin/g++", "-O2", "-std=gnu++17", "-o", "checker", *(cpp + c)], ["/checker/checker"]
+    if c:
+        return "c", ["/usr/bin/gcc", "-O2", "-std=gnu11", "-o", "checker", *c, "-lm"], ["/checker/checker"]
+    if "__main__.py" in rel:
+        return "python", None, ["/usr/bin/python3", "/checker"]
+    if len(py) == 1:
+        return "python", None, ["/usr/bin/python3", f"/checker/{py[0]}"]
+    return None
+
+
+__all__ = ["JudgeError", "build_checker", "compute_time_limit", "judge", "judge_package", "package_limits",
+           "truncate"]
+
+
+# ---------------------------------------------------------------- verify (as problemtools' verifyproblem)
+
+@dataclass
+class SubmissionCheck:
+    folder: str
+    file: str
+    language: str
+    expected: str
+    result: JudgeResult | None = None
+    ok: bool = False
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        return {"folder": self.folder, "file": self.file, "language": self.language, "expected": self.expected,
+                "ok": self.ok, "reason": self.reason,
+                "result": self.result.to_dict() if self.result else None}
+
+
+@dataclass
+class VerifyReport:
+    package: str
+    format: str
+    time_limit: float
+    time_limit_derived: bool
+    checks: list[SubmissionCheck] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)      # files in languages this judge does not run
+    error: str = ""                                       # broken package, no accepted submission ...
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and all(c.ok for c in self.checks) and bool(self.checks)
+
+    def to_dict(self) -> dict:
+        return {"package": self.package, "format": self.format, "time_limit": self.time_limit,
+                "time_limit_derived": self.time_limit_derived, "ok": self.ok, "error": self.error,
+                "skipped": self.skipped, "warnings": self.warnings,
+                "checks": [c.to_dict() for c in self.checks]}
+
+
+def expectation_met(folder: str, res: JudgeResult, pkg: Package) -> tuple[bool, str]:
+    """Does a submission in submissions/<folder>/ get what its folder says?"""
+    from .packages import SUBMISSION_FOLDERS
+    want = SUBMISSION_FOLDERS.get(folder)
+    v = res.verdict
+    full = res.max_score > 0 and abs(res.score - res.max_score) < 1e-6
+    if want is None:
+        return True, f"folder {folder!r} has no expectation"
+    if want == "AC":
+        if v != Verdict.AC:
+            return False, f"expected AC, got {v.value}"
+        if pkg.scoring and not full:
+            return False, f"expected the full score {res.max_score:g}, got {res.score:g}"
+        return True, ""
+    if want == "PAC":
+        if not (0 < res.score < res.max_score - 1e-9):
+            return False, f"expected a partial score, got {res.score:g} of {res.max_score:g}"
+        if pkg.format.startswith("kattis") and v != Verdict.AC:
+            return False, f"expected AC with a partial score, got {v.value}"
+        return True, ""
+    if want == "REJECTED":
+        return (v != Verdict.AC, "" if v != Verdict.AC else "expected a rejection, got AC")
+    if want == "BRUTE":
+        return (v in (Verdict.TLE, Verdict.RE), "" if v in (Verdict.TLE, Verdict.RE)
+                else f"expected TLE or RE, got {v.value}")
+    return (v.value == want, "" if v.value == want else f"expected {want}, got {v.value}")
+
+
+def verify(package_path, *, progress=None) -> VerifyReport:
+    """Judge every submissions/<verdict>/ file (accepted first, they fix a missing time limit)."""
+    try:
+        pkg = load_package(package_path)
+    except PackageError as exc:
+        return VerifyReport(str(package_path), "", 0.0, False, error=f"broken package: {exc.reason}")
+    langs = _languages()
+    try:
+        report = VerifyReport(str(package_path), pkg.format, pkg.time_limit or 0.0, pkg.time_limit is None,
+                              warnings=list(pkg.warnings))
+        if not pkg.submissions:
+            report.error = "the package has no submissions/ to verify"
+            return report
+        folders = sorted(pkg.submissions, key=lambda f: (f != "accepted", f))
+        runnable: list[tuple[str, Path, str]] = []
+        for folder in folders:
+            for path in pkg.submissions[folder]:
+                lang = langs.language_for_filename(path.name)
+                if lang is None or not lang.available():
+                    why = "unsupported language" if lang is None else f"{lang.name} unavailable here"
+                    report.skipped.append(f"{folder}/{path.name} ({why})")
+                    continue
+                runnable.append((folder, path, lang.name))
+        derived_runs: dict[Path, JudgeResult] = {}
+        if pkg.time_limit is None:
+            runs: list = []
+            try:
+                report.time_limit = compute_time_limit(pkg, package_path, runs=runs)
+            except JudgeError as exc:
+                report.error = str(exc)
+            derived_runs = dict(runs)
+        limits = Limits(time=report.time_limit, memory=pkg.memory, output=pkg.output)
+        kattis = pkg.format.startswith("kattis")
+        for folder, path, lang_name in runnable:
+            check = SubmissionCheck(folder, path.name, lang_name, folder)
+            if report.error and folder != "accepted":
+                check.reason = "not judged: " + report.error
+                report.checks.append(check)
+                continue
+            if folder == "accepted" and path in derived_runs:
+                res = derived_runs[path]   # judged with the probe limit, far above the derived one
+            else:
+                run_limits = limits
+                if folder == "time_limit_exceeded" and kattis:
+                    # must still be too slow with the safety margin (problemtools does the same)
+                    run_limits = Limits(time=limits.time * pkg.time_safety_margin, memory=limits.memory,
+                                        output=limits.output)
+                res = judge_package(pkg, lang_name, path.read_bytes(), run_limits)
+            if folder == "accepted" and path in derived_runs and res.verdict == Verdict.AC:
+                slow = max((t.time for t in res.tests), default=0.0)
+                if slow > report.time_limit:
+                    res.verdict = Verdict.TLE
+            check.result = res
+            check.ok, check.reason = expectation_met(folder, res, pkg)
+            report.checks.append(check)
+            if progress:
+                progress(check)
+        return report
+    finally:
+        pkg.close()

@@ -1,0 +1,138 @@
+"""Workers: the same `judge(job)` run from an in-process pool or as a Celery task.
+
+Embedded default: `submit(job)` runs the job on a thread pool in this process and returns a
+`concurrent.futures.Future[JudgeResult]`. Each job runs in its own sandboxes (subprocesses), so
+threads are enough; the size comes from TINHOC_JUDGE_WORKERS (default: number of CPUs).
+If this process dies, its jobs die with it: the web side keeps every submission in the database
+before queueing it and queues again, at start-up, the ones still without a result.
+
+Scale-out: with CELERY_BROKER_URL (or REDIS_URL) set, `submit(job, via="celery")` sends the job
+dict to the task `tinhoc.judge.judge` and returns a Future fed by the Celery result. The task is
+acks_late with reject_on_worker_lost: the broker message is acknowledged only after the result is
+stored, so a worker that dies mid-job (killed, out of memory, machine lost) leaves the message to
+be delivered again to another worker (at once when a pool process dies; after the Redis
+visibility timeout when the whole worker goes). Run workers with
+
+    celery -A tinhoc.judge.worker:celery_app worker -Q judge --concurrency 2
+
+Judging is idempotent (a job in, a result out), so running a job twice is harmless.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from .job import JudgeJob, JudgeResult
+
+TASK_NAME = "tinhoc.judge.judge"
+QUEUE = "judge"
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _judge(job: JudgeJob) -> JudgeResult:
+    from .grader import judge
+    return judge(job)
+
+
+def pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            n = int(os.environ.get("TINHOC_JUDGE_WORKERS") or os.cpu_count() or 1)
+            _pool = ThreadPoolExecutor(max_workers=max(1, n), thread_name_prefix="judge")
+        return _pool
+
+
+def shutdown(wait: bool = True) -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool.shutdown(wait=wait)
+            _pool = None
+
+
+def submit(job: JudgeJob, *, via: str | None = None) -> "Future[JudgeResult]":
+    """Queue a job; `via` is "pool" (default) or "celery" (TINHOC_JUDGE_VIA picks the default)."""
+    via = via or os.environ.get("TINHOC_JUDGE_VIA", "pool")
+    if via == "pool":
+        return pool().submit(_judge, job)
+    if via == "celery":
+        return _celery_future(send_celery(job))
+    raise ValueError(f"unknown worker kind {via!r}")
+
+
+# ---------------------------------------------------------------- Celery
+
+def broker_url() -> str:
+    return (os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
+            or "redis://localhost:6379/0")
+
+
+def make_celery(broker: str | None = None, backend: str | None = None):
+    """A Celery app whose judge task never loses a job (acks_late + reject_on_worker_lost)."""
+    from celery import Celery
+    broker = broker or broker_url()
+    backend = backend or os.environ.get("CELERY_RESULT_BACKEND") or broker
+    app = Celery("tinhoc.judge", broker=broker, backend=backend)
+    app.conf.update(
+        task_serializer="json", result_serializer="json", accept_content=["json"],
+        task_acks_late=True,                 # acknowledge after the result is stored
+        task_reject_on_worker_lost=True,     # a killed pool process puts the job back
+        worker_prefetch_multiplier=1,        # a worker holds only the job it is running
+        task_default_queue=QUEUE,
+        task_routes={TASK_NAME: {"queue": QUEUE}},
+        result_expires=7 * 24 * 3600,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            # a message not acknowledged within this many seconds goes to another worker
+            "visibility_timeout": int(os.environ.get("TINHOC_JUDGE_VISIBILITY_TIMEOUT", 3600)),
+        },
+    )
+    app.task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True)(judge_task)
+    return app
+
+
+def judge_task(job: dict) -> dict:
+    """The Celery task body: a JudgeJob dict in, a JudgeResult dict out (JSON both ways)."""
+    return _judge(JudgeJob.from_dict(job)).to_dict()
+
+
+_celery_app = None
+
+
+def get_celery():
+    global _celery_app
+    if _celery_app is None:
+        _celery_app = make_celery()
+    return _celery_app
+
+
+def send_celery(job: JudgeJob):
+    """Send a job to the Celery queue; returns the AsyncResult."""
+    return get_celery().send_task(TASK_NAME, args=[job.to_dict()], queue=QUEUE)
+
+
+def _celery_future(async_result, timeout: float | None = None) -> "Future[JudgeResult]":
+    fut: Future = Future()
+
+    def wait():
+        try:
+            fut.set_result(JudgeResult.from_dict(async_result.get(timeout=timeout, propagate=True)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+            fut.set_exception(exc)
+    threading.Thread(target=wait, daemon=True, name="judge-celery-wait").start()
+    return fut
+
+
+def __getattr__(name):
+    # `celery -A tinhoc.judge.worker:celery_app` finds the app; nothing is built on plain import.
+    if name == "celery_app":
+        return get_celery()
+    raise AttributeError(name)
+
+
+__all__ = ["QUEUE", "TASK_NAME", "broker_url", "get_celery", "judge_task", "make_celery", "pool", "send_celery",
+           "shutdown", "submit"]
