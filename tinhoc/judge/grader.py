@@ -196,6 +196,7 @@ class _TestRunner:
         self.keep = tuple(compiled.keep or ())
         self.checker = pkg.checker
         self.checker_run = checker_run
+        self.failed = False
         self.cbox = None
         sb = _sandbox()
         self.run_limits = sb.RunLimits(cpu_time=limits.time, wall_time=limits.wall,
@@ -220,6 +221,14 @@ class _TestRunner:
         return f"{self.ext[host.parent]}/{host.name}"
 
     def run(self, test: TestCase) -> TestOutcome:
+        if self.failed:
+            return TestOutcome(Verdict.SKIPPED, message="not run: internal error on an earlier test")
+        out = self._run(test)
+        if out.verdict == Verdict.IE:
+            self.failed = True
+        return out
+
+    def _run(self, test: TestCase) -> TestOutcome:
         box = self.box
         box.wipe(keep=self.keep)
         wd = Path(box.workdir)
@@ -233,6 +242,9 @@ class _TestRunner:
         out = box.run(self.compiled.run_argv, stdin="/box/input.txt", stdout="/box/output.txt",
                       limits=self.run_limits)
         base = dict(time=out.cpu_time, wall=out.wall_time, memory=out.memory_kib)
+        if out.status == "RE" and _size(wd / "output.txt") >= self.limits.output << 20:
+            # the program saw a failed write at the output limit (Python ignores SIGXFSZ) and died
+            return TestOutcome(Verdict.OLE, message=f"output limit {self.limits.output} MiB exceeded", **base)
         if out.status != "OK":
             # TLE before RE, RE before the checker: the sandbox's status already follows that order
             return TestOutcome(Verdict(out.status), message=out.message, **base)
@@ -282,6 +294,13 @@ class _TestRunner:
         stdout = _read_text(cwd / "checker.out")
         stderr = _read_text(cwd / "checker.err")
         return checker.interpret(out.exit_code if out.exit_code is not None else -1, stdout, stderr, fb)
+
+
+def _size(p: Path) -> int:
+    try:
+        return p.stat().st_size
+    except OSError:
+        return 0
 
 
 def _read_text(p: Path, limit: int = 8192) -> str:
