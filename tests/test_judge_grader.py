@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,19 @@ def test_themis_file_output_wins_over_stdout(tmp_path):
     src = ("a, b = map(int, open('TONG.INP').read().split())\n"
            "open('TONG.OUT', 'w').write(str(a + b))\nprint('debug noise')\n")
     assert judge(pkg, src, "python3").verdict == AC
+
+
+def test_a_zipped_package_is_judged_like_its_folder(tmp_path):
+    import zipfile
+    z = tmp_path / "divisor.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for p in sorted((PKGS / "plain_divisor").rglob("*")):
+            if p.is_file():
+                zf.write(p, str(p.relative_to(PKGS / "plain_divisor")))
+    src = PKGS / "plain_divisor/submissions/partially_accepted/itself.py"
+    zipped, folder = judge(z, src, "python3"), judge(PKGS / "plain_divisor", src, "python3")
+    assert zipped.verdict == folder.verdict == AC
+    assert zipped.score == folder.score and [t.points for t in zipped.tests] == [t.points for t in folder.tests]
+    before = set(Path(tempfile.gettempdir()).glob("tinhoc-pkg-*"))
+    judge(z, src, "python3")
+    assert set(Path(tempfile.gettempdir()).glob("tinhoc-pkg-*")) <= before     # extraction removed

@@ -1,0 +1,159 @@
+"""Workers: the in-process pool and the Celery task give the same result; a lost worker's job is redone."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tinhoc.judge import worker
+from tinhoc.judge.job import JudgeJob, JudgeResult, Limits, Verdict
+
+PKGS = Path(__file__).parent / "judge_packages"
+ROOT = Path(__file__).parent.parent
+
+
+def _sandbox_ready():
+    import shutil
+    if shutil.which("bwrap") is None:
+        return "bubblewrap is missing"
+    try:
+        from tinhoc.judge import languages, sandbox  # noqa: F401
+    except ImportError as exc:
+        return f"sandbox or languages not importable: {exc}"
+    return None
+
+
+_why = _sandbox_ready()
+needs_sandbox = [pytest.mark.sandbox, pytest.mark.skipif(_why is not None, reason=_why or "")]
+
+
+def job(**kw) -> JudgeJob:
+    src = (PKGS / "plain_divisor/submissions/partially_accepted/itself.py").read_text()
+    return JudgeJob(**{"language": "python3", "source": src, "package_path": str(PKGS / "plain_divisor"),
+                       "submission_id": "s-42", **kw})
+
+
+def stable(res: JudgeResult) -> dict:
+    """The result without measurements that vary from run to run."""
+    d = res.to_dict()
+    for t in d["tests"]:
+        t.pop("time"), t.pop("wall"), t.pop("memory")
+    return d
+
+
+def test_job_and_result_travel_as_json():
+    j = job(limits=Limits(time=2, memory=64), source=b"\x00\x01binary")
+    back = JudgeJob.from_dict(json.loads(json.dumps(j.to_dict())))
+    assert back == j
+    r = JudgeResult(Verdict.WA, score=5, max_score=10, submission_id="x", time_limit=1.0)
+    assert JudgeResult.from_dict(json.loads(json.dumps(r.to_dict()))) == r
+
+
+def test_celery_task_is_configured_never_to_lose_a_job():
+    app = worker.make_celery(broker="memory://", backend="cache+memory://")
+    task = app.tasks[worker.TASK_NAME]
+    assert task.acks_late is True and task.reject_on_worker_lost is True
+    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.task_serializer == "json" and app.conf.accept_content == ["json"]
+
+
+def test_broker_from_the_environment(monkeypatch):
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    monkeypatch.setenv("REDIS_URL", "redis://example.invalid:6390/3")
+    assert worker.broker_url() == "redis://example.invalid:6390/3"
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://other:6379/1")
+    assert worker.broker_url() == "redis://other:6379/1"
+
+
+class TestSameResultEitherWay:
+    pytestmark = needs_sandbox
+
+    def test_pool_and_eager_celery_and_direct_agree(self):
+        from tinhoc.judge.grader import judge
+        direct = judge(job())
+        assert direct.verdict == Verdict.AC and 0 < direct.score < 100
+        futures = [worker.submit(job()) for _ in range(3)]
+        pooled = [f.result(timeout=120) for f in futures]
+        app = worker.make_celery(broker="memory://", backend="cache+memory://")
+        app.conf.task_always_eager = True
+        eager = JudgeResult.from_dict(app.tasks[worker.TASK_NAME].apply(args=[job().to_dict()]).get())
+        for r in [*pooled, eager]:
+            assert stable(r) == stable(direct)
+        assert eager.submission_id == "s-42"
+
+    def test_pool_reports_ie_not_exceptions(self):
+        bad = worker.submit(job(package_path="/nonexistent/package"))
+        res = bad.result(timeout=30)
+        assert res.verdict == Verdict.IE and "does not exist" in res.message
+
+
+# ---------------------------------------------------------------- against a real Redis (TEST_REDIS_URL)
+
+REDIS = os.environ.get("TEST_REDIS_URL")
+
+
+def _start_worker(env) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "tinhoc.judge.worker:celery_app", "worker", "-Q", worker.QUEUE,
+         "--concurrency", "1", "--pool", "prefork", "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        kids = (task / "children").read_text().split()
+        out.extend(int(k) for k in kids)
+    return out
+
+
+@pytest.fixture
+def redis_env(monkeypatch):
+    if not REDIS:
+        pytest.skip("set TEST_REDIS_URL to run the Celery worker against Redis")
+    import redis
+    redis.Redis.from_url(REDIS).flushdb()
+    env = dict(os.environ, CELERY_BROKER_URL=REDIS, CELERY_RESULT_BACKEND=REDIS,
+               TINHOC_JUDGE_VISIBILITY_TIMEOUT="20", PYTHONPATH=str(ROOT))
+    monkeypatch.setenv("CELERY_BROKER_URL", REDIS)
+    monkeypatch.setenv("CELERY_RESULT_BACKEND", REDIS)
+    monkeypatch.setattr(worker, "_celery_app", None)
+    return env
+
+
+@pytest.mark.sandbox
+@pytest.mark.skipif(_why is not None, reason=_why or "")
+def test_real_worker_same_result_and_redelivery_after_a_kill(redis_env):
+    from tinhoc.judge.grader import judge
+    proc = _start_worker(redis_env)
+    try:
+        res = worker.submit(job(), via="celery").result(timeout=120)
+        assert stable(res) == stable(judge(job()))
+        # a job that runs ~2 s: kill the pool process that runs it; the job must come back
+        slow = JudgeJob(language="python3", source="import time\nwhile True: pass\n",
+                        package_path=str(PKGS / "plain_divisor"), limits=Limits(time=1.0, memory=64),
+                        submission_id="slow")
+        fut = worker.submit(slow, via="celery")
+        time.sleep(3.0)                       # the worker has taken it and is judging
+        kids = _children(proc.pid)
+        assert kids, "no pool process"
+        for k in kids:
+            os.kill(k, signal.SIGKILL)
+        res = fut.result(timeout=180)
+        assert res.verdict == Verdict.TLE and res.submission_id == "slow"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            log, _ = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            log, _ = proc.communicate()
+    assert log.count("Task tinhoc.judge.judge[") >= 2, log[-3000:]
+    assert "WorkerLostError" in log or "lost" in log.lower(), log[-3000:]
