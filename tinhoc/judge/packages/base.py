@@ -231,6 +231,8 @@ def open_root(path: str | Path) -> tuple[Path, tempfile.TemporaryDirectory | Non
         if not zipfile.is_zipfile(p):
             raise PackageError(f"{p.name} is neither a folder nor a zip file")
         tmp = tempfile.TemporaryDirectory(prefix="tinhoc-pkg-")
+        # readable by the sandbox's unprivileged uid, which sees the package at /problem
+        os.chmod(tmp.name, 0o755)
         try:
             return extract_zip(p, Path(tmp.name)), tmp
         except BaseException:
