@@ -196,6 +196,7 @@ def extract_zip(zip_path: Path, dest: Path, *, max_bytes: int | None = None,
             mode = info.external_attr >> 16
             if info.is_dir():
                 target.mkdir(parents=True, exist_ok=True)
+                os.chmod(target, 0o755)
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             if stat.S_ISLNK(mode):
@@ -211,6 +212,7 @@ def extract_zip(zip_path: Path, dest: Path, *, max_bytes: int | None = None,
                     if total > max_bytes:
                         raise PackageError(f"zip expands past {max_bytes >> 20} MiB")
                     dst.write(block)
+            os.chmod(target, 0o755 if mode & 0o111 else 0o644)
         for target, link, original in links:
             resolved = (target.parent / link).resolve()
             if link.startswith("/") or (dest not in resolved.parents and resolved != dest):
