@@ -221,3 +221,20 @@ def test_detect_format_and_themis_case_insensitive(tmp_path):
     assert detect_format(root) == "themis"
     with load_package(root) as pkg:
         assert names(pkg) == ["TEST1", "test2"] and pkg.io_filename == "BAI1"
+
+
+def test_judge_modules_import_neither_flask_nor_the_database():
+    import ast
+    judge_dir = Path(__file__).parent.parent / "tinhoc" / "judge"
+    banned = ("flask", "sqlalchemy", "flask_sqlalchemy", "psycopg")
+    for py in judge_dir.rglob("*.py"):
+        tree = ast.parse(py.read_text(), str(py))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            for n in names:
+                assert n.split(".")[0] not in banned, f"{py} imports {n}"
+                assert not (n.startswith("tinhoc.") and not n.startswith("tinhoc.judge")), f"{py} imports {n}"

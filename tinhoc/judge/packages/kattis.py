@@ -211,7 +211,7 @@ class _TreeBuilder:
                 if d == self.data and p.name not in ("sample", "secret"):
                     continue               # invalid_input/, valid_output/ ...: not tests
                 items[p.name] = ("group", p)
-            elif p.is_file():
+            elif p.is_file() and d != self.data:     # tests live in sample/ and secret/ only
                 if p.suffix == ".in":
                     ins.add(p.stem)
                 elif p.suffix == ".ans":
