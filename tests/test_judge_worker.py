@@ -121,7 +121,8 @@ def redis_env(monkeypatch):
     import redis
     redis.Redis.from_url(REDIS).flushdb()
     env = dict(os.environ, CELERY_BROKER_URL=REDIS, CELERY_RESULT_BACKEND=REDIS,
-               TINHOC_JUDGE_VISIBILITY_TIMEOUT="20", PYTHONPATH=str(ROOT))
+               TINHOC_JUDGE_VISIBILITY_TIMEOUT="20",
+               PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
     monkeypatch.setenv("CELERY_BROKER_URL", REDIS)
     monkeypatch.setenv("CELERY_RESULT_BACKEND", REDIS)
     monkeypatch.setattr(worker, "_celery_app", None)
