@@ -207,3 +207,12 @@ def test_a_zipped_package_is_judged_like_its_folder(tmp_path):
     before = set(Path(tempfile.gettempdir()).glob("tinhoc-pkg-*"))
     judge(z, src, "python3")
     assert set(Path(tempfile.gettempdir()).glob("tinhoc-pkg-*")) <= before     # extraction removed
+
+
+def test_output_replaced_by_a_symlink_is_not_followed():
+    pkg = PKGS / "kattis_aplusb"
+    src = ("import os, sys\nsys.stdout.close()\nos.unlink('output.txt')\n"
+           "os.symlink('/etc/hostname', 'output.txt')\n")
+    res = judge(pkg, src, "python3", Limits(time=1, memory=128))
+    assert res.verdict == WA and "hostname" not in res.tests[0].message
+    assert "output ended early" in res.tests[0].message

@@ -117,6 +117,8 @@ def load(root: Path) -> Package:
     elif (root / ".timelimit").is_file():        # DOMjudge's companion file for legacy packages
         time_limit = number((root / ".timelimit").read_text().strip(), ".timelimit (s)", *TIME_RANGE)
 
+    if (root / "include").is_dir():
+        warnings.append("include/ is not supported: submissions are compiled on their own")
     # -- test data
     data = root / "data"
     if not (data / "secret").is_dir():
@@ -321,6 +323,8 @@ class _TreeBuilder:
                              accept_if_any_accepted=(name == "secret"))
         if rule.on_reject not in ("break", "continue"):
             raise PackageError(f"data/{name}: on_reject must be break or continue")
+        if cfg.get("args"):
+            self.warnings.append(f"data/{name}: submission args are not supported and are ignored")
         args = cfg.get("output_validator_args", cfg.get("output_validator_flags", []))
         if isinstance(args, str):
             args = args.split()
