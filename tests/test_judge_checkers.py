@@ -149,3 +149,29 @@ def test_kattis_validator_feedback(tmp_path):
     assert c.interpret(42, "", "", fb).verdict == Verdict.IE            # both files
     (fb / "score.txt").unlink()
     assert c.interpret(42, "", "", fb).fraction == 0.5
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7, 64])
+def test_tokenisers_agree_with_split_at_any_chunk_size(tmp_path, monkeypatch, chunk):
+    import random
+    monkeypatch.setattr(checkers, "CHUNK", chunk)
+    rng = random.Random(chunk)
+    p = tmp_path / "f"
+    for _ in range(30):
+        data = bytes(rng.choice(b"ab \n\t\r") for _ in range(rng.randint(0, 40)))
+        p.write_bytes(data)
+        assert list(checkers.iter_tokens(p)) == data.split()
+        pieces = list(checkers.iter_pieces(p))
+        assert b"".join(x for _, x in pieces) == data
+        assert [x for sp, x in pieces if not sp] == data.split()
+        assert all(pieces[k][0] != pieces[k + 1][0] for k in range(len(pieces) - 1))
+
+
+def test_a_huge_token_is_linear(tmp_path):
+    import time
+    p = tmp_path / "f"
+    p.write_bytes(b"7" * (32 << 20))
+    t = time.perf_counter()
+    assert [len(x) for x in checkers.iter_tokens(p)] == [32 << 20]
+    assert [len(x) for _, x in checkers.iter_pieces(p)] == [32 << 20]
+    assert time.perf_counter() - t < 5

@@ -104,41 +104,67 @@ def _chunks(path: Path):
             yield block
 
 
+_PIECE_RE = re.compile(rb"[ \t\n\r\x0b\x0c]+|[^ \t\n\r\x0b\x0c]+")
+
+
 def iter_pieces(path: Path):
     """Yield (is_space, bytes) runs of a file, alternating whitespace and tokens, streamed.
 
-    A run that crosses a chunk boundary is joined, so each yielded run is maximal.
+    A run that crosses a chunk boundary is joined (from a list, so a huge run stays linear).
     """
-    pending = b""
-    pending_space = None
+    carry: list[bytes] = []
+    carry_space = None
     for block in _chunks(path):
-        i, n = 0, len(block)
-        while i < n:
-            space = block[i] in WHITESPACE
-            j = i + 1
-            if space:
-                while j < n and block[j] in WHITESPACE:
-                    j += 1
-            else:
-                while j < n and block[j] not in WHITESPACE:
-                    j += 1
-            piece = block[i:j]
-            if pending_space is None:
-                pending, pending_space = piece, space
-            elif pending_space == space:
-                pending += piece
-            else:
-                yield pending_space, pending
-                pending, pending_space = piece, space
-            i = j
-    if pending_space is not None:
-        yield pending_space, pending
+        pieces = [m.group() for m in _PIECE_RE.finditer(block)]
+        first_space = block[0] in WHITESPACE
+        i = 0
+        if carry:
+            if first_space == carry_space:
+                carry.append(pieces[0])
+                i = 1
+                if len(pieces) == 1:
+                    continue                      # the same run goes on into the next block
+            yield carry_space, b"".join(carry)
+            carry = []
+        for j in range(i, len(pieces) - 1):
+            sp = pieces[j][0] in WHITESPACE
+            yield sp, pieces[j]
+        if i < len(pieces):
+            carry = [pieces[-1]]
+            carry_space = pieces[-1][0] in WHITESPACE
+    if carry:
+        yield carry_space, b"".join(carry)
 
 
 def iter_tokens(path: Path):
-    for space, piece in iter_pieces(path):
-        if not space:
-            yield piece
+    """Yield the whitespace-separated tokens of a file, streamed; splitting runs at C speed."""
+    carry: list[bytes] = []
+    for block in _chunks(path):
+        parts = block.split()
+        if not parts:
+            if carry:
+                yield b"".join(carry)
+                carry = []
+            continue
+        last_open = block[-1] not in WHITESPACE      # the last token may go on in the next block
+        n, i = len(parts), 0
+        if carry:
+            if block[0] in WHITESPACE:
+                yield b"".join(carry)
+                carry = []
+            else:
+                carry.append(parts[0])
+                i = 1
+                if n == 1 and last_open:
+                    continue
+                yield b"".join(carry)
+                carry = []
+        end = n - 1 if last_open else n
+        yield from parts[i:end]
+        if last_open and end >= i:
+            carry = [parts[-1]]
+    if carry:
+        yield b"".join(carry)
 
 
 def _short(b: bytes, n: int = 40) -> str:
