@@ -148,7 +148,8 @@ def _cache_key(pkg: Package, key_path) -> tuple:
     for folder in sorted(pkg.submissions):
         for f in pkg.submissions[folder]:
             h.update(f"{folder}/{f.name}".encode())
-            h.update(f.read_bytes())
+            if f.is_file():
+                h.update(f.read_bytes())
     for t in pkg.tests():
         st = t.input_path.stat()
         h.update(f"{t.name}:{st.st_size}:{st.st_mtime_ns}".encode())
@@ -170,6 +171,8 @@ def compute_time_limit(pkg: Package, key_path=None, *, runs: list | None = None)
     slowest = None
     probe = Limits(time=PROBE_TIME, memory=pkg.memory, output=pkg.output, wall_factor=1.5)
     for path in pkg.submissions.get("accepted", []):
+        if path.is_dir():
+            continue
         lang = langs.language_for_filename(path.name)
         if lang is None or not lang.available():
             continue
@@ -508,6 +511,9 @@ def verify(package_path, *, progress=None) -> VerifyReport:
         runnable: list[tuple[str, Path, str]] = []
         for folder in folders:
             for path in pkg.submissions[folder]:
+                if path.is_dir():
+                    report.skipped.append(f"{folder}/{path.name}/ (multi-file submissions are not supported)")
+                    continue
                 lang = langs.language_for_filename(path.name)
                 if lang is None or not lang.available():
                     why = "unsupported language" if lang is None else f"{lang.name} unavailable here"

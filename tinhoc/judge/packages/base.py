@@ -158,7 +158,9 @@ def find_submissions(root: Path) -> dict[str, list[Path]]:
         return out
     for folder in sorted(sub.iterdir()):
         if folder.is_dir():
-            files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+            # a folder is one multi-file submission: listed so that verify can say it skipped it
+            files = sorted(p for p in folder.iterdir() if not p.name.startswith(".")
+                           and p.name.lower() not in ("readme", "readme.md", "readme.txt"))
             if files:
                 out[folder.name] = files
     return out
