@@ -1,6 +1,7 @@
 """tinhoc: ICT training, online exams, Young Informatics contests and certification targets."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -16,7 +17,8 @@ def create_app(config=None) -> Flask:
     from .security import add_security_headers
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
-                instance_path=str(ROOT / "instance"), instance_relative_config=True)
+                instance_path=os.environ.get("TINHOC_INSTANCE_PATH") or str(ROOT / "instance"),
+                instance_relative_config=True)
     overrides = {}
     if isinstance(config, dict):
         overrides, config = config, None

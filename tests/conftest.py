@@ -1,0 +1,143 @@
+"""Shared fixtures: the app on SQLite (or TEST_DATABASE_URL), a client, login helper, factories, clock."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+
+os.environ.setdefault("SECRET_KEY", "test-secret")
+
+TEST_PASSWORD = "mat-khau-123"
+NEEDS_DB = {"app", "db", "client", "login", "make_user", "make_org", "make_position", "staff_setup"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that touch the database get the `db` marker so CI can run them again on PostgreSQL."""
+    for item in items:
+        if NEEDS_DB & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+
+
+def _isolated_client_class():
+    """Each test request runs in its own app context, as in production: `g` (the logged-in user,
+    the chosen locale) and the database session never leak from one request or client to another."""
+    from flask.testing import FlaskClient
+
+    class IsolatedClient(FlaskClient):
+        def open(self, *args, **kwargs):
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
+    return IsolatedClient
+
+
+@pytest.fixture(scope="session")
+def _app(tmp_path_factory):
+    from tinhoc import create_app
+    from tinhoc.config import TestConfig
+    from tinhoc.extensions import db as _db
+
+    os.environ["TINHOC_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
+    app = create_app(TestConfig)
+    app.test_client_class = _isolated_client_class()
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    return app
+
+
+@pytest.fixture
+def app(_app):
+    """The app with a clean database and fresh rate-limit counters for each test."""
+    from tinhoc.extensions import db as _db, limiter
+
+    with _app.app_context():
+        limiter.reset()
+        yield _app
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            for table in reversed(_db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def db(app):
+    from tinhoc.extensions import db as _db
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user("name", roles=["admin"], ...) -> User with password TEST_PASSWORD."""
+    from tinhoc.accounts import services
+
+    def make(username: str, roles=("learner",), *, password: str = TEST_PASSWORD, full_name: str | None = None,
+             must_change_password: bool = False, person_id: int | None = None):
+        return services.create_user(None, username=username, full_name=full_name or username.title(),
+                                    password=password, roles=list(roles),
+                                    must_change_password=must_change_password, person_id=person_id)
+    return make
+
+
+@pytest.fixture
+def login(client, make_user):
+    """login("role") creates a user with that role (unless it exists) and logs the test client in."""
+    from tinhoc.accounts.services import find_by_username
+
+    def do(username: str, roles=None, password: str = TEST_PASSWORD):
+        if find_by_username(username) is None:
+            make_user(username, roles=roles or [username])
+        response = client.post("/login", data={"username": username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+    return do
+
+
+@pytest.fixture
+def make_position(db):
+    from tinhoc.orgs.models import JobPosition
+
+    def make(code: str, name: str | None = None, sort_order: int = 0):
+        position = JobPosition(code=code, name=name or code, sort_order=sort_order)
+        db.session.add(position)
+        db.session.commit()
+        return position
+    return make
+
+
+@pytest.fixture
+def make_org(db):
+    """make_org("CODE", parent=org, kind="department") -> Organisation, through the tree service."""
+    from tinhoc.orgs import services
+
+    def make(code: str, name: str | None = None, *, kind: str = "department", parent=None):
+        return services.create_organisation(None, kind=kind, code=code, name=name or code,
+                                            parent_id=parent.id if parent is not None else None)
+    return make
+
+
+@pytest.fixture
+def frozen_clock():
+    """Freeze tinhoc.clock at 2026-03-01 08:00 UTC; advance with clock.advance(timedelta)."""
+    from tinhoc import clock
+    clock.freeze(datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc))
+    yield clock
+    clock.unfreeze()
+
+
+@pytest.fixture
+def staff_setup(db, make_org):
+    """A small tree (province → department, district → commune) and the standard positions."""
+    from tinhoc.orgs import services
+    services.ensure_positions()
+    db.session.commit()
+    province = make_org("T01", "UBND tỉnh Thử", kind="province")
+    department = make_org("SO-TT", "Sở Thông tin và Truyền thông", parent=province)
+    district = make_org("H-AB", "UBND huyện An Bình", kind="district", parent=province)
+    commune = make_org("X-01", "UBND xã Tân Lập", kind="commune", parent=district)
+    return {"province": province, "department": department, "district": district, "commune": commune}
