@@ -1,0 +1,47 @@
+"""`flask tinhoc seed-demo`: a demo province and one account per role; running it twice changes nothing."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+
+def test_seed_demo_is_idempotent_and_every_demo_login_works(app, db):
+    from tinhoc.demo import DEMO_PASSWORD, DEMO_USERS
+    from tinhoc.orgs.models import Organisation, Person
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["tinhoc", "seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin, organiser, instructor, grader, learner, student" in first.output
+    counts = {kind: n for kind, n in db.session.execute(
+        select(Organisation.kind, func.count()).group_by(Organisation.kind))}
+    assert counts == {"province": 1, "department": 10, "district": 3, "commune": 30, "school": 6}
+    staff = db.session.scalar(select(func.count(Person.id)))
+    assert 250 <= staff <= 400
+    positions = set(db.session.scalars(select(Person.position_id).distinct()))
+    assert len(positions) == 7
+
+    again = runner.invoke(args=["tinhoc", "seed-demo"])
+    assert again.exit_code == 0, again.output
+    assert db.session.scalar(select(func.count(Person.id))) == staff
+    assert db.session.scalar(select(func.count(Organisation.id))) == 50
+
+    for username in DEMO_USERS:
+        client = app.test_client()
+        response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, username
+        home = client.get("/")
+        assert home.status_code == 200, username
+    admin = app.test_client()
+    admin.post("/login", data={"username": "admin", "password": DEMO_PASSWORD})
+    page = admin.get("/").get_data(as_text=True)
+    assert f'id="fig-staff">{staff:,}'.replace(",", ".") in page or f'id="fig-staff">{staff}' in page
+    assert "Lãnh đạo phụ trách CNTT" in page
+
+
+def test_learner_home_shows_their_organisation(app, db):
+    from tinhoc.demo import DEMO_PASSWORD
+    app.test_cli_runner().invoke(args=["tinhoc", "seed-demo"])
+    client = app.test_client()
+    client.post("/login", data={"username": "learner", "password": DEMO_PASSWORD})
+    page = client.get("/").get_data(as_text=True)
+    assert "Đơn vị" in page and "Công chức" in page

@@ -1,0 +1,89 @@
+"""Staff list (filters, pagination), job positions, and `flask tinhoc import-staff`."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tests.helpers import build_xlsx
+
+
+def _add_people(db, org, position_code, n, prefix="CB"):
+    from tinhoc.orgs.models import JobPosition, Person
+    position = db.session.scalar(select(JobPosition).where(JobPosition.code == position_code))
+    db.session.add_all(Person(employee_code=f"{prefix}{i:04d}", full_name=f"Nguyễn Văn {prefix}{i}",
+                              organisation_id=org.id, position_id=position.id) for i in range(n))
+    db.session.commit()
+
+
+def test_staff_list_filters_by_subtree_position_and_name_and_paginates(client, login, db, staff_setup):
+    from tinhoc.orgs.models import JobPosition
+    _add_people(db, staff_setup["department"], "civil_servant", 60, "SO")
+    _add_people(db, staff_setup["commune"], "leader", 3, "XA")
+    login("organiser")
+    page = client.get("/orgs/staff").get_data(as_text=True)
+    assert 'id="staff-total">63<' in page and "?page=2" in page
+    page2 = client.get("/orgs/staff?page=2").get_data(as_text=True)
+    assert page2.count("<code>") == 13
+    district = client.get(f"/orgs/staff?org={staff_setup['district'].id}").get_data(as_text=True)
+    assert 'id="staff-total">3<' in district and "XA0001" in district and "SO0001" not in district
+    leader = db.session.scalar(select(JobPosition.id).where(JobPosition.code == "leader"))
+    by_position = client.get(f"/orgs/staff?position={leader}").get_data(as_text=True)
+    assert 'id="staff-total">3<' in by_position
+    by_name = client.get("/orgs/staff?q=so0059").get_data(as_text=True)
+    assert 'id="staff-total">1<' in by_name and "Nguyễn Văn SO59" in by_name
+
+
+def test_positions_are_seeded_editable_and_extensible(client, login, db, staff_setup):
+    from tinhoc.orgs.models import JobPosition
+    login("admin")
+    page = client.get("/orgs/positions").get_data(as_text=True)
+    for name in ("Lãnh đạo", "Lãnh đạo phụ trách CNTT", "Cán bộ chuyên trách CNTT", "Công chức", "Viên chức",
+                 "Giáo viên", "Học sinh"):
+        assert name in page
+    teacher = db.session.scalar(select(JobPosition).where(JobPosition.code == "teacher"))
+    response = client.post(f"/orgs/positions/{teacher.id}", data={f"p{teacher.id}-name": "Giáo viên phổ thông",
+                                                                  f"p{teacher.id}-sort_order": "5"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert teacher.name == "Giáo viên phổ thông" and teacher.sort_order == 5 and teacher.code == "teacher"
+    # seeding again keeps the admin's name
+    from tinhoc.orgs import services
+    services.ensure_positions()
+    db.session.commit()
+    db.session.expire_all()
+    assert teacher.name == "Giáo viên phổ thông"
+    response = client.post("/orgs/positions", data={"code": "contract", "name": "Hợp đồng lao động",
+                                                    "sort_order": "80"})
+    assert response.status_code == 302
+    response = client.post("/orgs/positions", data={"code": "x2", "name": "công chức", "sort_order": "1"})
+    assert response.status_code == 400 and "Đã có vị trí việc làm tên công chức" in response.get_data(as_text=True)
+    response = client.post(f"/orgs/positions/{teacher.id}", data={f"p{teacher.id}-name": "",
+                                                                  f"p{teacher.id}-sort_order": "5"},
+                           follow_redirects=True)
+    assert "không được để trống" in response.get_data(as_text=True)
+
+
+def test_cli_import_staff_dry_run_errors_and_apply(app, db, staff_setup, tmp_path):
+    from tinhoc.orgs.models import Person
+    runner = app.test_cli_runner()
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(build_xlsx([("CB001", "Nguyễn Văn An", "05/09/1985", None, "SO-TT", "Công chức", None)]))
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(build_xlsx([("CB001", "Nguyễn Văn An", "05/09/1985", None, "SO-TT", "Công chức", None),
+                                ("CB002", "Trần Bình", "hôm qua", None, "NOPE", "Công chức", None)]))
+
+    result = runner.invoke(args=["tinhoc", "import-staff", str(bad)])
+    assert result.exit_code == 1
+    assert "Dòng 3, Ngày sinh (cột C): Ngày sinh không hợp lệ: “hôm qua”" in result.output
+    assert "Dòng 3, Mã đơn vị (cột E): Không có đơn vị nào mang mã “NOPE”." in result.output
+    assert "Tổng: 1 mới, 0 cập nhật, 0 không đổi, 1 dòng lỗi." in result.output
+    assert db.session.scalar(select(func.count(Person.id))) == 0
+
+    result = runner.invoke(args=["tinhoc", "import-staff", str(good), "--dry-run"])
+    assert result.exit_code == 0 and "Dòng 2: mới" in result.output and "--dry-run" in result.output
+    assert db.session.scalar(select(func.count(Person.id))) == 0
+
+    result = runner.invoke(args=["tinhoc", "import-staff", str(good)])
+    assert result.exit_code == 0 and "Đã nhập xong." in result.output
+    assert db.session.scalar(select(func.count(Person.id))) == 1
+    result = runner.invoke(args=["tinhoc", "import-staff", str(good)])
+    assert "Dòng 2: không đổi" in result.output

@@ -1,0 +1,55 @@
+"""Forms for the organisation pages (Flask-WTF: every form carries a CSRF token)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from .models import ORG_KINDS
+from .services import KIND_LABELS
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class OrganisationForm(FlaskForm):
+    kind = SelectField(_l("Loại đơn vị"), choices=[(k, KIND_LABELS[k]) for k in ORG_KINDS])
+    code = StringField(_l("Mã đơn vị"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Tên đơn vị"), validators=[DataRequired(), Length(max=255)])
+    parent_id = SelectField(_l("Đơn vị cấp trên"), coerce=_optional_int, validate_choice=False)
+
+
+class RenameForm(FlaskForm):
+    kind = SelectField(_l("Loại đơn vị"), choices=[(k, KIND_LABELS[k]) for k in ORG_KINDS])
+    code = StringField(_l("Mã đơn vị"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Tên đơn vị"), validators=[DataRequired(), Length(max=255)])
+
+
+class MoveForm(FlaskForm):
+    parent_id = SelectField(_l("Chuyển về đơn vị cấp trên"), coerce=_optional_int, validate_choice=False)
+
+
+class ActionForm(FlaskForm):
+    """A button-only form (archive, unarchive): just the CSRF token."""
+
+
+class PositionForm(FlaskForm):
+    code = StringField(_l("Mã"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Tên vị trí việc làm"), validators=[DataRequired(), Length(max=120)])
+    sort_order = IntegerField(_l("Thứ tự"), default=0, validators=[Optional(), NumberRange(min=0, max=100000)])
+
+
+class PositionEditForm(FlaskForm):
+    name = StringField(_l("Tên vị trí việc làm"), validators=[DataRequired(), Length(max=120)])
+    sort_order = IntegerField(_l("Thứ tự"), default=0, validators=[Optional(), NumberRange(min=0, max=100000)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Tệp Excel (.xlsx)"), validators=[
+        FileRequired(_l("Hãy chọn tệp Excel.")),
+        FileAllowed(["xlsx"], _l("Chỉ nhận tệp .xlsx (Excel 2007 trở lên)."))])
+
+
+class ApplyImportForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired()])

@@ -1,0 +1,76 @@
+"""The organisation tree, job positions and the people (staff) who work in them."""
+from __future__ import annotations
+
+from sqlalchemy import Date, ForeignKey, Integer, String, and_
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .. import clock
+from ..db_types import UTCDateTime, ascii_path
+from ..extensions import db
+
+ORG_KINDS = ("province", "department", "district", "commune", "school", "other")
+PATH_WIDTH = 8  # digits per id in the materialised path: "/00000001/00000007/"
+
+
+class Organisation(db.Model):
+    """A node of the tree; `path` is the materialised path of ids so a subtree is one range scan."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), nullable=True, index=True)
+    path: Mapped[str] = mapped_column(ascii_path(255), nullable=False, default="", index=True)
+    depth: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    archived_at = mapped_column(UTCDateTime, nullable=True)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+
+    parent = relationship("Organisation", remote_side=[id], lazy="joined", join_depth=1)
+
+    def own_segment(self) -> str:
+        return f"{self.id:0{PATH_WIDTH}d}/"
+
+    @staticmethod
+    def subtree_clause(path: str):
+        """SQL condition selecting the node with this path and all its descendants (index range)."""
+        # Every path ends with '/' and '0' is the byte right after '/', so the strings that start
+        # with `path` are exactly those in [path, path[:-1] + '0'): a plain B-tree range.
+        upper = path[:-1] + chr(ord("/") + 1)
+        return and_(Organisation.path >= path, Organisation.path < upper)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class JobPosition(db.Model):
+    """Vị trí việc làm: training is assigned by position."""
+
+    __tablename__ = "job_position"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    sort_order: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class Person(db.Model):
+    """A member of staff (or a pupil) as HR knows them; may or may not have a site account."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    full_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    date_of_birth = mapped_column(Date, nullable=True)
+    email: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), nullable=False, index=True)
+    position_id: Mapped[int] = mapped_column(ForeignKey("job_position.id"), nullable=False, index=True)
+    title: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+    updated_at = mapped_column(UTCDateTime, nullable=False, default=clock.now, onupdate=clock.now)
+
+    organisation = relationship(Organisation, lazy="joined")
+    position = relationship(JobPosition, lazy="joined")

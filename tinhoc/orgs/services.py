@@ -1,0 +1,289 @@
+"""The organisation tree, job positions and the staff list. Services commit; routes don't.
+
+A subtree is one range scan on the materialised path (`Organisation.subtree_clause`), and
+moving a node rewrites its whole subtree's paths in one UPDATE: no recursion in Python.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy.orm import contains_eager
+
+from .. import clock
+from ..audit import record as audit
+from ..extensions import db
+from .models import ORG_KINDS, JobPosition, Organisation, Person
+
+KIND_LABELS = {
+    "province": _l("Tỉnh"), "department": _l("Sở, ban, ngành"), "district": _l("UBND cấp huyện"),
+    "commune": _l("UBND cấp xã"), "school": _l("Trường học"), "other": _l("Khác"),
+}
+
+# Vị trí việc làm, as the province's workforce targets count them.
+DEFAULT_POSITIONS = (
+    ("leader", "Lãnh đạo"),
+    ("it_leader", "Lãnh đạo phụ trách CNTT"),
+    ("it_staff", "Cán bộ chuyên trách CNTT"),
+    ("civil_servant", "Công chức"),
+    ("public_employee", "Viên chức"),
+    ("teacher", "Giáo viên"),
+    ("student", "Học sinh"),
+)
+
+
+class OrgError(Exception):
+    """A refused change to the tree, positions or staff; `str(exc)` is the message for the user."""
+
+
+class NotFound(OrgError):
+    pass
+
+
+# --- organisations ---------------------------------------------------------------------------
+
+def _snapshot(org: Organisation) -> dict:
+    return {"code": org.code, "name": org.name, "kind": org.kind, "parent_id": org.parent_id,
+            "path": org.path, "archived": org.archived_at is not None}
+
+
+def get_organisation(org_id: int) -> Organisation:
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound(_("Không tìm thấy đơn vị."))
+    return org
+
+
+def find_by_code(code: str) -> Organisation | None:
+    return db.session.scalar(select(Organisation).where(func.upper(Organisation.code) == (code or "").strip().upper()))
+
+
+def _clean_fields(kind: str, code: str, name: str, *, org_id: int | None = None) -> tuple[str, str, str]:
+    code, name = (code or "").strip(), " ".join((name or "").split())
+    if kind not in ORG_KINDS:
+        raise OrgError(_("Loại đơn vị không hợp lệ: %(k)s.", k=kind))
+    if not code or len(code) > 32:
+        raise OrgError(_("Mã đơn vị phải có từ 1 đến 32 ký tự."))
+    if not name or len(name) > 255:
+        raise OrgError(_("Tên đơn vị phải có từ 1 đến 255 ký tự."))
+    same = find_by_code(code)
+    if same is not None and same.id != org_id:
+        raise OrgError(_("Mã đơn vị %(c)s đã được dùng cho %(n)s.", c=code, n=same.name))
+    return kind, code, name
+
+
+def _usable_parent(parent_id: int | None) -> Organisation | None:
+    if parent_id is None:
+        return None
+    parent = get_organisation(parent_id)
+    if parent.is_archived:
+        raise OrgError(_("Đơn vị cấp trên %(n)s đã ngừng hoạt động.", n=parent.name))
+    return parent
+
+
+def create_organisation(actor_id: int | None, *, kind: str, code: str, name: str,
+                        parent_id: int | None = None) -> Organisation:
+    kind, code, name = _clean_fields(kind, code, name)
+    parent = _usable_parent(parent_id)
+    org = Organisation(kind=kind, code=code, name=name, parent_id=parent.id if parent else None,
+                       path="", depth=0, created_at=clock.now())
+    db.session.add(org)
+    db.session.flush()  # the id is part of the path
+    org.path = (parent.path if parent else "/") + org.own_segment()
+    org.depth = parent.depth + 1 if parent else 0
+    audit(actor_id, "organisation.create", "organisation", org.id, after=_snapshot(org))
+    db.session.commit()
+    return org
+
+
+def update_organisation(actor_id: int | None, org_id: int, *, kind: str, code: str, name: str) -> Organisation:
+    """Rename (and re-code or re-kind) a unit; its place in the tree does not change."""
+    org = get_organisation(org_id)
+    before = _snapshot(org)
+    org.kind, org.code, org.name = _clean_fields(kind, code, name, org_id=org.id)
+    audit(actor_id, "organisation.update", "organisation", org.id, before=before, after=_snapshot(org))
+    db.session.commit()
+    return org
+
+
+def move_organisation(actor_id: int | None, org_id: int, new_parent_id: int | None) -> Organisation:
+    """Put a unit (with everything under it) under another parent; refuses to make a cycle."""
+    org = get_organisation(org_id)
+    parent = _usable_parent(new_parent_id)
+    if parent is not None and parent.path.startswith(org.path):
+        raise OrgError(_("Không thể chuyển %(n)s vào chính nó hoặc một đơn vị trực thuộc nó.", n=org.name))
+    if (parent.id if parent else None) == org.parent_id:
+        return org
+    before = _snapshot(org)
+    old_path = org.path
+    new_path = (parent.path if parent else "/") + org.own_segment()
+    delta = (parent.depth + 1 if parent else 0) - org.depth
+    db.session.execute(
+        update(Organisation).where(Organisation.subtree_clause(old_path))
+        .values(path=literal(new_path) + func.substr(Organisation.path, len(old_path) + 1),
+                depth=Organisation.depth + delta)
+        .execution_options(synchronize_session=False))
+    db.session.execute(update(Organisation).where(Organisation.id == org.id)
+                       .values(parent_id=parent.id if parent else None))
+    db.session.expire_all()
+    org = get_organisation(org_id)
+    audit(actor_id, "organisation.move", "organisation", org.id, before=before, after=_snapshot(org))
+    db.session.commit()
+    return org
+
+
+def archive_organisation(actor_id: int | None, org_id: int) -> int:
+    """Archive a unit and its whole subtree; refused while people still work there. Returns units archived."""
+    org = get_organisation(org_id)
+    staff = db.session.scalar(select(func.count(Person.id)).join(Organisation)
+                              .where(Organisation.subtree_clause(org.path)))
+    if staff:
+        raise OrgError(_("%(n)s và các đơn vị trực thuộc còn %(k)d cán bộ: hãy chuyển họ sang đơn vị khác "
+                         "trước khi ngừng hoạt động.", n=org.name, k=staff))
+    result = db.session.execute(
+        update(Organisation).where(Organisation.subtree_clause(org.path), Organisation.archived_at.is_(None))
+        .values(archived_at=clock.now()).execution_options(synchronize_session=False))
+    audit(actor_id, "organisation.archive", "organisation", org.id, before=_snapshot(org),
+          after={"archived_units": result.rowcount})
+    db.session.commit()
+    return result.rowcount
+
+
+def unarchive_organisation(actor_id: int | None, org_id: int) -> Organisation:
+    """Bring one unit back (not its children: each is restored on its own)."""
+    org = get_organisation(org_id)
+    if org.parent is not None and org.parent.is_archived:
+        raise OrgError(_("Hãy khôi phục đơn vị cấp trên %(n)s trước.", n=org.parent.name))
+    before = _snapshot(org)
+    org.archived_at = None
+    audit(actor_id, "organisation.unarchive", "organisation", org.id, before=before, after=_snapshot(org))
+    db.session.commit()
+    return org
+
+
+def subtree(org_id: int | None = None, *, include_archived: bool = False) -> list[Organisation]:
+    """The units under `org_id` (itself included; the whole tree when None) in one indexed query,
+    ordered depth-first with siblings by name."""
+    query = select(Organisation)
+    if org_id is not None:
+        query = query.where(Organisation.subtree_clause(get_organisation(org_id).path))
+    if not include_archived:
+        query = query.where(Organisation.archived_at.is_(None))
+    units = list(db.session.scalars(query.order_by(Organisation.path)))
+    children: dict[int | None, list[Organisation]] = {}
+    ids = {u.id for u in units}
+    for unit in units:
+        children.setdefault(unit.parent_id if unit.parent_id in ids else None, []).append(unit)
+    ordered: list[Organisation] = []
+    stack = sorted(children.get(None, []), key=lambda u: u.name, reverse=True)
+    while stack:
+        unit = stack.pop()
+        ordered.append(unit)
+        stack.extend(sorted(children.get(unit.id, []), key=lambda u: u.name, reverse=True))
+    return ordered
+
+
+def staff_counts() -> dict[int, int]:
+    """Head count per unit (its own people, not its subtree's)."""
+    return dict(db.session.execute(select(Person.organisation_id, func.count(Person.id))
+                                   .group_by(Person.organisation_id)).all())
+
+
+def parent_choices(exclude: Organisation | None = None) -> list[tuple[int, str]]:
+    """Active units that may be a parent, indented by depth; a unit's own subtree is left out."""
+    choices = []
+    for unit in subtree():
+        if exclude is not None and unit.path.startswith(exclude.path):
+            continue
+        choices.append((unit.id, "\u2003" * unit.depth + f"{unit.name} ({unit.code})"))
+    return choices
+
+
+# --- job positions ---------------------------------------------------------------------------
+
+def ensure_positions() -> None:
+    """Seed the standard positions that are missing; names an admin has edited are kept."""
+    existing = set(db.session.scalars(select(JobPosition.code)))
+    for order, (code, name) in enumerate(DEFAULT_POSITIONS, start=1):
+        if code not in existing:
+            db.session.add(JobPosition(code=code, name=name, sort_order=order * 10))
+    db.session.flush()
+
+
+def list_positions() -> list[JobPosition]:
+    return list(db.session.scalars(select(JobPosition).order_by(JobPosition.sort_order, JobPosition.name)))
+
+
+def position_counts() -> dict[int, int]:
+    return dict(db.session.execute(select(Person.position_id, func.count(Person.id))
+                                   .group_by(Person.position_id)).all())
+
+
+def _clean_position(name: str, sort_order: int, position_id: int | None) -> str:
+    name = " ".join((name or "").split())
+    if not name or len(name) > 120:
+        raise OrgError(_("Tên vị trí việc làm phải có từ 1 đến 120 ký tự."))
+    clash = db.session.scalar(select(JobPosition).where(func.lower(JobPosition.name) == name.lower()))
+    if clash is not None and clash.id != position_id:
+        raise OrgError(_("Đã có vị trí việc làm tên %(n)s.", n=name))
+    return name
+
+
+def create_position(actor_id: int | None, *, code: str, name: str, sort_order: int = 0) -> JobPosition:
+    code = (code or "").strip().lower()
+    if not code or len(code) > 32 or not code.replace("_", "").isalnum() or not code.isascii():
+        raise OrgError(_("Mã vị trí chỉ gồm chữ không dấu, số và dấu gạch dưới (tối đa 32 ký tự)."))
+    if db.session.scalar(select(JobPosition).where(JobPosition.code == code)) is not None:
+        raise OrgError(_("Mã vị trí %(c)s đã có.", c=code))
+    position = JobPosition(code=code, name=_clean_position(name, sort_order, None), sort_order=sort_order)
+    db.session.add(position)
+    db.session.flush()
+    audit(actor_id, "position.create", "job_position", position.id,
+          after={"code": code, "name": position.name, "sort_order": sort_order})
+    db.session.commit()
+    return position
+
+
+def update_position(actor_id: int | None, position_id: int, *, name: str, sort_order: int) -> JobPosition:
+    """Rename or reorder a position; its code (what imports and targets refer to) stays."""
+    position = db.session.get(JobPosition, position_id)
+    if position is None:
+        raise NotFound(_("Không tìm thấy vị trí việc làm."))
+    before = {"name": position.name, "sort_order": position.sort_order}
+    position.name = _clean_position(name, sort_order, position.id)
+    position.sort_order = sort_order
+    audit(actor_id, "position.update", "job_position", position.id, before=before,
+          after={"name": position.name, "sort_order": position.sort_order})
+    db.session.commit()
+    return position
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+@dataclass
+class StaffFilter:
+    q: str = ""
+    org_id: int | None = None       # this unit and everything under it
+    position_id: int | None = None
+
+    def as_args(self) -> dict:
+        return {k: v for k, v in (("q", self.q), ("org", self.org_id), ("position", self.position_id)) if v}
+
+
+def staff_query(flt: StaffFilter):
+    query = (select(Person).join(Person.organisation).join(Person.position)
+             .options(contains_eager(Person.organisation), contains_eager(Person.position)))
+    if flt.q:
+        like = f"%{flt.q.strip().lower()}%"
+        query = query.where(or_(func.lower(Person.full_name).like(like), func.lower(Person.employee_code).like(like)))
+    if flt.org_id:
+        query = query.where(Organisation.subtree_clause(get_organisation(flt.org_id).path))
+    if flt.position_id:
+        query = query.where(Person.position_id == flt.position_id)
+    return query.order_by(Organisation.path, Person.full_name, Person.employee_code)
+
+
+def list_staff(flt: StaffFilter, page: int = 1, per_page: int = 50):
+    return db.paginate(staff_query(flt), page=page, per_page=per_page, error_out=False)

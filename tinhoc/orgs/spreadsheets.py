@@ -1,0 +1,99 @@
+"""Workbooks we hand out: the staff import template and the staff list export.
+
+Both use the import's columns, so an exported list can be edited and imported back as it is.
+"""
+from __future__ import annotations
+
+import io
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import Organisation
+from .services import KIND_LABELS, StaffFilter, list_positions, staff_query
+from .staff_import import COLUMNS
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_BOLD = Font(bold=True)
+_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def _header(sheet) -> list:
+    cells = []
+    for col in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=col.header)
+        cell.font, cell.fill = _BOLD, _HEAD_FILL
+        cells.append(cell)
+    return cells
+
+
+def _widths(sheet) -> None:
+    for i, col in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = col.width
+
+
+def _date_cell(sheet, value):
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = "DD/MM/YYYY"
+    return cell
+
+
+def _save(workbook: Workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def import_template() -> bytes:
+    """An empty staff sheet with the expected headers, plus a sheet explaining each column and
+    listing the organisation codes and positions that exist (so nobody has to guess them)."""
+    workbook = Workbook(write_only=True)
+    staff = workbook.create_sheet(_("Cán bộ"))
+    _widths(staff)
+    staff.freeze_panes = "A2"
+    staff.append(_header(staff))
+
+    guide = workbook.create_sheet(_("Hướng dẫn"))
+    guide.column_dimensions["A"].width, guide.column_dimensions["B"].width = 22, 70
+    guide.append([WriteOnlyCell(guide, value=_("Cột")), WriteOnlyCell(guide, value=_("Cách ghi"))])
+    notes = {
+        "employee_code": _("Bắt buộc. Mã duy nhất của cán bộ; đã có thì dòng này cập nhật người đó."),
+        "full_name": _("Bắt buộc. Họ và tên đầy đủ, có dấu."),
+        "date_of_birth": _("Không bắt buộc. Dạng dd/mm/yyyy, ví dụ 05/09/1985."),
+        "email": _("Không bắt buộc. Địa chỉ thư điện tử công vụ."),
+        "org_code": _("Bắt buộc. Mã đơn vị, xem danh sách bên dưới."),
+        "position": _("Bắt buộc. Mã hoặc tên vị trí việc làm, xem danh sách bên dưới."),
+        "title": _("Không bắt buộc. Chức danh, ví dụ Chuyên viên."),
+    }
+    for col in COLUMNS:
+        guide.append([col.header, notes[col.key]])
+    guide.append([])
+    guide.append([WriteOnlyCell(guide, value=_("Vị trí việc làm")), None])
+    for position in list_positions():
+        guide.append([position.code, position.name])
+    guide.append([])
+    guide.append([WriteOnlyCell(guide, value=_("Mã đơn vị")), None])
+    for org in db.session.scalars(select(Organisation).where(Organisation.archived_at.is_(None))
+                                  .order_by(Organisation.path)):
+        guide.append([org.code, f"{org.name} ({KIND_LABELS.get(org.kind, org.kind)})"])
+    return _save(workbook)
+
+
+def export_staff(flt: StaffFilter) -> bytes:
+    """The filtered staff list in the import's columns (streamed row by row, write-only)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Cán bộ"))
+    _widths(sheet)
+    sheet.freeze_panes = "A2"
+    sheet.append(_header(sheet))
+    rows = db.session.execute(staff_query(flt).execution_options(yield_per=1000)).scalars()
+    for person in rows:
+        sheet.append([person.employee_code, person.full_name,
+                      _date_cell(sheet, person.date_of_birth) if person.date_of_birth else None,
+                      person.email, person.organisation.code, person.position.name, person.title])
+    return _save(workbook)
