@@ -9,7 +9,7 @@ import pytest
 os.environ.setdefault("SECRET_KEY", "test-secret")
 
 TEST_PASSWORD = "mat-khau-123"
-NEEDS_DB = {"app", "db", "client", "login", "make_user", "make_org", "make_position", "staff_setup"}
+NEEDS_DB = {"app", "db", "client", "login", "make_user", "make_org", "make_position", "make_person", "staff_setup"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -118,6 +118,25 @@ def make_org(db):
     def make(code: str, name: str | None = None, *, kind: str = "department", parent=None):
         return services.create_organisation(None, kind=kind, code=code, name=name or code,
                                             parent_id=parent.id if parent is not None else None)
+    return make
+
+
+@pytest.fixture
+def make_person(db):
+    """make_person("CB1", org, position_code="civil_servant") -> Person (positions seeded on demand)."""
+    from sqlalchemy import select
+
+    from tinhoc.orgs import services
+    from tinhoc.orgs.models import JobPosition, Person
+
+    def make(code: str, org, *, position_code: str = "civil_servant", full_name: str | None = None):
+        services.ensure_positions()
+        position = db.session.scalar(select(JobPosition).where(JobPosition.code == position_code))
+        person = Person(employee_code=code, full_name=full_name or f"Cán bộ {code}", organisation_id=org.id,
+                        position_id=position.id)
+        db.session.add(person)
+        db.session.commit()
+        return person
     return make
 
 

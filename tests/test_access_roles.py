@@ -23,18 +23,21 @@ PAGES = {
     "/orgs/staff/export.xlsx": STAFF_VIEW,
     "/orgs/staff/import": {"admin"},
     "/orgs/staff/import/template.xlsx": {"admin"},
+    "/orgs/staff/new": {"admin"},
+    "/orgs/staff/{person_id}": {"admin"},
 }
 PUBLIC = {"/login", "/lang/<code>", "/static/<path:filename>"}
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
 @pytest.mark.parametrize("url", sorted(PAGES))
-def test_role_page_table(client, login, make_user, make_org, role, url):
+def test_role_page_table(client, login, make_user, make_org, make_person, role, url):
     target = make_user("target-user")
     org = make_org("ORG-1", "Sở Thử nghiệm")
+    person = make_person("CB-1", org)
     if role is not None:
         login(role)
-    response = client.get(url.format(user_id=target.id, org_id=org.id))
+    response = client.get(url.format(user_id=target.id, org_id=org.id, person_id=person.id))
     if role is None:
         assert response.status_code == 302 and "/login" in response.headers["Location"]
     elif role in PAGES[url]:
@@ -45,7 +48,8 @@ def test_role_page_table(client, login, make_user, make_org, role, url):
 
 
 def _normalise(rule: str) -> str:
-    return rule.replace("<int:user_id>", "{user_id}").replace("<int:org_id>", "{org_id}")
+    return (rule.replace("<int:user_id>", "{user_id}").replace("<int:org_id>", "{org_id}")
+            .replace("<int:person_id>", "{person_id}"))
 
 
 def test_every_get_page_is_in_the_table(app):

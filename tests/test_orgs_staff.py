@@ -87,3 +87,30 @@ def test_cli_import_staff_dry_run_errors_and_apply(app, db, staff_setup, tmp_pat
     assert db.session.scalar(select(func.count(Person.id))) == 1
     result = runner.invoke(args=["tinhoc", "import-staff", str(good)])
     assert "Dòng 2: không đổi" in result.output
+
+
+def test_admin_adds_and_edits_one_person_with_audit(client, login, db, staff_setup):
+    from tinhoc.audit import AuditEntry
+    from tinhoc.orgs.models import JobPosition, Person
+    login("admin")
+    it_staff = db.session.scalar(select(JobPosition.id).where(JobPosition.code == "it_staff"))
+    form = {"employee_code": "CB900", "full_name": "Đặng Thu Hà", "date_of_birth": "1991-04-30",
+            "email": "Ha@AnKhe.gov.vn", "organisation_id": str(staff_setup["department"].id),
+            "position_id": str(it_staff), "title": "Chuyên viên"}
+    assert client.post("/orgs/staff/new", data=form).status_code == 302
+    person = db.session.scalar(select(Person).where(Person.employee_code == "CB900"))
+    assert person.email == "ha@ankhe.gov.vn" and str(person.date_of_birth) == "1991-04-30"
+    # moved to the commune: audited with before and after
+    edit = dict(form, organisation_id=str(staff_setup["commune"].id))
+    assert client.post(f"/orgs/staff/{person.id}", data=edit).status_code == 302
+    db.session.expire_all()
+    assert person.organisation_id == staff_setup["commune"].id
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "person.update"))
+    assert entry.before["organisation_id"] == staff_setup["department"].id
+    assert entry.after["organisation_id"] == staff_setup["commune"].id
+    # a second person may not take the same code
+    response = client.post("/orgs/staff/new", data=dict(form, full_name="Người Khác"))
+    assert response.status_code == 400 and "Mã cán bộ CB900 đã thuộc về Đặng Thu Hà" in response.get_data(as_text=True)
+    response = client.post("/orgs/staff/new", data=dict(form, employee_code="CB901", email="khong-hop-le"))
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count(Person.id))) == 1

@@ -2,8 +2,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import DateField, EmailField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from .models import ORG_KINDS
 from .services import KIND_LABELS
@@ -53,3 +53,13 @@ class ImportForm(FlaskForm):
 
 class ApplyImportForm(FlaskForm):
     token = HiddenField(validators=[DataRequired()])
+
+
+class PersonForm(FlaskForm):
+    employee_code = StringField(_l("Mã cán bộ"), validators=[DataRequired(), Length(max=32)])
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=200)])
+    date_of_birth = DateField(_l("Ngày sinh"), validators=[Optional()])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=255)])
+    organisation_id = SelectField(_l("Đơn vị"), coerce=int, validate_choice=False)
+    position_id = SelectField(_l("Vị trí việc làm"), coerce=int, validate_choice=False)
+    title = StringField(_l("Chức danh"), validators=[Optional(), Length(max=120)])

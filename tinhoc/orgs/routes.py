@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from ..security import role_required
 from . import bp, services, spreadsheets, staff_import
-from .forms import (ActionForm, ApplyImportForm, ImportForm, MoveForm, OrganisationForm, PositionEditForm,
-                    PositionForm, RenameForm)
+from .forms import (ActionForm, ApplyImportForm, ImportForm, MoveForm, OrganisationForm, PersonForm,
+                    PositionEditForm, PositionForm, RenameForm)
 
 
 def _parent_field(field, exclude=None, allow_root=True):
@@ -165,6 +165,28 @@ def list_staff():
     page = services.list_staff(flt, request.args.get("page", 1, type=int))
     return render_template("orgs/staff.html", page=page, flt=flt, positions=services.list_positions(),
                            org_choices=services.parent_choices())
+
+
+@bp.route("/staff/new", methods=["GET", "POST"], defaults={"person_id": None})
+@bp.route("/staff/<int:person_id>", methods=["GET", "POST"])
+@role_required("admin")
+def edit_person(person_id: int | None):
+    person = services.get_person(person_id) if person_id is not None else None
+    form = PersonForm(obj=person)
+    form.organisation_id.choices = services.parent_choices()
+    form.position_id.choices = [(p.id, p.name) for p in services.list_positions()]
+    if form.validate_on_submit():
+        try:
+            saved = services.save_person(current_user.id, person_id, employee_code=form.employee_code.data,
+                                         full_name=form.full_name.data, date_of_birth=form.date_of_birth.data,
+                                         email=form.email.data, organisation_id=form.organisation_id.data,
+                                         position_id=form.position_id.data, title=form.title.data)
+        except services.OrgError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(_("Đã lưu cán bộ %(n)s.", n=saved.full_name), "success")
+            return redirect(url_for("orgs.list_staff", q=saved.employee_code))
+    return render_template("orgs/person.html", form=form, person=person), 400 if request.method == "POST" else 200
 
 
 @bp.get("/staff/export.xlsx")

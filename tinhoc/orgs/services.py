@@ -287,3 +287,49 @@ def staff_query(flt: StaffFilter):
 
 def list_staff(flt: StaffFilter, page: int = 1, per_page: int = 50):
     return db.paginate(staff_query(flt), page=page, per_page=per_page, error_out=False)
+
+
+def get_person(person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound(_("Không tìm thấy cán bộ."))
+    return person
+
+
+def _person_snapshot(person: Person) -> dict:
+    return {"employee_code": person.employee_code, "full_name": person.full_name,
+            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+            "email": person.email, "organisation_id": person.organisation_id,
+            "position_id": person.position_id, "title": person.title}
+
+
+def save_person(actor_id: int | None, person_id: int | None, *, employee_code: str, full_name: str,
+                date_of_birth, email: str | None, organisation_id: int, position_id: int,
+                title: str | None) -> Person:
+    """Create (person_id None) or edit one member of staff; the same rules as the import."""
+    code, name = (employee_code or "").strip(), " ".join((full_name or "").split())
+    if not code or len(code) > 32:
+        raise OrgError(_("Mã cán bộ phải có từ 1 đến 32 ký tự."))
+    if not name:
+        raise OrgError(_("Thiếu họ và tên."))
+    org = get_organisation(organisation_id)
+    if org.is_archived:
+        raise OrgError(_("Đơn vị %(c)s (%(n)s) đã ngừng hoạt động.", c=org.code, n=org.name))
+    if db.session.get(JobPosition, position_id) is None:
+        raise NotFound(_("Không tìm thấy vị trí việc làm."))
+    clash = db.session.scalar(select(Person).where(Person.employee_code == code))
+    person = get_person(person_id) if person_id is not None else Person(created_at=clock.now())
+    if clash is not None and clash is not person:
+        raise OrgError(_("Mã cán bộ %(c)s đã thuộc về %(n)s.", c=code, n=clash.full_name))
+    before = _person_snapshot(person) if person_id is not None else None
+    person.employee_code, person.full_name, person.date_of_birth = code, name, date_of_birth
+    person.email = (email or "").strip().lower() or None
+    person.organisation_id, person.position_id = org.id, position_id
+    person.title = " ".join((title or "").split()) or None
+    person.updated_at = clock.now()
+    db.session.add(person)
+    db.session.flush()
+    audit(actor_id, "person.update" if before else "person.create", "person", person.id,
+          before=before, after=_person_snapshot(person))
+    db.session.commit()
+    return person
