@@ -1,0 +1,123 @@
+"""Scratch 3: an .sb3 project run headless by @scratch/scratch-vm under node.
+
+"ask and wait" reads one line of stdin (the empty string past the end), "say" writes one line of
+stdout. The VM is vendored on first use with npm into the judge's cache (runtime dir, bound
+read-only at /opt/tinhoc in every sandbox), under a lock so parallel workers install it once.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from ..sandbox import cache_dir, runtime_dir
+from ..sandbox.box import RUNTIME_INSIDE, file_lock
+from .base import Language, LanguageUnavailable
+
+VM_PACKAGE = "@scratch/scratch-vm"
+VM_VERSION = "15.1.1"
+# The VM's node bundle requires "entities/decode", which its own dependency tree lacks.
+EXTRA_PACKAGES = ("entities@6",)
+RUNNER_SOURCE = Path(__file__).with_name("scratch_runner.js")
+NODE = "/usr/bin/node"
+NPM = shutil.which("npm") or "/usr/bin/npm"
+INSTALL_TIMEOUT = 600
+
+
+def _runner_hash() -> str:
+    return hashlib.sha256(RUNNER_SOURCE.read_bytes()).hexdigest()[:12]
+
+
+def install_dir() -> Path:
+    return runtime_dir() / "scratch"
+
+
+def _marker() -> Path:
+    return install_dir() / f".ready-{VM_VERSION}-{_runner_hash()}"
+
+
+def installed() -> bool:
+    return _marker().exists()
+
+
+def install() -> None:
+    """Vendor the VM (npm) and the runner into the runtime dir; idempotent, under a lock."""
+    if installed():
+        return
+    with file_lock(cache_dir() / "scratch.lock"):
+        if installed():
+            return
+        root = install_dir()
+        root.mkdir(parents=True, exist_ok=True)
+        vm_dir = root / "node_modules" / "@scratch" / "scratch-vm"
+        env = {**os.environ, "npm_config_update_notifier": "false"}
+        if not (vm_dir / "package.json").exists():
+            _npm(["install", "--no-audit", "--no-fund", "--ignore-scripts", "--omit=dev",
+                  "--prefix", str(root), f"{VM_PACKAGE}@{VM_VERSION}"], env)
+        extra = root / ".extra"
+        if not (vm_dir / "node_modules" / "entities").exists():
+            extra.mkdir(exist_ok=True)
+            _npm(["install", "--no-audit", "--no-fund", "--ignore-scripts", "--prefix", str(extra),
+                  *EXTRA_PACKAGES], env)
+            (vm_dir / "node_modules").mkdir(exist_ok=True)
+            shutil.copytree(extra / "node_modules" / "entities", vm_dir / "node_modules" / "entities",
+                            dirs_exist_ok=True)
+        # The bundled jsdom reads its stylesheet relative to the bundle.
+        css = vm_dir / "browser" / "default-stylesheet.css"
+        if not css.exists():
+            src = root / "node_modules" / "jsdom" / "lib" / "jsdom" / "browser" / "default-stylesheet.css"
+            css.parent.mkdir(exist_ok=True)
+            if src.exists():
+                shutil.copy(src, css)
+            else:
+                css.write_text("")
+        shutil.copy(RUNNER_SOURCE, root / "runner.js")
+        for old in root.glob(".ready-*"):
+            old.unlink()
+        _marker().touch()
+
+
+def _npm(args, env):
+    try:
+        r = subprocess.run([NPM, *args], capture_output=True, text=True, env=env,
+                           timeout=INSTALL_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise LanguageUnavailable(f"Scratch 3: npm failed: {exc}") from exc
+    if r.returncode != 0:
+        raise LanguageUnavailable(f"Scratch 3: npm {' '.join(args[:1])} failed: {r.stderr[-1000:]}")
+
+
+class Scratch3(Language):
+    name = "scratch3"
+    label = "Scratch 3"
+    extensions = (".sb3",)
+    source_name = "prog.sb3"
+    binary = NODE
+    memory_overhead_mib = 192   # node + the VM bundle before the project does anything
+    extra_processes = 32        # node's own threads (V8 platform, libuv pool)
+    address_space = False       # V8 reserves far more address space than it uses
+    auto_install = os.environ.get("TINHOC_JUDGE_SCRATCH_INSTALL", "1") not in ("0", "no", "off")
+
+    def available(self) -> bool:
+        if not (os.path.isfile(self.binary) and os.access(self.binary, os.X_OK)):
+            return False
+        return installed() or (self.auto_install and os.path.exists(NPM))
+
+    def prepare(self) -> None:
+        if not installed():
+            if not self.auto_install:
+                raise LanguageUnavailable("Scratch 3: the VM is not installed")
+            install()
+
+    def runner(self) -> str:
+        return f"{RUNTIME_INSIDE}/scratch/runner.js"
+
+    def compile_argv(self):
+        # Loading the project is the compile step: a broken .sb3 is CE, not RE on every test.
+        return [self.binary, self.runner(), "--check", self.source_name]
+
+    def run_argv(self):
+        return [self.binary, self.runner(), "/box/" + self.source_name]
+
