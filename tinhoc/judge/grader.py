@@ -95,6 +95,11 @@ def judge_package(pkg: Package, language: str, source: str | bytes, limits: Limi
         return result
     if isinstance(source, str):
         source = source.encode("utf-8")
+    factor = float(getattr(lang, "time_factor", 1.0) or 1.0)
+    if factor != 1.0:
+        limits = Limits(time=round(limits.time * factor, 3), memory=limits.memory, output=limits.output,
+                        wall_factor=limits.wall_factor)
+        result.time_limit = limits.time
     sb = _sandbox()
     result.sandbox_mode = sb.sandbox_mode()
     try:
