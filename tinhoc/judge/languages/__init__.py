@@ -13,9 +13,11 @@ Per-language run needs (documented here because the grader only sees RunLimits):
 - cpp17, c, pascal: static binaries; no extra memory or processes; time factor 1.
 - python3: /usr/bin/python3 with no extra flags (as bare in bench/judge_overhead.py); its
   interpreter baseline (~10 MiB) counts against the memory limit; time factor 1.
-- scratch3: node + scratch-vm; the VM's baseline memory (`memory_overhead_mib`) and node's
-  own threads (`extra_processes`) are added by the sandbox through a RunProfile registered at
-  compile time, so the contestant's limits mean the same thing as in other languages.
+- scratch3: node + scratch-vm; the VM's baseline memory (`memory_overhead_mib`, 192 MiB), node's
+  own threads (`extra_processes`) and the VM's load time (`time_overhead`, 1 s added to the CPU
+  and wall limits) are added by the sandbox through a RunProfile registered at compile time
+  (keyed by argv[0]), so the contestant's limits mean about the same as in other languages.
+  Reported times and memory include the VM's own.
 """
 from __future__ import annotations
 

@@ -66,7 +66,7 @@ class Language:
     memory_overhead_mib = 0     # runtime baseline added to the memory limit (see RunProfile)
     extra_processes = 0         # runtime threads added to the process limit
     address_space = True        # False: RLIMIT_AS would break the runtime (rlimits mode only)
-    time_factor = 1.0           # multiply the problem's time limit by this (for the grader)
+    time_overhead = 0.0         # seconds added to CPU and wall limits by the sandbox (VM start-up)
 
     def available(self) -> bool:
         """Whether the compiler/interpreter is installed (no network, no side effect)."""
@@ -96,7 +96,8 @@ class Language:
         run_argv = self.run_argv()
         profile = RunProfile(processes=self.extra_processes,
                              memory_overhead_mib=self.memory_overhead_mib,
-                             address_space=self.address_space)
+                             address_space=self.address_space,
+                             time_overhead=self.time_overhead)
         box.set_run_profile(run_argv[0], profile)
         argv = self.compile_argv()
         if argv is None:

@@ -98,6 +98,7 @@ class Scratch3(Language):
     memory_overhead_mib = 192   # node + the VM bundle before the project does anything
     extra_processes = 32        # node's own threads (V8 platform, libuv pool)
     address_space = False       # V8 reserves far more address space than it uses
+    time_overhead = 1.0         # loading the VM bundle takes ~0.7 s of CPU before the project starts
     auto_install = os.environ.get("TINHOC_JUDGE_SCRATCH_INSTALL", "1") not in ("0", "no", "off")
 
     def available(self) -> bool:

@@ -8,6 +8,7 @@ and a seccomp filter. See helper.c for the run protocol.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno as _errno
 import fcntl
 import hashlib
@@ -71,11 +72,13 @@ class RunProfile:
 
     processes: added to RunLimits.processes (e.g. node's own threads);
     memory_overhead_mib: added to the memory limit (the interpreter's baseline);
-    address_space: False when RLIMIT_AS must not be used (runtimes reserving huge virtual ranges).
+    address_space: False when RLIMIT_AS must not be used (runtimes reserving huge virtual ranges);
+    time_overhead: added to the CPU and wall limits (a VM that takes long to load).
     """
     processes: int = 0
     memory_overhead_mib: int = 0
     address_space: bool = True
+    time_overhead: float = 0.0       # seconds added to CPU and wall limits (runtime start-up)
 
 
 def cache_dir() -> Path:
@@ -289,6 +292,9 @@ class Sandbox:
         limits = limits or RunLimits()
         argv = [str(a) for a in argv]
         prof = self.profiles.get(argv[0], RunProfile())
+        if prof.time_overhead:
+            limits = dataclasses.replace(limits, cpu_time=limits.cpu_time + prof.time_overhead,
+                                         wall_time=limits.wall_time + prof.time_overhead)
         memory_mib = limits.memory_mib + prof.memory_overhead_mib
         processes = max(1, limits.processes) + prof.processes
         stack_mib = limits.stack_mib if limits.stack_mib is not None else memory_mib
