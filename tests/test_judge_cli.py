@@ -92,3 +92,13 @@ def test_module_entry_point_runs():
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["score"] == 100
+
+
+def test_verify_runs_input_validators(tmp_path, capsys):
+    pkg = tmp_path / "pkg"
+    shutil.copytree(PKGS / "kattis_groups", pkg)
+    (pkg / "data/secret/group1/2.in").write_text("0\n")          # n >= 1 is required
+    assert main(["verify", str(pkg)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL input: validate rejects secret/group1/2.in (exit code 1" in out
+    assert "input validation: 5 runs, 1 rejected" in out

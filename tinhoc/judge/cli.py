@@ -90,6 +90,10 @@ def cmd_verify(args) -> int:
         for c in report.checks:
             if c.result is None:
                 print(f"FAIL {c.folder}/{c.file}: {c.reason}")
+        if report.inputs_validated:
+            print(f"input validation: {report.inputs_validated} runs, {len(report.input_errors)} rejected")
+        for e in report.input_errors:
+            print(f"FAIL input: {e}")
         for s in report.skipped:
             print(f"skipped {s}")
         for w in report.warnings:

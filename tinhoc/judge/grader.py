@@ -459,15 +459,19 @@ class VerifyReport:
     skipped: list[str] = field(default_factory=list)      # files in languages this judge does not run
     error: str = ""                                       # broken package, no accepted submission ...
     warnings: list[str] = field(default_factory=list)
+    input_errors: list[str] = field(default_factory=list)  # inputs an input validator rejected
+    inputs_validated: int = 0                              # (validator, input) pairs run
 
     @property
     def ok(self) -> bool:
-        return not self.error and all(c.ok for c in self.checks) and bool(self.checks)
+        return (not self.error and not self.input_errors and all(c.ok for c in self.checks)
+                and bool(self.checks))
 
     def to_dict(self) -> dict:
         return {"package": self.package, "format": self.format, "time_limit": self.time_limit,
                 "time_limit_derived": self.time_limit_derived, "ok": self.ok, "error": self.error,
-                "skipped": self.skipped, "warnings": self.warnings,
+                "skipped": self.skipped, "warnings": self.warnings, "input_errors": self.input_errors,
+                "inputs_validated": self.inputs_validated,
                 "checks": [c.to_dict() for c in self.checks]}
 
 
@@ -525,6 +529,7 @@ def verify(package_path, *, progress=None) -> VerifyReport:
                     report.skipped.append(f"{folder}/{path.name} ({why})")
                     continue
                 runnable.append((folder, path, lang.name))
+        report.input_errors, report.inputs_validated = validate_inputs(pkg)
         derived_runs: dict[Path, JudgeResult] = {}
         if pkg.time_limit is None:
             runs: list = []
@@ -562,3 +567,38 @@ def verify(package_path, *, progress=None) -> VerifyReport:
         return report
     finally:
         pkg.close()
+
+
+def validate_inputs(pkg: Package) -> tuple[list[str], int]:
+    """Run every Kattis input validator on every test input (`validator [args] < input`, 42 = valid)."""
+    errors: list[str] = []
+    runs = 0
+    if not pkg.input_validators:
+        return errors, runs
+    sb = _sandbox()
+    tests = pkg.tests()
+    for source in pkg.input_validators:
+        vname = source.stem if source.is_file() else source.name
+        try:
+            build = build_checker(source)
+        except JudgeError as exc:
+            errors.append(f"input validator {source.name}: {exc}")
+            continue
+        with sb.open_sandbox([(str(build.dir), "/checker")]) as box:
+            wd = Path(box.workdir)
+            for t in tests:
+                args = pkg.input_validator_args.get(t.name) or []
+                if isinstance(args, dict):
+                    args = args.get(vname, [])
+                box.wipe()
+                shutil.copyfile(t.input_path, wd / "input")
+                os.chmod(wd / "input", 0o644)
+                out = box.run([*build.argv, *args], stdin="/box/input", stdout="/box/.log", stderr="/box/.log",
+                              limits=sb.RunLimits(**CHECKER_LIMITS))
+                runs += 1
+                if out.status in ("OK", "RE") and out.signal is None and out.exit_code == 42:
+                    continue
+                why = _read_text(wd / ".log", 300).strip().splitlines()
+                detail = f"exit code {out.exit_code}" if out.exit_code is not None else out.message
+                errors.append(f"{vname} rejects {t.name}.in ({detail}{': ' + why[-1] if why else ''})")
+    return errors, runs

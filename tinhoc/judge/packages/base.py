@@ -67,6 +67,8 @@ class Package:
     submissions: dict[str, list[Path]] = field(default_factory=dict)  # folder -> files, sorted
     warnings: list[str] = field(default_factory=list)
     validator_scores: bool = True    # may the checker's score/fraction change a test's points
+    input_validators: list[Path] = field(default_factory=list)   # Kattis: programs (file or folder)
+    input_validator_args: dict[str, object] = field(default_factory=dict)  # test name -> args or {name: args}
     _tmp: tempfile.TemporaryDirectory | None = None
 
     def tests(self) -> list[TestCase]:

@@ -128,6 +128,21 @@ def load(root: Path) -> Package:
     if not [t for t in tree.tests() if t.name.startswith("secret/")]:
         raise PackageError("data/secret holds no test cases (.in files)")
 
+    input_validators = []
+    for n in ("input_validators", "input_format_validators"):
+        d = root / n
+        if d.is_dir():
+            for p in sorted(d.iterdir()):
+                if p.name.startswith(".") or p.name.lower().startswith("readme"):
+                    continue
+                if p.suffix.lower() in (".ctd", ".viva"):
+                    warnings.append(f"{n}/{p.name}: {p.suffix} validators are not supported; not run")
+                    continue
+                if p.is_file() and p.suffix.lower() in (".h", ".hpp"):
+                    continue
+                input_validators.append(p)
+            break
+
     name = py.get("name")
     if isinstance(name, dict):
         name = name.get("en") or next(iter(name.values()), None)
@@ -136,7 +151,8 @@ def load(root: Path) -> Package:
                   memory=memory, output=output, scoring=scoring, time_multiplier=mult,
                   time_safety_margin=margin, time_resolution=resolution,
                   submissions=find_submissions(root), warnings=warnings,
-                  validator_scores=validator_scores)
+                  validator_scores=validator_scores, input_validators=input_validators,
+                  input_validator_args=builder.input_args)
     return pkg
 
 
@@ -178,6 +194,7 @@ class _TreeBuilder:
     def __init__(self, root: Path, legacy: bool, scoring: bool, warnings: list[str]):
         self.root, self.data = root, root / "data"
         self.legacy, self.scoring, self.warnings = legacy, scoring, warnings
+        self.input_args: dict[str, object] = {}
 
     # ---- configuration files
     def _config_file(self, d: Path) -> dict | None:
@@ -278,8 +295,10 @@ class _TreeBuilder:
                 sub_cfg = self._config_file(path)
                 group.items.append(self._legacy_group(path, sub_name, cfg if sub_cfg is None else sub_cfg))
             else:
-                group.items.append(self._test(path, rel_name, max_points=accept if self.scoring else 0.0,
-                                              reject=reject if self.scoring else 0.0, args=args))
+                t = self._test(path, rel_name, max_points=accept if self.scoring else 0.0,
+                               reject=reject if self.scoring else 0.0, args=args)
+                self.input_args[t.name] = _input_args(cfg.get("input_validator_flags"))
+                group.items.append(t)
         return group
 
     # ---- 2023-07: `scoring` per group, other keys inherited key by key
@@ -358,7 +377,10 @@ class _TreeBuilder:
                     raise PackageError("data/sample must not contain test groups")
                 group.items.append(self._new_group(path, sub_name, cfg, child_max.get(base, max_score)))
             else:
-                group.items.append(self._test(path, rel_name, max_points=child_max.get(base, 0.0), args=args))
+                t = self._test(path, rel_name, max_points=child_max.get(base, 0.0), args=args)
+                self.input_args[t.name] = _input_args(cfg.get("input_validator_args",
+                                                              cfg.get("input_validator_flags")))
+                group.items.append(t)
         return group
 
 
@@ -368,3 +390,19 @@ def read_yaml_scoring(d: Path, root: Path) -> dict:
             sc = read_yaml(d / n, str((d / n).relative_to(root))).get("scoring") or {}
             return sc if isinstance(sc, dict) else {}
     return {}
+
+
+def _input_args(value):
+    """Input validator arguments: a list for every validator, or {validator name: list}."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, dict):
+        if set(value) == {"name", "flags"} or set(value) <= {"name", "flags"}:   # legacy map form
+            return {str(value.get("name")): str(value.get("flags") or "").split()}
+        return {str(k): (v.split() if isinstance(v, str) else [str(x) for x in (v or [])])
+                for k, v in value.items()}
+    raise PackageError(f"bad input validator arguments: {value!r}")
