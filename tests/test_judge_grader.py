@@ -216,3 +216,12 @@ def test_output_replaced_by_a_symlink_is_not_followed():
     res = judge(pkg, src, "python3", Limits(time=1, memory=128))
     assert res.verdict == WA and "hostname" not in res.tests[0].message
     assert "output ended early" in res.tests[0].message
+
+
+def test_memory_past_the_limit_is_mle_with_its_peak():
+    pkg = PKGS / "kattis_aplusb"
+    src = "#include <vector>\n#include <cstdio>\nint main() { std::vector<char> v(400u << 20, 1); " \
+          "printf(\"%d\\n\", v[12345]); }\n"
+    res = judge(pkg, src, "cpp17", Limits(time=2, memory=64))
+    assert res.verdict == Verdict.MLE, [(t.verdict, t.message) for t in res.tests]
+    assert res.tests[0].memory >= 32 * 1024
