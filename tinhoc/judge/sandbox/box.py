@@ -16,6 +16,7 @@ import os
 import select
 import shutil
 import signal
+import stat
 import struct
 import subprocess
 import tempfile
@@ -329,8 +330,25 @@ class Sandbox:
             raise SandboxError(f"cannot {stages.get(stage, stage)} for {argv[0]}: "
                                f"{os.strerror(err) if err else 'failed'}")
         oom = self.cgroup is not None and self.cgroup.oom_kills() > oom_before
+        for path in (stdout, stderr):
+            self._drop_planted(path)
         return _classify(limits, memory_mib, bool(exited), code, sig, cpu_us / 1e6, wall_us / 1e6,
                          rss, flags, oom, self.cgroup is None, stdout, self.workdir)
+
+    def _drop_planted(self, inside: str | None) -> None:
+        """The program may have replaced its output file by a symlink (to a host file, seen from
+        the judge) or a FIFO: remove anything but a regular file so the judge never follows it."""
+        if not inside or not inside.startswith("/box/"):
+            return
+        host = self.workdir / inside[len("/box/"):]
+        try:
+            st = os.lstat(host)
+        except OSError:
+            return
+        if stat.S_ISDIR(st.st_mode):
+            shutil.rmtree(host, onerror=_force_remove)
+        elif not stat.S_ISREG(st.st_mode):
+            os.unlink(host)
 
     def wipe(self, keep=()) -> None:
         """Delete everything in the work dir but `keep`; kept entries become read-only root files."""
@@ -434,7 +452,8 @@ def _classify(limits: RunLimits, memory_mib: int, exited: bool, code: int, sig: 
               wall: float, rss_kib: int, flags: int, oom: bool, rlimits_mode: bool,
               stdout: str | None, workdir: Path) -> RunOutcome:
     """Rules, first match wins:
-    OLE  killed by SIGXFSZ (RLIMIT_FSIZE) or the stdout file is past the output limit;
+    OLE  killed by SIGXFSZ (RLIMIT_FSIZE) or the stdout file reached the output limit (a child
+         process was stopped by RLIMIT_FSIZE);
     TLE  killed by the CPU or wall watchdog, SIGXCPU, or CPU/wall past the limit at exit;
     MLE  the cgroup OOM killer fired during the run, or peak RSS past the limit, or the program
          ended abnormally (signal or non-zero exit) with its peak RSS within 5% of the limit
@@ -456,7 +475,7 @@ def _classify(limits: RunLimits, memory_mib: int, exited: bool, code: int, sig: 
     def outcome(status, message):
         return RunOutcome(status, exit_code, signal_, round(cpu, 4), round(wall, 4), rss_kib, message)
 
-    if sig == signal.SIGXFSZ or out_size > limits.output_mib << 20:
+    if sig == signal.SIGXFSZ or out_size >= limits.output_mib << 20:
         return outcome("OLE", f"output limit {limits.output_mib} MiB exceeded")
     if flags & 1 or sig == signal.SIGXCPU or cpu > limits.cpu_time:
         return outcome("TLE", f"CPU time limit {limits.cpu_time:g} s exceeded")

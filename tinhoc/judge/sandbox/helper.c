@@ -199,6 +199,10 @@ static void exec_program(struct request *r, int errfd) {
     set_limit(errfd, RLIMIT_CORE, 0, 0);
     set_limit(errfd, RLIMIT_MEMLOCK, 0, 0);
     set_limit(errfd, RLIMIT_MSGQUEUE, 0, 0);
+    /* A stale output file (the judge's, or one the program chmodded) would not open for the
+     * contestant's uid: start from none. Only regular files and symlinks; never a directory. */
+    if (*r->out) unlink(r->out);
+    if (*r->err && strcmp(r->err, r->out) != 0) unlink(r->err);
     if (setgroups(0, NULL) < 0 || setresgid(box_gid, box_gid, box_gid) < 0 ||
         setresuid(box_uid, box_uid, box_uid) < 0) fail(errfd, STAGE_SETUID);
     if (chdir(r->cwd) < 0) fail(errfd, STAGE_CHDIR);

@@ -1,0 +1,197 @@
+"""The sandbox API: runs, limits and their precision, wipe, modes, clean-up."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+from dataclasses import replace
+
+import pytest
+
+from tinhoc.judge.sandbox import (RunLimits, RunOutcome, SandboxError, bwrap_available,
+                                  open_sandbox, sandbox_mode)
+
+pytestmark = [
+    pytest.mark.sandbox,
+    pytest.mark.skipif(not bwrap_available(), reason="bubblewrap (bwrap) is not installed"),
+    pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is not installed"),
+]
+
+LIMITS = RunLimits(cpu_time=1.0, wall_time=2.0, memory_mib=256, output_mib=16)
+
+AB = r'''#include <stdio.h>
+int main(){ long long a,b; if(scanf("%lld %lld",&a,&b)!=2) return 1; printf("%lld\n",a+b);
+ fprintf(stderr, "note\n"); return 0; }'''
+EXIT3 = r'''int main(){ return 3; }'''
+SEGV = r'''int main(){ volatile int* p = 0; return *p; }'''
+SPIN = r'''int main(){ volatile unsigned long x=0; for(;;) x++; }'''
+ENV = r'''#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+int main(){ char cwd[256]; getcwd(cwd, sizeof cwd); printf("%s %s %s %d\n", getenv("FOO") ? getenv("FOO") : "-", cwd, getenv("HOME"), (int)getuid()); }'''
+PLANT = r'''#include <unistd.h>
+#include <stdio.h>
+int main(){ unlink("/box/out.txt"); symlink("/etc/hostname", "/box/out.txt"); return 0; }'''
+
+
+@pytest.fixture(scope="module")
+def progs(tmp_path_factory):
+    """Host-compiled static programs, bound read-only at /progs in every box."""
+    d = tmp_path_factory.mktemp("progs")
+    os.chmod(d, 0o755)   # pytest's dirs are private; the box's uid must be able to execute these
+    for name, src in {"ab": AB, "exit3": EXIT3, "segv": SEGV, "spin": SPIN, "env": ENV,
+                      "plant": PLANT}.items():
+        (d / f"{name}.c").write_text(src)
+        subprocess.run(["gcc", "-O2", "-static", "-o", str(d / name), str(d / f"{name}.c")], check=True)
+    (d / "1.in").write_text("3 4\n")
+    os.chmod(d / "1.in", 0o600)   # not world-readable: stdin is opened with the helper's rights
+    return d
+
+
+@pytest.fixture
+def box(progs):
+    with open_sandbox([(str(progs), "/progs")]) as b:
+        yield b
+
+
+def test_ab_runs_with_stdio_paths_inside_the_box(box):
+    out = box.run(["/progs/ab"], stdin="/progs/1.in", stdout="/box/out.txt", stderr="/box/err.txt",
+                  limits=LIMITS)
+    assert isinstance(out, RunOutcome)
+    assert (out.status, out.exit_code, out.signal) == ("OK", 0, None)
+    assert (box.workdir / "out.txt").read_text() == "7\n"
+    assert (box.workdir / "err.txt").read_text() == "note\n"
+    assert 0 <= out.cpu_time < 0.5 and 0 < out.wall_time < 0.5 and out.memory_kib > 0
+
+
+def test_stdout_and_stderr_may_share_a_file_and_default_to_dev_null(box):
+    box.run(["/progs/ab"], stdin="/progs/1.in", stdout="/box/both", stderr="/box/both")
+    assert sorted((box.workdir / "both").read_text().split()) == ["7", "note"]
+    out = box.run(["/progs/ab"])          # stdin /dev/null: scanf fails, exit 1
+    assert (out.status, out.exit_code) == ("RE", 1)
+
+
+def test_exit_code_and_signal_are_runtime_errors(box):
+    out = box.run(["/progs/exit3"], limits=LIMITS)
+    assert (out.status, out.exit_code, out.signal) == ("RE", 3, None)
+    assert "3" in out.message
+    out = box.run(["/progs/segv"], limits=LIMITS)
+    assert (out.status, out.exit_code, out.signal) == ("RE", None, 11)
+    assert "SIGSEGV" in out.message
+
+
+@pytest.mark.parametrize("cpu", [0.3, 1.0])
+def test_cpu_limit_is_detected_within_a_tenth_of_a_second(box, cpu):
+    out = box.run(["/progs/spin"], limits=replace(LIMITS, cpu_time=cpu, wall_time=cpu * 3))
+    assert out.status == "TLE"
+    assert cpu <= out.cpu_time < cpu + 0.1
+    assert out.wall_time < cpu + 0.1
+
+
+def test_wall_limit_catches_a_sleeper(box):
+    out = box.run(["/bin/sleep", "100"], limits=replace(LIMITS, wall_time=0.5))
+    assert out.status == "TLE" and "wall" in out.message
+    assert 0.5 <= out.wall_time < 0.6
+
+
+def test_output_limit_counts_the_output_file(box):
+    out = box.run(["/bin/sh", "-c", "head -c 3000000 /dev/zero"], stdout="/box/out.txt",
+                  limits=replace(LIMITS, output_mib=1, processes=4))
+    assert out.status == "OLE"
+    assert (box.workdir / "out.txt").stat().st_size <= 1 << 20
+
+
+def test_env_cwd_and_unprivileged_uid(box):
+    box.run(["/progs/env"], stdout="/box/o", limits=LIMITS)
+    foo, cwd, home, uid = (box.workdir / "o").read_text().split()
+    assert (foo, cwd, home) == ("-", "/box", "/box")
+    assert int(uid) == box.uid and box.uid != 0
+    box.run(["/progs/env"], stdout="/box/o", env={"FOO": "bar", "HOME": "/box"}, limits=LIMITS)
+    assert (box.workdir / "o").read_text().split()[0] == "bar"
+
+
+def test_wipe_keeps_only_the_named_entries_read_only(box):
+    shutil.copy("/bin/true", box.workdir / "prog")
+    (box.workdir / "d").mkdir()
+    (box.workdir / "d" / "f").write_text("x")
+    (box.workdir / "f").write_text("x")
+    box.wipe(keep=("prog",))
+    assert [p.name for p in box.workdir.iterdir()] == ["prog"]
+    st = (box.workdir / "prog").stat()
+    assert st.st_uid == 0 and not st.st_mode & 0o022
+    # the program cannot replace its own binary to carry state to the next test
+    out = box.run(["/bin/sh", "-c", "rm -f /box/prog || true; echo x > /box/prog"],
+                  limits=replace(LIMITS, processes=4))
+    assert out.status == "RE"
+    assert (box.workdir / "prog").read_bytes() == open("/bin/true", "rb").read()
+
+
+def test_a_planted_symlink_output_is_removed(box):
+    (box.workdir / "out.txt").write_text("")
+    out = box.run(["/progs/plant"], stdout="/box/out.txt", limits=LIMITS)
+    assert out.status == "OK"
+    assert not (box.workdir / "out.txt").is_symlink()
+
+
+def test_missing_stdin_or_program_is_a_sandbox_error_not_a_verdict(box):
+    with pytest.raises(SandboxError):
+        box.run(["/progs/ab"], stdin="/progs/missing.in")
+    with pytest.raises(SandboxError):
+        box.run(["/box/no-such-program"])
+    out = box.run(["/progs/ab"], stdin="/progs/1.in", stdout="/box/out.txt")
+    assert out.status == "OK"
+
+
+def test_two_boxes_run_in_parallel_with_distinct_uids(progs):
+    results = []
+
+    def work():
+        with open_sandbox([(str(progs), "/progs")]) as b:
+            for _ in range(20):
+                out = b.run(["/progs/ab"], stdin="/progs/1.in", stdout="/box/out.txt", limits=LIMITS)
+                results.append((b.uid, out.status, (b.workdir / "out.txt").read_text()))
+                b.wipe()
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 60
+    assert {(s, o) for _, s, o in results} == {("OK", "7\n")}
+    assert len({u for u, _, _ in results}) == 3
+
+
+def test_closing_removes_workdir_and_cgroup(progs):
+    with open_sandbox([(str(progs), "/progs")]) as b:
+        workdir, cg = b.workdir, b.cgroup
+        assert b.run(["/progs/ab"], stdin="/progs/1.in").status == "OK"
+    assert not workdir.exists()
+    if cg is not None:
+        assert all(not p.parent.exists() for p in cg.attach_paths())
+    with pytest.raises(SandboxError):
+        b.run(["/progs/ab"])
+
+
+def test_mode_is_reported():
+    mode = sandbox_mode()
+    assert mode in ("bwrap+cgroup-v2", "bwrap+cgroup-v1", "bwrap+rlimits")
+
+
+def test_rlimits_fallback_without_cgroups(progs, monkeypatch):
+    monkeypatch.setenv("TINHOC_JUDGE_CGROUPS", "0")
+    assert sandbox_mode() == "bwrap+rlimits"
+    src = progs / "eat.c"
+    src.write_text(r'''#include <stdlib.h>
+#include <string.h>
+int main(){ for(;;){ char* p = malloc(1<<20); if(!p) return 3; memset(p, 1, 1<<20); } }''')
+    subprocess.run(["gcc", "-O2", "-static", "-o", str(progs / "eat"), str(src)], check=True)
+    with open_sandbox([(str(progs), "/progs")]) as b:
+        assert b.cgroup is None and b.mode == "bwrap+rlimits"
+        out = b.run(["/progs/ab"], stdin="/progs/1.in", stdout="/box/out.txt", limits=LIMITS)
+        assert out.status == "OK" and (b.workdir / "out.txt").read_text() == "7\n"
+        out = b.run(["/progs/eat"], limits=replace(LIMITS, memory_mib=128))
+        assert out.status == "MLE", out
+        out = b.run(["/progs/spin"], limits=replace(LIMITS, cpu_time=0.3))
+        assert out.status == "TLE" and out.cpu_time < 0.4
