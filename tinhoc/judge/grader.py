@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checkers import CheckContext, CheckResult, ProgramChecker
-from .job import JudgeJob, JudgeResult, Limits, TestResult, Verdict
+from .job import JudgeJob, JudgeResult, Limits, Verdict
 from .packages import Package, PackageError, load_package
 from .scoring import TestCase, TestOutcome, evaluate
 

@@ -16,7 +16,6 @@ from ..job import Verdict
 
 CHUNK = 1 << 16
 WHITESPACE = b" \t\n\r\x0b\x0c"
-_WS_TABLE = bytes(range(256))
 _FLOAT_RE = re.compile(rb"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import stat
 import tempfile
 import zipfile
@@ -245,7 +244,3 @@ def open_root(path: str | Path) -> tuple[Path, tempfile.TemporaryDirectory | Non
             tmp.cleanup()
             raise
     raise PackageError(f"package {path} does not exist")
-
-
-def copy_tree(src: Path, dst: Path):
-    shutil.copytree(src, dst, symlinks=False, dirs_exist_ok=True)
