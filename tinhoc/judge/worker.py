@@ -13,7 +13,7 @@ stored, so a worker that dies mid-job (killed, out of memory, machine lost) leav
 be delivered again to another worker (at once when a pool process dies; after the Redis
 visibility timeout when the whole worker goes). Run workers with
 
-    celery -A tinhoc.judge.worker:celery_app worker -Q judge --concurrency 2
+    celery -A tinhoc.judge.worker:celery_app worker -Q judge --concurrency 2   (-Q: TINHOC_JUDGE_QUEUE)
 
 Judging is idempotent (a job in, a result out), so running a job twice is harmless.
 """
@@ -26,7 +26,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from .job import JudgeJob, JudgeResult
 
 TASK_NAME = "tinhoc.judge.judge"
-QUEUE = "judge"
+QUEUE = "judge"   # default queue; TINHOC_JUDGE_QUEUE overrides it (one queue per site or test)
+
+
+def queue_name() -> str:
+    return os.environ.get("TINHOC_JUDGE_QUEUE") or QUEUE
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -82,8 +86,8 @@ def make_celery(broker: str | None = None, backend: str | None = None):
         task_acks_late=True,                 # acknowledge after the result is stored
         task_reject_on_worker_lost=True,     # a killed pool process puts the job back
         worker_prefetch_multiplier=1,        # a worker holds only the job it is running
-        task_default_queue=QUEUE,
-        task_routes={TASK_NAME: {"queue": QUEUE}},
+        task_default_queue=queue_name(),
+        task_routes={TASK_NAME: {"queue": queue_name()}},
         result_expires=7 * 24 * 3600,
         broker_connection_retry_on_startup=True,
         broker_transport_options={
@@ -112,7 +116,7 @@ def get_celery():
 
 def send_celery(job: JudgeJob):
     """Send a job to the Celery queue; returns the AsyncResult."""
-    return get_celery().send_task(TASK_NAME, args=[job.to_dict()], queue=QUEUE)
+    return get_celery().send_task(TASK_NAME, args=[job.to_dict()], queue=queue_name())
 
 
 def _celery_future(async_result, timeout: float | None = None) -> "Future[JudgeResult]":
@@ -134,5 +138,5 @@ def __getattr__(name):
     raise AttributeError(name)
 
 
-__all__ = ["QUEUE", "TASK_NAME", "broker_url", "get_celery", "judge_task", "make_celery", "pool", "send_celery",
+__all__ = ["QUEUE", "TASK_NAME", "queue_name", "broker_url", "get_celery", "judge_task", "make_celery", "pool", "send_celery",
            "shutdown", "submit"]
