@@ -57,7 +57,7 @@ def cmd_run(args) -> int:
         from .packages import PackageError, load_package
         try:
             with load_package(args.package) as pkg:
-                limits = grader.package_limits(pkg, args.package) if args.time is None else \
+                limits = grader.package_limits(pkg) if args.time is None else \
                     Limits(time=args.time, memory=pkg.memory, output=pkg.output)
         except (PackageError, grader.JudgeError) as exc:
             print(f"error: {getattr(exc, 'reason', exc)}", file=sys.stderr)

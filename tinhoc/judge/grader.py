@@ -70,7 +70,7 @@ def judge(job: JudgeJob) -> JudgeResult:
         limits = job.limits
         if limits is None:
             try:
-                limits = package_limits(pkg, job.package_path)
+                limits = package_limits(pkg)
             except JudgeError as exc:
                 return JudgeResult(Verdict.IE, message=str(exc), submission_id=job.submission_id)
         return judge_package(pkg, job.language, job.source, limits, submission_id=job.submission_id)
@@ -136,42 +136,54 @@ def judge_package(pkg: Package, language: str, source: str | bytes, limits: Limi
 
 # ---------------------------------------------------------------- limits and the derived time limit
 
-_time_limits: dict[tuple, float] = {}
+_time_limits: dict[str, float] = {}
 _time_lock = threading.Lock()
 
 
-def package_limits(pkg: Package, key_path=None) -> Limits:
+def package_limits(pkg: Package) -> Limits:
     """The package's limits; a Kattis package without a time limit gets the derived one."""
     t = pkg.time_limit
     if t is None:
-        t = compute_time_limit(pkg, key_path)
+        t = compute_time_limit(pkg)
     return Limits(time=t, memory=pkg.memory, output=pkg.output)
 
 
-def _cache_key(pkg: Package, key_path) -> tuple:
-    h = hashlib.sha256()
+def _cache_key(pkg: Package) -> str:
+    """Content key of what the derived time limit depends on (stable across zip extractions)."""
+    h = hashlib.sha256(b"time-limit-v1")
+    for name in ("problem.yaml", ".timelimit"):
+        if (pkg.root / name).is_file():
+            h.update(name.encode() + (pkg.root / name).read_bytes())
     for folder in sorted(pkg.submissions):
         for f in pkg.submissions[folder]:
             h.update(f"{folder}/{f.name}".encode())
             if f.is_file():
                 h.update(f.read_bytes())
     for t in pkg.tests():
-        st = t.input_path.stat()
-        h.update(f"{t.name}:{st.st_size}:{st.st_mtime_ns}".encode())
-    return (str(key_path or pkg.root), h.hexdigest())
+        h.update(f"{t.name}:{t.input_path.stat().st_size}:{t.answer_path.stat().st_size}".encode())
+    return h.hexdigest()
 
 
-def compute_time_limit(pkg: Package, key_path=None, *, runs: list | None = None) -> float:
+def compute_time_limit(pkg: Package, *, runs: list | None = None) -> float:
     """Slowest accepted submission's CPU time × the multiplier, rounded up as the format says.
 
-    Judges every submissions/accepted/ file in a supported language once (cached per package
-    content in this process). `runs`, when given, receives (path, JudgeResult) pairs.
+    Judges every submissions/accepted/ file in a supported language once; the result is cached per
+    package content in memory and in the judge's cache folder, so every worker process of the
+    machine reuses it. `runs`, when given, forces a fresh derivation and receives
+    (path, JudgeResult) pairs (verify uses it).
     """
     from .packages.kattis import time_limit_from
-    key = _cache_key(pkg, key_path)
+    key = _cache_key(pkg)
+    disk = _sandbox().cache_dir() / "time-limits" / key
     with _time_lock:
-        if key in _time_limits and runs is None:
-            return _time_limits[key]
+        if runs is None:
+            if key in _time_limits:
+                return _time_limits[key]
+            try:       # derived once per machine, shared by every worker process
+                _time_limits[key] = float(disk.read_text())
+                return _time_limits[key]
+            except (OSError, ValueError):
+                pass
     langs = _languages()
     slowest = None
     probe = Limits(time=PROBE_TIME, memory=pkg.memory, output=pkg.output, wall_factor=1.5)
@@ -193,6 +205,13 @@ def compute_time_limit(pkg: Package, key_path=None, *, runs: list | None = None)
     limit = time_limit_from(pkg, slowest)
     with _time_lock:
         _time_limits[key] = limit
+    try:
+        disk.parent.mkdir(parents=True, exist_ok=True)
+        tmp = disk.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(repr(limit))
+        os.replace(tmp, disk)
+    except OSError:
+        log.warning("cannot cache the derived time limit in %s", disk)
     return limit
 
 
@@ -534,7 +553,7 @@ def verify(package_path, *, progress=None) -> VerifyReport:
         if pkg.time_limit is None:
             runs: list = []
             try:
-                report.time_limit = compute_time_limit(pkg, package_path, runs=runs)
+                report.time_limit = compute_time_limit(pkg, runs=runs)
             except JudgeError as exc:
                 report.error = str(exc)
             derived_runs = dict(runs)
