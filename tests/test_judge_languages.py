@@ -200,3 +200,16 @@ def test_scratch_broken_project_is_compile_error(scratch):
     with open_sandbox() as box:
         co = scratch.compile(box, b"this is not a zip file")
     assert not co.ok and "Scratch" in co.output
+
+
+@needs_box
+@pytest.mark.sandbox
+def test_compiling_again_in_the_same_box_replaces_the_program():
+    lang = get_language("c")
+    with open_sandbox() as box:
+        for value in (1, 2):
+            co = lang.compile(box, f"int main(void){{ return {value}; }}\n".encode())
+            assert co.ok, co.output
+            box.wipe(keep=co.keep)
+            out = box.run(co.run_argv, limits=LIMITS)
+            assert out.exit_code == value

@@ -92,6 +92,15 @@ class Language:
         self.prepare()
         if isinstance(source, str):
             source = source.encode()
+        # A binary kept (and frozen root-owned) by an earlier compile would block the compiler.
+        for name in self.keep():
+            target = box.workdir / name
+            if name != self.source_name and (target.exists() or target.is_symlink()):
+                if target.is_dir() and not target.is_symlink():
+                    import shutil
+                    shutil.rmtree(target)
+                else:
+                    target.unlink()
         write_file(box.workdir / self.source_name, source)
         run_argv = self.run_argv()
         profile = RunProfile(processes=self.extra_processes,

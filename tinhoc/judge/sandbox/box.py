@@ -292,6 +292,8 @@ class Sandbox:
             raise SandboxError("sandbox is not running")
         limits = limits or RunLimits()
         argv = [str(a) for a in argv]
+        if not argv:
+            raise SandboxError("nothing to run: empty argv")
         prof = self.profiles.get(argv[0], RunProfile())
         if prof.time_overhead:
             limits = dataclasses.replace(limits, cpu_time=limits.cpu_time + prof.time_overhead,
