@@ -66,6 +66,8 @@ def judge(job: JudgeJob) -> JudgeResult:
         pkg = load_package(job.package_path)
     except PackageError as exc:
         return JudgeResult(Verdict.IE, message=f"broken package: {exc.reason}", submission_id=job.submission_id)
+    except OSError as exc:
+        return JudgeResult(Verdict.IE, message=f"cannot read the package: {exc}", submission_id=job.submission_id)
     try:
         limits = job.limits
         if limits is None:
@@ -123,6 +125,10 @@ def judge_package(pkg: Package, language: str, source: str | bytes, limits: Limi
     except sb.SandboxError as exc:
         log.exception("sandbox failure")
         result.verdict, result.message = Verdict.IE, f"sandbox failure: {exc}"
+        return result
+    except Exception as exc:  # noqa: BLE001 - whatever broke on our side, the job ends as IE
+        log.exception("judge failure")
+        result.verdict, result.message = Verdict.IE, f"internal error: {exc!r}"
         return result
     result.verdict = ev.verdict
     result.score, result.max_score = ev.score, ev.max_score
