@@ -238,3 +238,15 @@ def test_judge_modules_import_neither_flask_nor_the_database():
             for n in names:
                 assert n.split(".")[0] not in banned, f"{py} imports {n}"
                 assert not (n.startswith("tinhoc.") and not n.startswith("tinhoc.judge")), f"{py} imports {n}"
+
+
+def test_loading_the_judge_does_not_load_the_web_stack():
+    """A worker machine runs tinhoc.judge without Flask or the database layer being imported."""
+    import subprocess
+    import sys
+    code = ("import sys, tinhoc.judge, tinhoc.judge.grader, tinhoc.judge.worker, tinhoc.judge.cli; "
+            "loaded = [m for m in ('flask', 'sqlalchemy', 'flask_sqlalchemy', 'psycopg') if m in sys.modules]; "
+            "assert not loaded, loaded")
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

@@ -4,13 +4,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config=None) -> Flask:
-    """Build the application. `config` is a Config class (instantiated with the instance path) or a dict."""
+def create_app(config=None):
+    """Build the application. `config` is a Config class (instantiated with the instance path) or a dict.
+
+    Flask is imported here, not at module level, so that `tinhoc.judge` loads on a worker machine
+    without the web stack."""
+    from flask import Flask
+
     from . import i18n
     from .config import Config
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
