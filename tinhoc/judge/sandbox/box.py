@@ -203,9 +203,14 @@ class Sandbox:
         self._uid: _UidSlot | None = None
         self.cgroup: _cg.BoxCgroup | None = None
         self.profiles: dict[str, RunProfile] = {}
+        self._lock_fd: int | None = None
         parent = workdir_parent or os.environ.get("TINHOC_JUDGE_BOXES") or tempfile.gettempdir()
+        _sweep_stale(parent)
         self.workdir = Path(tempfile.mkdtemp(prefix="tinhoc-box-", dir=parent))
         try:
+            # Held while the box lives: a work dir nobody holds belongs to a dead judge process.
+            self._lock_fd = os.open(self.workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
             self._start(list(ro_binds))
         except BaseException:
             self.close()
@@ -370,38 +375,75 @@ class Sandbox:
                         pass
 
     def close(self) -> None:
-        """Kill everything, remove the cgroups and the work dir."""
+        """Kill everything, remove the cgroups and the work dir (each step even if one fails)."""
         proc, self._proc = self._proc, None
-        if proc is not None:
+        try:
+            if proc is not None:
+                for step in (proc.stdin.close, lambda: os.killpg(proc.pid, signal.SIGKILL), proc.wait,
+                             proc.stdout.close, proc.stderr.close):
+                    try:
+                        step()
+                    except OSError:
+                        pass
+        finally:
             try:
-                proc.stdin.close()
-            except OSError:
-                pass
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            proc.wait()
-            for f in (proc.stdout, proc.stderr):
+                if self.cgroup is not None:
+                    cg, self.cgroup = self.cgroup, None
+                    cg.remove()
+            finally:
                 try:
-                    f.close()
-                except OSError:
-                    pass
-        if self.cgroup is not None:
-            self.cgroup.remove()
-            self.cgroup = None
-        if self._uid is not None:
-            _wait_uid_gone(self._uid.uid)
-            self._uid.release()
-            self._uid = None
-        if self.workdir.exists():
-            shutil.rmtree(self.workdir, onerror=_force_remove)
+                    if self._uid is not None:
+                        slot, self._uid = self._uid, None
+                        _wait_uid_gone(slot.uid)
+                        slot.release()
+                finally:
+                    if self._lock_fd is not None:
+                        os.close(self._lock_fd)
+                        self._lock_fd = None
+                    if self.workdir.exists():
+                        shutil.rmtree(self.workdir, onerror=_force_remove)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+STALE_AGE = 30.0       # seconds: a fresh box is locked within milliseconds of its creation
+SWEEP_EVERY = 600.0
+_last_sweep: dict[str, float] = {}
+
+
+def _sweep_stale(parent: str) -> None:
+    """Remove work dirs and cgroups left by judge processes that died without closing their box
+    (killed by a time-out, OOM, a machine restart). Runs at most every SWEEP_EVERY seconds."""
+    now = time.monotonic()
+    if now - _last_sweep.get(parent, -SWEEP_EVERY) < SWEEP_EVERY:
+        return
+    _last_sweep[parent] = now
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith("tinhoc-box-")]
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(parent, name)
+        try:
+            if time.time() - os.lstat(path).st_ctime < STALE_AGE:
+                continue
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue  # a live box
+        try:
+            shutil.rmtree(path, onerror=_force_remove)
+        finally:
+            os.close(fd)
+    _cg.sweep_stale()
 
 
 def _freeze(path: str) -> None:

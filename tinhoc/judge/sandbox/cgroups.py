@@ -251,3 +251,23 @@ def create_box_cgroup() -> BoxCgroup | None:
                 _remove_dirs([pids], 1.0)
             _remove_dirs([mem], 1.0)
     return None
+
+
+def sweep_stale() -> None:
+    """Remove empty tinhoc-box-* cgroups (their judge process died without removing them)."""
+    own = _own_paths()
+    bases = [CGROUP_ROOT / c / own[c].lstrip("/") for c in ("memory", "pids") if c in own]
+    v2 = _v2_base()
+    if v2 is not None:
+        bases.append(v2)
+    for base in bases:
+        try:
+            children = [p for p in base.iterdir() if p.name.startswith("tinhoc-box-") and p.is_dir()]
+        except OSError:
+            continue
+        for child in children:
+            if not _procs_in([child]):
+                try:
+                    child.rmdir()
+                except OSError:
+                    pass
