@@ -67,6 +67,8 @@ class Language:
     extra_processes = 0         # runtime threads added to the process limit
     address_space = True        # False: RLIMIT_AS would break the runtime (rlimits mode only)
     time_overhead = 0.0         # seconds added to CPU and wall limits by the sandbox (VM start-up)
+    time_factor = 1.0           # for the grader: multiply the problem's time limit (1.0 everywhere;
+                                # Scratch's load time is covered by time_overhead instead)
 
     def available(self) -> bool:
         """Whether the compiler/interpreter is installed (no network, no side effect)."""

@@ -270,13 +270,11 @@ static void run_init(struct request *r, int resfd) {
             int n = poll(&p, 1, ms);
             if (n > 0) break;
         } else {
-            int st;
-            if (waitid(P_PID, pid, NULL, WEXITED | WNOHANG | WNOWAIT) == 0) {
-                siginfo_t si = { 0 };
-                if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) break;
-            }
-            (void)st;
-            usleep(ms > 10 ? 10000 : ms * 1000);
+            /* No pidfd (kernel < 5.3): poll for the exit without reaping. */
+            siginfo_t si;
+            memset(&si, 0, sizeof si);
+            if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) break;
+            usleep(ms > 5 ? 5000 : ms * 1000);
         }
     }
     if (res.flags) kill(pid, SIGKILL);
