@@ -45,6 +45,6 @@ class Pascal(Native):
     binary = "/usr/bin/fpc"
 
     def compile_argv(self):
-        # -XS static, -Sg allow goto, -vewn: errors, warnings, notes only (no banner noise).
-        return [self.binary, "-O2", "-XS", "-Sg", "-vewn", "-dONLINE_JUDGE", "-oprog",
+        # -l- no banner, -XS static, -Sg allow goto, -vewn: errors, warnings and notes only.
+        return [self.binary, "-l-", "-O2", "-XS", "-Sg", "-vewn", "-dONLINE_JUDGE", "-oprog",
                 self.source_name]

@@ -340,7 +340,7 @@ class Sandbox:
         for path in (stdout, stderr):
             self._drop_planted(path)
         return _classify(limits, memory_mib, bool(exited), code, sig, cpu_us / 1e6, wall_us / 1e6,
-                         rss, flags, oom, self.cgroup is None, stdout, self.workdir)
+                         rss, flags, oom, stdout, self.workdir)
 
     def _drop_planted(self, inside: str | None) -> None:
         """The program may have replaced its output file by a symlink (to a host file, seen from
@@ -493,7 +493,7 @@ def _wait_uid_gone(uid: int, timeout: float = 5.0) -> None:
 
 
 def _classify(limits: RunLimits, memory_mib: int, exited: bool, code: int, sig: int, cpu: float,
-              wall: float, rss_kib: int, flags: int, oom: bool, rlimits_mode: bool,
+              wall: float, rss_kib: int, flags: int, oom: bool,
               stdout: str | None, workdir: Path) -> RunOutcome:
     """Rules, first match wins:
     OLE  killed by SIGXFSZ (RLIMIT_FSIZE) or the stdout file reached the output limit (a child
