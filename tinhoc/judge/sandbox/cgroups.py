@@ -202,8 +202,32 @@ class CgroupV2(BoxCgroup):
         _remove_dirs([self.path], timeout)
 
 
+def _enable_controllers(base: Path, missing: list[str]) -> None:
+    """Enable controllers for children of `base`. cgroup v2 forbids that while `base` itself holds
+    processes, so first move this process into a leaf child (as with systemd's Delegate=yes)."""
+    line = " ".join("+" + c for c in missing)
+    try:
+        _write(base / "cgroup.subtree_control", line)
+        return
+    except OSError:
+        pass
+    leaf = base / "tinhoc-judge"
+    leaf.mkdir(exist_ok=True)
+    _write(leaf / "cgroup.procs", os.getpid())
+    _write(base / "cgroup.subtree_control", line)
+
+
+_V2_BASE: list = []   # computed once per process: enabling controllers may move this process
+
+
 def _v2_base() -> Path | None:
     """Our cgroup in a unified hierarchy whose children can have memory and pids controllers."""
+    if not _V2_BASE:
+        _V2_BASE.append(_find_v2_base())
+    return _V2_BASE[0]
+
+
+def _find_v2_base() -> Path | None:
     own = _own_paths().get("")
     if own is None:
         return None
@@ -220,7 +244,7 @@ def _v2_base() -> Path | None:
                 enabled = (base / "cgroup.subtree_control").read_text().split()
                 missing = [c for c in ("memory", "pids") if c not in enabled]
                 if missing:
-                    _write(base / "cgroup.subtree_control", " ".join("+" + c for c in missing))
+                    _enable_controllers(base, missing)
                 return base
             except OSError:
                 continue
