@@ -314,7 +314,10 @@ class Sandbox:
         if self.cgroup is not None:
             # The sandbox's own processes (bubblewrap, the helper, the run's init) count as pids.
             base = self.cgroup.pids_current() + 1
-            self.cgroup.set_limits((memory_mib + CGROUP_SLACK_MIB) << 20, base + processes)
+            try:
+                self.cgroup.set_limits((memory_mib + CGROUP_SLACK_MIB) << 20, base + processes)
+            except OSError as exc:
+                raise SandboxError(f"cannot set the cgroup limits: {exc}") from exc
             oom_before = self.cgroup.oom_kills()
         fields = [int(limits.cpu_time * 1000), int(limits.wall_time * 1000), as_kib,
                   int(limits.output_mib) << 20, processes, limits.open_files, stack_mib * 1024,
