@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tinhoc.judge import checkers
+from tinhoc.judge.checkers import builtin
 from tinhoc.judge.checkers import CheckContext, CheckerConfigError, make_checker
 from tinhoc.judge.job import Verdict
 
@@ -97,14 +98,14 @@ def test_streaming_is_chunked_and_linear(tmp_path, check):
 
 
 def test_pieces_join_across_chunks(tmp_path, monkeypatch):
-    monkeypatch.setattr(checkers, "CHUNK", 3)
+    monkeypatch.setattr(builtin, "CHUNK", 3)
     p = tmp_path / "f"
     p.write_bytes(b"abcdef   gh\n\n i")
     assert list(checkers.iter_pieces(p)) == [(False, b"abcdef"), (True, b"   "), (False, b"gh"),
                                              (True, b"\n\n "), (False, b"i")]
     q = tmp_path / "g"
     q.write_bytes(b"ab  \r\ncd\n\n\n")
-    assert b"".join(checkers._normalised_lines(q)) == b"ab\ncd"
+    assert b"".join(builtin._normalised_lines(q)) == b"ab\ncd"
 
 
 @pytest.mark.parametrize("code,stdout,verdict,fraction", [
@@ -154,7 +155,7 @@ def test_kattis_validator_feedback(tmp_path):
 @pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7, 64])
 def test_tokenisers_agree_with_split_at_any_chunk_size(tmp_path, monkeypatch, chunk):
     import random
-    monkeypatch.setattr(checkers, "CHUNK", chunk)
+    monkeypatch.setattr(builtin, "CHUNK", chunk)
     rng = random.Random(chunk)
     p = tmp_path / "f"
     for _ in range(30):

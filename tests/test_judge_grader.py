@@ -229,18 +229,18 @@ def test_memory_past_the_limit_is_mle_with_its_peak():
 
 def test_derived_time_limit_is_cached_by_content(tmp_path, monkeypatch):
     import zipfile
-    from tinhoc.judge import grader
+    from tinhoc.judge import timelimit
     from tinhoc.judge.packages import load_package
-    monkeypatch.setattr(grader, "_time_limits", {})
+    monkeypatch.setattr(timelimit, "_time_limits", {})
     z = tmp_path / "aplusb.zip"
     with zipfile.ZipFile(z, "w") as zf:
         for p in sorted((PKGS / "kattis_aplusb").rglob("*")):
             if p.is_file():
                 zf.write(p, str(p.relative_to(PKGS / "kattis_aplusb")))
     with load_package(z) as a, load_package(PKGS / "kattis_aplusb") as b:
-        assert grader._cache_key(a) == grader._cache_key(b)          # zip and folder: same content
-        first = grader.compute_time_limit(a)
+        assert timelimit._cache_key(a) == timelimit._cache_key(b)    # zip and folder: same content
+        first = timelimit.compute_time_limit(a)
         calls = []
-        monkeypatch.setattr(grader, "judge_package", lambda *x, **k: calls.append(x))
-        monkeypatch.setattr(grader, "_time_limits", {})             # a fresh process: the disk cache
-        assert grader.compute_time_limit(b) == first == 1.0 and calls == []
+        monkeypatch.setattr(timelimit, "judge_package", lambda *x, **k: calls.append(x))
+        monkeypatch.setattr(timelimit, "_time_limits", {})          # a fresh process: the disk cache
+        assert timelimit.compute_time_limit(b) == first == 1.0 and calls == []

@@ -55,9 +55,10 @@ def cmd_run(args) -> int:
     limits = None
     if args.time is not None or args.memory is not None:
         from .packages import PackageError, load_package
+        from .timelimit import package_limits
         try:
             with load_package(args.package) as pkg:
-                limits = grader.package_limits(pkg) if args.time is None else \
+                limits = package_limits(pkg) if args.time is None else \
                     Limits(time=args.time, memory=pkg.memory, output=pkg.output)
         except (PackageError, grader.JudgeError) as exc:
             print(f"error: {getattr(exc, 'reason', exc)}", file=sys.stderr)
@@ -74,7 +75,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from . import grader
+    from .verify import verify
 
     def progress(check):
         if not args.json:
@@ -83,7 +84,7 @@ def cmd_verify(args) -> int:
             mark = "ok  " if check.ok else "FAIL"
             print(f"{mark} {check.folder}/{check.file} [{check.language}]: {got} {check.reason}", flush=True)
 
-    report = grader.verify(args.package, progress=progress)
+    report = verify(args.package, progress=progress)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, default=str))
     else:

@@ -9,10 +9,15 @@ Files: the contestant never sees the package. Each test's input is copied into t
 read-only to the program) and given on stdin (and, for Themis packages, as NAME.INP in the working
 directory). Program checkers run in a second sandbox that sees the package read-only at /problem,
 the compiled checker at /checker, and the contestant's output moved into its work directory.
+
+Next to it: timelimit.py derives a Kattis package's missing time limit (and caches it), verify.py
+judges a package's submissions/<verdict>/ folders and runs its input validators. Their public names
+stay importable from here.
 """
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import os
 import shutil
@@ -29,7 +34,6 @@ from .scoring import TestCase, TestOutcome, evaluate
 log = logging.getLogger(__name__)
 
 COMPILE_OUTPUT_MAX = 4000          # characters of compiler output kept in a CE result
-PROBE_TIME = 10.0                   # seconds: limit for accepted submissions while deriving a time limit
 CHECKER_LIMITS = dict(cpu_time=10.0, wall_time=30.0, memory_mib=1024, output_mib=16, processes=1,
                       open_files=64)
 BUILD_LIMITS = dict(cpu_time=60.0, wall_time=120.0, memory_mib=2048, output_mib=256, processes=64,
@@ -71,6 +75,7 @@ def judge(job: JudgeJob) -> JudgeResult:
     try:
         limits = job.limits
         if limits is None:
+            from .timelimit import package_limits
             try:
                 limits = package_limits(pkg)
             except JudgeError as exc:
@@ -139,86 +144,6 @@ def judge_package(pkg: Package, language: str, source: str | bytes, limits: Limi
         result.message = f"internal error on test {ie.name}: {ie.message}"
     return result
 
-
-# ---------------------------------------------------------------- limits and the derived time limit
-
-_time_limits: dict[str, float] = {}
-_time_lock = threading.Lock()
-
-
-def package_limits(pkg: Package) -> Limits:
-    """The package's limits; a Kattis package without a time limit gets the derived one."""
-    t = pkg.time_limit
-    if t is None:
-        t = compute_time_limit(pkg)
-    return Limits(time=t, memory=pkg.memory, output=pkg.output)
-
-
-def _cache_key(pkg: Package) -> str:
-    """Content key of what the derived time limit depends on (stable across zip extractions)."""
-    h = hashlib.sha256(b"time-limit-v1")
-    for name in ("problem.yaml", ".timelimit"):
-        if (pkg.root / name).is_file():
-            h.update(name.encode() + (pkg.root / name).read_bytes())
-    for folder in sorted(pkg.submissions):
-        for f in pkg.submissions[folder]:
-            h.update(f"{folder}/{f.name}".encode())
-            if f.is_file():
-                h.update(f.read_bytes())
-    for t in pkg.tests():
-        h.update(f"{t.name}:{t.input_path.stat().st_size}:{t.answer_path.stat().st_size}".encode())
-    return h.hexdigest()
-
-
-def compute_time_limit(pkg: Package, *, runs: list | None = None) -> float:
-    """Slowest accepted submission's CPU time × the multiplier, rounded up as the format says.
-
-    Judges every submissions/accepted/ file in a supported language once; the result is cached per
-    package content in memory and in the judge's cache folder, so every worker process of the
-    machine reuses it. `runs`, when given, forces a fresh derivation and receives
-    (path, JudgeResult) pairs (verify uses it).
-    """
-    from .packages.kattis import time_limit_from
-    key = _cache_key(pkg)
-    disk = _sandbox().cache_dir() / "time-limits" / key
-    with _time_lock:
-        if runs is None:
-            if key in _time_limits:
-                return _time_limits[key]
-            try:       # derived once per machine, shared by every worker process
-                _time_limits[key] = float(disk.read_text())
-                return _time_limits[key]
-            except (OSError, ValueError):
-                pass
-    langs = _languages()
-    slowest = None
-    probe = Limits(time=PROBE_TIME, memory=pkg.memory, output=pkg.output, wall_factor=1.5)
-    for path in pkg.submissions.get("accepted", []):
-        if path.is_dir():
-            continue
-        lang = langs.language_for_filename(path.name)
-        if lang is None or not lang.available():
-            continue
-        res = judge_package(pkg, lang.name, path.read_bytes(), probe)
-        if runs is not None:
-            runs.append((path, res))
-        if res.verdict != Verdict.AC:
-            continue
-        worst = max((t.time for t in res.tests if t.verdict == Verdict.AC), default=0.0)
-        slowest = worst if slowest is None else max(slowest, worst)
-    if slowest is None:
-        raise JudgeError("the package gives no time limit and no accepted submission could derive one")
-    limit = time_limit_from(pkg, slowest)
-    with _time_lock:
-        _time_limits[key] = limit
-    try:
-        disk.parent.mkdir(parents=True, exist_ok=True)
-        tmp = disk.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(repr(limit))
-        os.replace(tmp, disk)
-    except OSError:
-        log.warning("cannot cache the derived time limit in %s", disk)
-    return limit
 
 
 # ---------------------------------------------------------------- running the tests
@@ -452,178 +377,22 @@ def _recipe(files: list[Path], base: Path):
     return None
 
 
+# ---------------------------------------------------------------- names that moved next door
+
+# Imported on first use: timelimit and verify import this module, so it cannot import them first.
+_MOVED = {
+    "PROBE_TIME": "timelimit", "compute_time_limit": "timelimit", "package_limits": "timelimit",
+    "SubmissionCheck": "verify", "VerifyReport": "verify", "expectation_met": "verify",
+    "validate_inputs": "verify", "verify": "verify",
+}
+
+
+def __getattr__(name: str):
+    module = _MOVED.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __package__), name)
+
+
 __all__ = ["JudgeError", "build_checker", "compute_time_limit", "judge", "judge_package", "package_limits",
            "truncate"]
-
-
-# ---------------------------------------------------------------- verify (as problemtools' verifyproblem)
-
-@dataclass
-class SubmissionCheck:
-    folder: str
-    file: str
-    language: str
-    expected: str
-    result: JudgeResult | None = None
-    ok: bool = False
-    reason: str = ""
-
-    def to_dict(self) -> dict:
-        return {"folder": self.folder, "file": self.file, "language": self.language, "expected": self.expected,
-                "ok": self.ok, "reason": self.reason,
-                "result": self.result.to_dict() if self.result else None}
-
-
-@dataclass
-class VerifyReport:
-    package: str
-    format: str
-    time_limit: float
-    time_limit_derived: bool
-    checks: list[SubmissionCheck] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)      # files in languages this judge does not run
-    error: str = ""                                       # broken package, no accepted submission ...
-    warnings: list[str] = field(default_factory=list)
-    input_errors: list[str] = field(default_factory=list)  # inputs an input validator rejected
-    inputs_validated: int = 0                              # (validator, input) pairs run
-
-    @property
-    def ok(self) -> bool:
-        return (not self.error and not self.input_errors and all(c.ok for c in self.checks)
-                and bool(self.checks))
-
-    def to_dict(self) -> dict:
-        return {"package": self.package, "format": self.format, "time_limit": self.time_limit,
-                "time_limit_derived": self.time_limit_derived, "ok": self.ok, "error": self.error,
-                "skipped": self.skipped, "warnings": self.warnings, "input_errors": self.input_errors,
-                "inputs_validated": self.inputs_validated,
-                "checks": [c.to_dict() for c in self.checks]}
-
-
-def expectation_met(folder: str, res: JudgeResult, pkg: Package) -> tuple[bool, str]:
-    """Does a submission in submissions/<folder>/ get what its folder says?"""
-    from .packages import SUBMISSION_FOLDERS
-    want = SUBMISSION_FOLDERS.get(folder)
-    v = res.verdict
-    full = res.max_score > 0 and abs(res.score - res.max_score) < 1e-6
-    if want is None:
-        return True, f"folder {folder!r} has no expectation"
-    if want == "AC":
-        if v != Verdict.AC:
-            return False, f"expected AC, got {v.value}"
-        if pkg.scoring and not full:
-            return False, f"expected the full score {res.max_score:g}, got {res.score:g}"
-        return True, ""
-    if want == "PAC":
-        if not (0 < res.score < res.max_score - 1e-9):
-            return False, f"expected a partial score, got {res.score:g} of {res.max_score:g}"
-        if pkg.format.startswith("kattis") and v != Verdict.AC:
-            return False, f"expected AC with a partial score, got {v.value}"
-        return True, ""
-    if want == "REJECTED":
-        return (v != Verdict.AC, "" if v != Verdict.AC else "expected a rejection, got AC")
-    if want == "BRUTE":
-        return (v in (Verdict.TLE, Verdict.RE), "" if v in (Verdict.TLE, Verdict.RE)
-                else f"expected TLE or RE, got {v.value}")
-    return (v.value == want, "" if v.value == want else f"expected {want}, got {v.value}")
-
-
-def verify(package_path, *, progress=None) -> VerifyReport:
-    """Judge every submissions/<verdict>/ file (accepted first, they fix a missing time limit)."""
-    try:
-        pkg = load_package(package_path)
-    except PackageError as exc:
-        return VerifyReport(str(package_path), "", 0.0, False, error=f"broken package: {exc.reason}")
-    langs = _languages()
-    try:
-        report = VerifyReport(str(package_path), pkg.format, pkg.time_limit or 0.0, pkg.time_limit is None,
-                              warnings=list(pkg.warnings))
-        if not pkg.submissions:
-            report.error = "the package has no submissions/ to verify"
-            return report
-        folders = sorted(pkg.submissions, key=lambda f: (f != "accepted", f))
-        runnable: list[tuple[str, Path, str]] = []
-        for folder in folders:
-            for path in pkg.submissions[folder]:
-                if path.is_dir():
-                    report.skipped.append(f"{folder}/{path.name}/ (multi-file submissions are not supported)")
-                    continue
-                lang = langs.language_for_filename(path.name)
-                if lang is None or not lang.available():
-                    why = "unsupported language" if lang is None else f"{lang.name} unavailable here"
-                    report.skipped.append(f"{folder}/{path.name} ({why})")
-                    continue
-                runnable.append((folder, path, lang.name))
-        report.input_errors, report.inputs_validated = validate_inputs(pkg)
-        derived_runs: dict[Path, JudgeResult] = {}
-        if pkg.time_limit is None:
-            runs: list = []
-            try:
-                report.time_limit = compute_time_limit(pkg, runs=runs)
-            except JudgeError as exc:
-                report.error = str(exc)
-            derived_runs = dict(runs)
-        limits = Limits(time=report.time_limit, memory=pkg.memory, output=pkg.output)
-        kattis = pkg.format.startswith("kattis")
-        for folder, path, lang_name in runnable:
-            check = SubmissionCheck(folder, path.name, lang_name, folder)
-            if report.error and folder != "accepted":
-                check.reason = "not judged: " + report.error
-                report.checks.append(check)
-                continue
-            if folder == "accepted" and path in derived_runs:
-                res = derived_runs[path]   # judged with the probe limit, far above the derived one
-            else:
-                run_limits = limits
-                if folder == "time_limit_exceeded" and kattis:
-                    # must still be too slow with the safety margin (problemtools does the same)
-                    run_limits = Limits(time=limits.time * pkg.time_safety_margin, memory=limits.memory,
-                                        output=limits.output)
-                res = judge_package(pkg, lang_name, path.read_bytes(), run_limits)
-            if folder == "accepted" and path in derived_runs and res.verdict == Verdict.AC:
-                slow = max((t.time for t in res.tests), default=0.0)
-                if slow > report.time_limit:
-                    res.verdict = Verdict.TLE
-            check.result = res
-            check.ok, check.reason = expectation_met(folder, res, pkg)
-            report.checks.append(check)
-            if progress:
-                progress(check)
-        return report
-    finally:
-        pkg.close()
-
-
-def validate_inputs(pkg: Package) -> tuple[list[str], int]:
-    """Run every Kattis input validator on every test input (`validator [args] < input`, 42 = valid)."""
-    errors: list[str] = []
-    runs = 0
-    if not pkg.input_validators:
-        return errors, runs
-    sb = _sandbox()
-    tests = pkg.tests()
-    for source in pkg.input_validators:
-        vname = source.stem if source.is_file() else source.name
-        try:
-            build = build_checker(source)
-        except JudgeError as exc:
-            errors.append(f"input validator {source.name}: {exc}")
-            continue
-        with sb.open_sandbox([(str(build.dir), "/checker")]) as box:
-            wd = Path(box.workdir)
-            for t in tests:
-                args = pkg.input_validator_args.get(t.name) or []
-                if isinstance(args, dict):
-                    args = args.get(vname, [])
-                box.wipe()
-                shutil.copyfile(t.input_path, wd / "input")
-                os.chmod(wd / "input", 0o644)
-                out = box.run([*build.argv, *args], stdin="/box/input", stdout="/box/.log", stderr="/box/.log",
-                              limits=sb.RunLimits(**CHECKER_LIMITS))
-                runs += 1
-                if out.status in ("OK", "RE") and out.signal is None and out.exit_code == 42:
-                    continue
-                why = _read_text(wd / ".log", 300).strip().splitlines()
-                detail = f"exit code {out.exit_code}" if out.exit_code is not None else out.message
-                errors.append(f"{vname} rejects {t.name}.in ({detail}{': ' + why[-1] if why else ''})")
-    return errors, runs
