@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from dataclasses import dataclass, field
 
@@ -99,7 +100,6 @@ class Language:
             target = box.workdir / name
             if name != self.source_name and (target.exists() or target.is_symlink()):
                 if target.is_dir() and not target.is_symlink():
-                    import shutil
                     shutil.rmtree(target)
                 else:
                     target.unlink()
