@@ -4,6 +4,21 @@ Isolation per sandbox: own PID, mount, network, IPC and UTS namespaces; read-onl
 a fresh work dir bound at /box; memory and pids cgroups where writable. Per run (inside the
 helper): a fresh PID namespace, an unprivileged uid unique to the sandbox, rlimits, no_new_privs
 and a seccomp filter. See helper.c for the run protocol.
+
+Modes (sandbox_mode()): "bwrap+cgroup-v2" / "bwrap+cgroup-v1" when a memory and a pids cgroup can
+be created under the judge's own cgroup (memory limit = limit + CGROUP_SLACK_MIB for the sandbox's
+own processes; OOM kills counted), else "bwrap+rlimits" (RLIMIT_AS = limit + 32 MiB, RLIMIT_NPROC
+per sandbox uid). TINHOC_JUDGE_CGROUPS=0 forces rlimits.
+
+Known limits:
+- The CPU watchdog reads the program's own CPU clock (all its threads); CPU time of child
+  processes counts only once they are reaped (wall time bounds them anyway).
+- In rlimits mode one allocation past RLIMIT_AS fails at once with a small peak RSS and ends as
+  RE (bad_alloc -> SIGABRT), not MLE; cgroup modes get MLE.
+- Disk use in /box is bounded per file by the output limit and in total only by time: the work
+  dir lives on the host's temp file system.
+- Every bound path is seen with its host permissions: the contestant's uid needs o+r (o+x) on
+  what it reads (executes) itself; stdin is opened with the helper's (root) rights.
 """
 from __future__ import annotations
 
