@@ -13,8 +13,10 @@ per sandbox uid). TINHOC_JUDGE_CGROUPS=0 forces rlimits.
 Known limits:
 - The CPU watchdog reads the program's own CPU clock (all its threads); CPU time of child
   processes counts only once they are reaped (wall time bounds them anyway).
-- In rlimits mode one allocation past RLIMIT_AS fails at once with a small peak RSS and ends as
-  RE (bad_alloc -> SIGABRT), not MLE; cgroup modes get MLE.
+- One allocation larger than limit + 32 MiB is MLE in every mode (seccomp kills the mmap). In
+  rlimits mode an allocation below that which still fails under RLIMIT_AS, with a peak RSS far
+  from the limit, ends as RE (bad_alloc -> SIGABRT); so does a static array too large to load
+  (cgroup modes: MLE by the OOM killer, or by ENOMEM at exec).
 - Disk use in /box is bounded per file by the output limit and in total only by time: the work
   dir lives on the host's temp file system.
 - Every bound path is seen with its host permissions: the contestant's uid needs o+r (o+x) on
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno as _errno
 import fcntl
 import hashlib
 import os
@@ -321,9 +324,13 @@ class Sandbox:
         processes = max(1, limits.processes) + prof.processes
         stack_mib = limits.stack_mib if limits.stack_mib is not None else memory_mib
         env = dict(DEFAULT_ENV if env is None else env)
-        as_kib = 0
-        if self.cgroup is None and prof.address_space:
-            as_kib = (memory_mib + 32) * 1024
+        as_kib = mmap_max = 0
+        if prof.address_space:
+            # One mapping past limit + 32 MiB is a memory bomb (SIGSYS from seccomp -> MLE); the
+            # 32 MiB leave room for a thread stack as large as the stack limit plus its guard.
+            mmap_max = (memory_mib + 32) << 20
+            if self.cgroup is None:
+                as_kib = (memory_mib + 32) * 1024
         oom_before = 0
         if self.cgroup is not None:
             # The sandbox's own processes (bubblewrap, the helper, the run's init) count as pids.
@@ -335,7 +342,7 @@ class Sandbox:
             oom_before = self.cgroup.oom_kills()
         fields = [int(limits.cpu_time * 1000), int(limits.wall_time * 1000), as_kib,
                   int(limits.output_mib) << 20, processes, limits.open_files, stack_mib * 1024,
-                  stdin or "", stdout or "", stderr or "", "/box", len(argv), *argv,
+                  mmap_max, stdin or "", stdout or "", stderr or "", "/box", len(argv), *argv,
                   len(env), *(f"{k}={v}" for k, v in env.items())]
         payload = b"".join(str(f).encode() + b"\0" for f in fields)
         try:
@@ -347,6 +354,11 @@ class Sandbox:
             err = self._stderr_text()
             raise SandboxError(f"sandbox helper did not answer: {err}")
         exited, code, sig, cpu_us, wall_us, rss, flags, stage, err = (int(x) for x in line.split())
+        if stage == 8 and err in (_errno.ENOMEM, _errno.E2BIG):
+            # The kernel could not even load the program (e.g. a static array of many GiB).
+            return RunOutcome("MLE", None, None, 0.0, wall_us / 1e6, 0,
+                              f"memory limit {limits.memory_mib} MiB exceeded: the program "
+                              f"cannot be loaded ({os.strerror(err)})")
         if stage:
             stages = {1: "open stdin", 2: "set limits", 3: "drop privileges", 4: "enter /box",
                       5: "open stdout", 6: "open stderr", 7: "load seccomp filter",
@@ -516,7 +528,8 @@ def _classify(limits: RunLimits, memory_mib: int, exited: bool, code: int, sig: 
     OLE  killed by SIGXFSZ (RLIMIT_FSIZE) or the stdout file reached the output limit (a child
          process was stopped by RLIMIT_FSIZE);
     TLE  killed by the CPU or wall watchdog, SIGXCPU, or CPU/wall past the limit at exit;
-    MLE  the cgroup OOM killer fired during the run, or peak RSS past the limit, or the program
+    MLE  the cgroup OOM killer fired during the run, or SIGSYS (the seccomp filter kills a single
+         mmap/mremap larger than the limit + 32 MiB), or peak RSS past the limit, or the program
          ended abnormally (signal or non-zero exit) with its peak RSS within 5% of the limit
          (a failed allocation under RLIMIT_AS/RLIMIT_STACK kills the program near the limit);
     RE   any other signal or non-zero exit code;
@@ -544,6 +557,9 @@ def _classify(limits: RunLimits, memory_mib: int, exited: bool, code: int, sig: 
         return outcome("TLE", f"wall time limit {limits.wall_time:g} s exceeded")
     if oom:
         return outcome("MLE", f"memory limit {limits.memory_mib} MiB exceeded (killed by the OOM killer)")
+    if sig == signal.SIGSYS:
+        return outcome("MLE", f"memory limit {limits.memory_mib} MiB exceeded (one allocation "
+                              f"larger than the limit)")
     if rss_kib > limit_kib or (abnormal and rss_kib >= limit_kib * 0.95):
         return outcome("MLE", f"memory limit {limits.memory_mib} MiB exceeded")
     if sig:

@@ -5,7 +5,7 @@
  *
  * Protocol (fd 0 in, fd 1 out, one request at a time):
  *   request  = uint32 length (native endian) + payload of NUL-terminated fields:
- *              cpu_ms wall_ms as_kib fsize_bytes nproc nofile stack_kib
+ *              cpu_ms wall_ms as_kib fsize_bytes nproc nofile stack_kib mmap_max_bytes
  *              stdin stdout stderr cwd argc argv... envc env...
  *              ("" for stdin/stdout/stderr means /dev/null; 0 for a limit means none)
  *   reply    = one text line:
@@ -54,8 +54,9 @@ enum { STAGE_OK = 0, STAGE_STDIN = 1, STAGE_RLIMIT = 2, STAGE_SETUID = 3, STAGE_
        STAGE_REQUEST = 10 };
 
 struct request {
-    long cpu_ms, wall_ms, as_kib, fsize, nproc, nofile, stack_kib;
+    long cpu_ms, wall_ms, as_kib, fsize, nproc, nofile, stack_kib, mmap_max;
     char *in, *out, *err, *cwd;
+    struct sock_fprog *filter;
     char *argv[MAX_ARGS + 1];
     char *envp[MAX_ARGS + 1];
 };
@@ -67,7 +68,6 @@ struct result {
 
 static uid_t box_uid;
 static gid_t box_gid;
-static struct sock_fprog filter;
 
 static void die(const char *what) {
     dprintf(2, "tinhoc-helper: %s: %s\n", what, strerror(errno));
@@ -93,7 +93,7 @@ static void write_full(int fd, const char *buf, size_t n) {
     }
 }
 
-static void build_filter(void) {
+static void build_filter(long mmap_max, struct sock_fprog *out) {
     static const char *deny[] = {
         "ptrace", "mount", "umount2", "pivot_root", "chroot", "kexec_load", "kexec_file_load",
         "reboot", "init_module", "finit_module", "delete_module", "swapon", "swapoff", "unshare",
@@ -124,6 +124,15 @@ static void build_filter(void) {
     /* clone3 passes its flags in memory, which seccomp cannot inspect: report it missing so
      * libc falls back to clone, whose flags are checked above. */
     if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) < 0) die("rule clone3");
+    /* A single mapping larger than the memory limit can only be a memory bomb: kill the program
+     * with SIGSYS, which the judge reports as MLE. Without this the allocation would fail at once
+     * (overcommit, RLIMIT_AS) and the program die of bad_alloc/MemoryError as a mere RE. */
+    if (mmap_max > 0) {
+        if (seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(mmap), 1,
+                             SCMP_A1(SCMP_CMP_GT, (scmp_datum_t)mmap_max)) < 0) die("rule mmap");
+        if (seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(mremap), 1,
+                             SCMP_A2(SCMP_CMP_GT, (scmp_datum_t)mmap_max)) < 0) die("rule mremap");
+    }
     /* Export the BPF once; each run loads it with a single prctl. */
     int fd = memfd_create("seccomp", 0);
     if (fd < 0) die("memfd_create");
@@ -133,8 +142,23 @@ static void build_filter(void) {
     if (!prog || pread(fd, prog, size, 0) != size) die("read bpf");
     close(fd);
     seccomp_release(ctx);
-    filter.len = size / sizeof(struct sock_filter);
-    filter.filter = prog;
+    out->len = size / sizeof(struct sock_filter);
+    out->filter = prog;
+}
+
+/* One filter per distinct mmap ceiling, built once (libseccomp) and loaded per run (one prctl). */
+#define MAX_FILTERS 16
+static struct { long mmap_max; struct sock_fprog prog; } filters[MAX_FILTERS];
+static int nfilters;
+
+static struct sock_fprog *get_filter(long mmap_max) {
+    for (int i = 0; i < nfilters; i++)
+        if (filters[i].mmap_max == mmap_max) return &filters[i].prog;
+    int slot = nfilters < MAX_FILTERS ? nfilters++ : MAX_FILTERS - 1;
+    if (filters[slot].prog.filter) free(filters[slot].prog.filter);
+    filters[slot].mmap_max = mmap_max;
+    build_filter(mmap_max, &filters[slot].prog);
+    return &filters[slot].prog;
 }
 
 static int parse_request(char *buf, size_t n, struct request *r) {
@@ -147,12 +171,12 @@ static int parse_request(char *buf, size_t n, struct request *r) {
         fields[nf++] = p;
         p = z + 1;
     }
-    if (nf < 13) return -1;
+    if (nf < 14) return -1;
     r->cpu_ms = atol(fields[0]); r->wall_ms = atol(fields[1]); r->as_kib = atol(fields[2]);
     r->fsize = atol(fields[3]); r->nproc = atol(fields[4]); r->nofile = atol(fields[5]);
-    r->stack_kib = atol(fields[6]);
-    r->in = fields[7]; r->out = fields[8]; r->err = fields[9]; r->cwd = fields[10];
-    size_t i = 11;
+    r->stack_kib = atol(fields[6]); r->mmap_max = atol(fields[7]);
+    r->in = fields[8]; r->out = fields[9]; r->err = fields[10]; r->cwd = fields[11];
+    size_t i = 12;
     long argc = atol(fields[i++]);
     if (argc < 1 || argc > MAX_ARGS || i + argc >= nf) return -1;
     for (long k = 0; k < argc; k++) r->argv[k] = fields[i++];
@@ -218,7 +242,7 @@ static void exec_program(struct request *r, int errfd) {
     if (errfd > 3) syscall(SYS_close_range, 3, errfd - 1, 0);
     syscall(SYS_close_range, errfd + 1, ~0U, 0);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(errfd, STAGE_SECCOMP);
-    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter) < 0) fail(errfd, STAGE_SECCOMP);
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, r->filter) < 0) fail(errfd, STAGE_SECCOMP);
     execve(r->argv[0], r->argv, r->envp);
     fail(errfd, STAGE_EXEC);
 }
@@ -298,7 +322,7 @@ int main(int argc, char **argv) {
     box_uid = (uid_t)atol(argv[1]);
     box_gid = (gid_t)atol(argv[2]);
     signal(SIGPIPE, SIG_IGN);
-    build_filter();
+    get_filter(0);   /* fail at start-up, not on the first run, if libseccomp is broken */
     static char buf[MAX_PAYLOAD + 1];
     static struct request req;
     write_full(1, "READY\n", 6);
@@ -314,6 +338,7 @@ int main(int argc, char **argv) {
         if (parse_request(buf, len, &req) < 0) {
             res.stage = STAGE_REQUEST; res.err = EINVAL;
         } else {
+            req.filter = get_filter(req.mmap_max);
             int rp[2];
             if (pipe2(rp, O_CLOEXEC) < 0) die("pipe");
             pid_t init = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
