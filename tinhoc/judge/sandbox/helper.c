@@ -110,6 +110,9 @@ static void build_filter(long mmap_max, struct sock_fprog *out) {
         CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP, 0 };
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     if (!ctx) die("seccomp_init");
+    /* 32-bit (int 0x80) and x32 system calls would bypass the rules: make them fail. (Not kill:
+     * SIGSYS is reserved for the mmap rule below, reported as MLE.) */
+    if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS)) < 0) die("badarch");
     for (int i = 0; deny[i]; i++) {
         int nr = seccomp_syscall_resolve_name(deny[i]);
         if (nr == __NR_SCMP_ERROR) continue;
