@@ -84,6 +84,8 @@ int main(){ int r1=kill(getppid(),9); int r2=kill(-1,9); int r3=kill(1,9);
 #include <cstdio>
 int main(){ if(fork()==0){ setsid(); if(fork()==0){ for(;;) pause(); } _exit(0);}
  usleep(20000); printf("parent done\n"); }''',
+    "syscall32": r'''#include <cstdio>
+int main(){ long r; __asm__ volatile("int $0x80" : "=a"(r) : "a"(20L)); printf("%ld\n", r); }''',
     "ptrace": r'''#include <sys/ptrace.h>
 #include <cstdio>
 #include <sched.h>
@@ -235,6 +237,12 @@ def test_a_daemon_that_setsids_does_not_survive_the_run(box):
     out, text = run(box, "setsid_daemon", limits=RunLimits(cpu_time=1, wall_time=2, memory_mib=256,
                                                             output_mib=16, processes=8))
     assert (out.status, text) == ("OK", "parent done\n"), out
+    assert_healthy(box)
+
+
+def test_32bit_system_calls_cannot_bypass_the_filter(box):
+    out, text = run(box, "syscall32")
+    assert (out.status, text) == ("OK", "-38\n"), (out, text)   # -ENOSYS
     assert_healthy(box)
 
 
