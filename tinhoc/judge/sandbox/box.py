@@ -223,11 +223,14 @@ class Sandbox:
         self._lock_fd: int | None = None
         parent = workdir_parent or os.environ.get("TINHOC_JUDGE_BOXES") or tempfile.gettempdir()
         _sweep_stale(parent)
-        self.workdir = Path(tempfile.mkdtemp(prefix="tinhoc-box-", dir=parent))
+        # A private (0700) folder holds the work dir, so no other user of the host can reach it.
+        self._top = Path(tempfile.mkdtemp(prefix="tinhoc-box-", dir=parent))
+        self.workdir = self._top / "box"
         try:
-            # Held while the box lives: a work dir nobody holds belongs to a dead judge process.
-            self._lock_fd = os.open(self.workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            # Held while the box lives: a folder nobody holds belongs to a dead judge process.
+            self._lock_fd = os.open(self._top, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            self.workdir.mkdir()
             self._start(list(ro_binds))
         except BaseException:
             self.close()
@@ -429,8 +432,8 @@ class Sandbox:
                     if self._lock_fd is not None:
                         os.close(self._lock_fd)
                         self._lock_fd = None
-                    if self.workdir.exists():
-                        shutil.rmtree(self.workdir, onerror=_force_remove)
+                    if self._top.exists():
+                        shutil.rmtree(self._top, onerror=_force_remove)
 
     def __enter__(self):
         return self
