@@ -561,6 +561,9 @@ def _classify(limits: RunLimits, memory_mib: int, exited: bool, code: int, sig: 
     if oom:
         return outcome("MLE", f"memory limit {limits.memory_mib} MiB exceeded (killed by the OOM killer)")
     if sig == signal.SIGSYS:
+        # The peak RSS is small (the mapping was refused); report the lower bound of the refused
+        # request instead, which is what the contestant needs to see.
+        rss_kib = max(rss_kib, (memory_mib + 32) * 1024)
         return outcome("MLE", f"memory limit {limits.memory_mib} MiB exceeded (one allocation "
                               f"larger than the limit)")
     if rss_kib > limit_kib or (abnormal and rss_kib >= limit_kib * 0.95):
