@@ -18,40 +18,28 @@ LIMITS = RunLimits(cpu_time=1.0, wall_time=3.0, memory_mib=256, output_mib=16)
 needs_box = pytest.mark.skipif(not bwrap_available(), reason="bubblewrap (bwrap) is not installed")
 
 
-def scratch_ab() -> bytes:
-    """A Scratch 3 project: ask, ask, say (answer1 + answer2)."""
+def _block(opcode, parent, next_=None, inputs=None, fields=None, top=False):
+    b = {"opcode": opcode, "next": next_, "parent": parent, "inputs": inputs or {},
+         "fields": fields or {}, "shadow": False, "topLevel": top}
+    if top:
+        b.update(x=0, y=0)
+    return b
+
+
+def sb3(blocks: dict, variables: dict | None = None) -> bytes:
+    """A Scratch 3 project whose only sprite has `blocks`; stage variables id -> [name, value]."""
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"></svg>'
     md5 = hashlib.md5(svg).hexdigest()
     costume = {"name": "c", "assetId": md5, "md5ext": md5 + ".svg", "dataFormat": "svg",
                "rotationCenterX": 1, "rotationCenterY": 1}
-    common = {"variables": {}, "lists": {}, "broadcasts": {}, "comments": {}, "currentCostume": 0,
+    common = {"lists": {}, "broadcasts": {}, "comments": {}, "currentCostume": 0,
               "costumes": [costume], "sounds": [], "volume": 100}
-
-    def block(opcode, parent, next_=None, inputs=None, fields=None, top=False):
-        b = {"opcode": opcode, "next": next_, "parent": parent, "inputs": inputs or {},
-             "fields": fields or {}, "shadow": False, "topLevel": top}
-        if top:
-            b.update(x=0, y=0)
-        return b
-
-    blocks = {
-        "flag": block("event_whenflagclicked", None, "ask1", top=True),
-        "ask1": block("sensing_askandwait", "flag", "set", {"QUESTION": [1, [10, ""]]}),
-        "set": block("data_setvariableto", "ask1", "ask2", {"VALUE": [3, "ans1", [10, ""]]},
-                     {"VARIABLE": ["a", "var-a"]}),
-        "ans1": block("sensing_answer", "set"),
-        "ask2": block("sensing_askandwait", "set", "say", {"QUESTION": [1, [10, "b?"]]}),
-        "say": block("looks_say", "ask2", None, {"MESSAGE": [3, "add", [10, ""]]}),
-        "add": block("operator_add", "say", None, {"NUM1": [3, [12, "a", "var-a"], [4, ""]],
-                                                   "NUM2": [3, "ans2", [4, ""]]}),
-        "ans2": block("sensing_answer", "add"),
-    }
     stage = {"isStage": True, "name": "Stage", "blocks": {}, "layerOrder": 0, "tempo": 60,
-             "videoTransparency": 50, "videoState": "on", "textToSpeechLanguage": None, **common}
-    stage["variables"] = {"var-a": ["a", 0]}
+             "videoTransparency": 50, "videoState": "on", "textToSpeechLanguage": None,
+             "variables": variables or {}, **common}
     sprite = {"isStage": False, "name": "Sprite1", "blocks": blocks, "layerOrder": 1, "visible": True,
               "x": 0, "y": 0, "size": 100, "direction": 90, "draggable": False,
-              "rotationStyle": "all around", **common}
+              "rotationStyle": "all around", "variables": {}, **common}
     project = {"targets": [stage, sprite], "monitors": [], "extensions": [],
                "meta": {"semver": "3.0.0", "vm": "0.2.0", "agent": ""}}
     buf = io.BytesIO()
@@ -59,6 +47,43 @@ def scratch_ab() -> bytes:
         z.writestr("project.json", json.dumps(project))
         z.writestr(md5 + ".svg", svg)
     return buf.getvalue()
+
+
+def scratch_ab() -> bytes:
+    """ask, ask, say (answer1 + answer2)."""
+    blocks = {
+        "flag": _block("event_whenflagclicked", None, "ask1", top=True),
+        "ask1": _block("sensing_askandwait", "flag", "set", {"QUESTION": [1, [10, ""]]}),
+        "set": _block("data_setvariableto", "ask1", "ask2", {"VALUE": [3, "ans1", [10, ""]]},
+                      {"VARIABLE": ["a", "var-a"]}),
+        "ans1": _block("sensing_answer", "set"),
+        "ask2": _block("sensing_askandwait", "set", "say", {"QUESTION": [1, [10, "b?"]]}),
+        "say": _block("looks_say", "ask2", None, {"MESSAGE": [3, "add", [10, ""]]}),
+        "add": _block("operator_add", "say", None, {"NUM1": [3, [12, "a", "var-a"], [4, ""]],
+                                                    "NUM2": [3, "ans2", [4, ""]]}),
+        "ans2": _block("sensing_answer", "add"),
+    }
+    return sb3(blocks, {"var-a": ["a", 0]})
+
+
+def scratch_echo_three() -> bytes:
+    """Three times: ask, say answer (an empty line past the end of the input)."""
+    blocks = {
+        "flag": _block("event_whenflagclicked", None, "rep", top=True),
+        "rep": _block("control_repeat", "flag", None, {"TIMES": [1, [6, "3"]], "SUBSTACK": [2, "ask"]}),
+        "ask": _block("sensing_askandwait", "rep", "say", {"QUESTION": [1, [10, "?"]]}),
+        "say": _block("looks_say", "ask", None, {"MESSAGE": [3, "ans", [10, ""]]}),
+        "ans": _block("sensing_answer", "say"),
+    }
+    return sb3(blocks)
+
+
+def scratch_forever() -> bytes:
+    blocks = {
+        "flag": _block("event_whenflagclicked", None, "loop", top=True),
+        "loop": _block("control_forever", "flag", None, {}),
+    }
+    return sb3(blocks)
 
 
 AB = {
@@ -213,3 +238,21 @@ def test_compiling_again_in_the_same_box_replaces_the_program():
             box.wipe(keep=co.keep)
             out = box.run(co.run_argv, limits=LIMITS)
             assert out.exit_code == value
+
+
+@needs_box
+@pytest.mark.sandbox
+def test_scratch_reads_lines_and_times_out(scratch):
+    with open_sandbox() as box:
+        co = scratch.compile(box, scratch_echo_three())
+        assert co.ok, co.output
+        box.wipe(keep=co.keep)
+        (box.workdir / "in.txt").write_text("hello world\n42\n")
+        out = box.run(co.run_argv, stdin="/box/in.txt", stdout="/box/out.txt", limits=LIMITS)
+        assert out.status == "OK", out
+        assert (box.workdir / "out.txt").read_text() == "hello world\n42\n\n"
+        co = scratch.compile(box, scratch_forever())
+        assert co.ok, co.output
+        box.wipe(keep=co.keep)
+        out = box.run(co.run_argv, limits=LIMITS)
+        assert out.status == "TLE", out
