@@ -16,10 +16,10 @@ from ..sandbox import cache_dir, runtime_dir
 from ..sandbox.box import RUNTIME_INSIDE, file_lock
 from .base import Language, LanguageUnavailable
 
-VM_PACKAGE = "@scratch/scratch-vm"
+# package.json + package-lock.json pin the VM and its whole tree (npm ci). The VM's node bundle
+# requires "entities/decode", which its own tree lacks: entities@6 is pinned at the top level.
+NPM_DIR = Path(__file__).with_name("scratch_npm")
 VM_VERSION = "15.1.1"
-# The VM's node bundle requires "entities/decode", which its own dependency tree lacks.
-EXTRA_PACKAGES = ("entities@6",)
 RUNNER_SOURCE = Path(__file__).with_name("scratch_runner.js")
 NODE = "/usr/bin/node"
 NPM = shutil.which("npm") or "/usr/bin/npm"
@@ -27,15 +27,23 @@ INSTALL_TIMEOUT = 600
 
 
 def _runner_hash() -> str:
-    return hashlib.sha256(RUNNER_SOURCE.read_bytes()).hexdigest()[:12]
+    h = hashlib.sha256(RUNNER_SOURCE.read_bytes())
+    h.update((NPM_DIR / "package-lock.json").read_bytes())
+    return h.hexdigest()[:12]
+
+
+def install_name() -> str:
+    """One folder per runner + lock file version: an upgrade never pulls the VM from under a
+    sandbox that is still running the previous one."""
+    return f"scratch-{VM_VERSION}-{_runner_hash()}"
 
 
 def install_dir() -> Path:
-    return runtime_dir() / "scratch"
+    return runtime_dir() / install_name()
 
 
 def _marker() -> Path:
-    return install_dir() / f".ready-{VM_VERSION}-{_runner_hash()}"
+    return install_dir() / ".ready"
 
 
 def installed() -> bool:
@@ -43,27 +51,23 @@ def installed() -> bool:
 
 
 def install() -> None:
-    """Vendor the VM (npm) and the runner into the runtime dir; idempotent, under a lock."""
+    """Vendor the VM (npm ci of the pinned lock file) and the runner into the runtime dir;
+    idempotent, under a lock; a new runner or lock file reinstalls."""
     if installed():
         return
     with file_lock(cache_dir() / "scratch.lock"):
         if installed():
             return
         root = install_dir()
-        root.mkdir(parents=True, exist_ok=True)
-        vm_dir = root / "node_modules" / "@scratch" / "scratch-vm"
+        if root.exists():
+            shutil.rmtree(root)   # a broken install of this very version
+        root.mkdir(parents=True)
+        for name in ("package.json", "package-lock.json"):
+            shutil.copy(NPM_DIR / name, root / name)
         env = {**os.environ, "npm_config_update_notifier": "false"}
-        if not (vm_dir / "package.json").exists():
-            _npm(["install", "--no-audit", "--no-fund", "--ignore-scripts", "--omit=dev",
-                  "--prefix", str(root), f"{VM_PACKAGE}@{VM_VERSION}"], env)
-        extra = root / ".extra"
-        if not (vm_dir / "node_modules" / "entities").exists():
-            extra.mkdir(exist_ok=True)
-            _npm(["install", "--no-audit", "--no-fund", "--ignore-scripts", "--prefix", str(extra),
-                  *EXTRA_PACKAGES], env)
-            (vm_dir / "node_modules").mkdir(exist_ok=True)
-            shutil.copytree(extra / "node_modules" / "entities", vm_dir / "node_modules" / "entities",
-                            dirs_exist_ok=True)
+        _npm(["ci", "--no-audit", "--no-fund", "--ignore-scripts", "--omit=dev", "--prefix", str(root)],
+             env)
+        vm_dir = root / "node_modules" / "@scratch" / "scratch-vm"
         # The bundled jsdom reads its stylesheet relative to the bundle.
         css = vm_dir / "browser" / "default-stylesheet.css"
         if not css.exists():
@@ -74,8 +78,6 @@ def install() -> None:
             else:
                 css.write_text("")
         shutil.copy(RUNNER_SOURCE, root / "runner.js")
-        for old in root.glob(".ready-*"):
-            old.unlink()
         _marker().touch()
 
 
@@ -113,7 +115,7 @@ class Scratch3(Language):
             install()
 
     def runner(self) -> str:
-        return f"{RUNTIME_INSIDE}/scratch/runner.js"
+        return f"{RUNTIME_INSIDE}/{install_name()}/runner.js"
 
     def compile_argv(self):
         # Loading the project is the compile step: a broken .sb3 is CE, not RE on every test.
