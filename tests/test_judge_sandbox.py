@@ -195,3 +195,32 @@ int main(){ for(;;){ char* p = malloc(1<<20); if(!p) return 3; memset(p, 1, 1<<2
         assert out.status == "MLE", out
         out = b.run(["/progs/spin"], limits=replace(LIMITS, cpu_time=0.3))
         assert out.status == "TLE" and out.cpu_time < 0.4
+
+
+def test_hidden_binds_feed_stdin_but_cannot_be_read(progs, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "1.in").write_text("3 4\n")
+    (data / "1.ans").write_text("7\n")
+    for p in (tmp_path, data, data / "1.in", data / "1.ans"):
+        os.chmod(p, 0o755 if p.is_dir() else 0o644)
+    with open_sandbox([(str(progs), "/progs")], hidden_binds=[(str(data), "/tests")]) as b:
+        out = b.run(["/progs/ab"], stdin="/tests/1.in", stdout="/box/out.txt", limits=LIMITS)
+        assert out.status == "OK" and (b.workdir / "out.txt").read_text() == "7\n"
+        out = b.run(["/bin/cat", "/tests/1.ans"], stdout="/box/out.txt", stderr="/box/err.txt",
+                    limits=LIMITS)
+        assert out.status == "RE" and (b.workdir / "out.txt").read_text() == ""
+        assert "Permission denied" in (b.workdir / "err.txt").read_text()
+
+
+def test_host_file_refuses_symlinks_and_escapes(box):
+    (box.workdir / "real").write_text("x")
+    (box.workdir / "d").mkdir()
+    (box.workdir / "d" / "f").write_text("y")
+    os.symlink("/etc/hostname", box.workdir / "link")
+    os.symlink("/etc", box.workdir / "dirlink")
+    assert box.host_file("/box/real") == box.workdir / "real"
+    assert box.host_file("d/f") == box.workdir / "d" / "f"
+    for bad in ("/box/link", "/box/dirlink/hostname", "/box/../etc/passwd", "/box/d", "/box/",
+                "/box/missing", "/etc/passwd"):
+        assert box.host_file(bad) is None, bad

@@ -213,7 +213,10 @@ def _system_binds() -> list[str]:
 class Sandbox:
     """A running sandbox: `run` one program at a time, `wipe` the work dir between tests."""
 
-    def __init__(self, ro_binds=(), *, workdir_parent: str | None = None):
+    def __init__(self, ro_binds=(), *, hidden_binds=(), workdir_parent: str | None = None):
+        """ro_binds: [(host, inside)] read-only and readable by the program (host permissions).
+        hidden_binds: [(host, inside)] read-only, usable as `stdin` of a run (opened by the
+        helper) but unreadable by the program itself: bind test data with answers this way."""
         if not bwrap_available():
             raise SandboxError(f"bubblewrap not found at {BWRAP}")
         self._proc: subprocess.Popen | None = None
@@ -231,7 +234,7 @@ class Sandbox:
             self._lock_fd = os.open(self._top, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
             self.workdir.mkdir()
-            self._start(list(ro_binds))
+            self._start(list(ro_binds), list(hidden_binds))
         except BaseException:
             self.close()
             raise
@@ -244,7 +247,7 @@ class Sandbox:
     def uid(self) -> int:
         return self._uid.uid
 
-    def _start(self, ro_binds):
+    def _start(self, ro_binds, hidden_binds):
         helper = helper_binary()
         self._uid = _UidSlot()
         # Root-owned and sticky: the program may create files in /box but can neither replace
@@ -261,6 +264,14 @@ class Sandbox:
             if not os.path.exists(host):
                 raise SandboxError(f"cannot bind {host}: not found")
             args += ["--ro-bind", str(host), str(inside)]
+        if hidden_binds:
+            # Under a root-only folder; the inside path is a symlink into it. The helper (root)
+            # follows it to open stdin, the program's uid cannot traverse the folder.
+            args += ["--perms", "0700", "--dir", "/.hidden"]
+            for i, (host, inside) in enumerate(hidden_binds):
+                if not os.path.exists(host):
+                    raise SandboxError(f"cannot bind {host}: not found")
+                args += ["--ro-bind", str(host), f"/.hidden/{i}", "--symlink", f"/.hidden/{i}", str(inside)]
         args += ["--chdir", "/box", "--cap-drop", "ALL"]
         for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_SYS_ADMIN", "CAP_KILL", "CAP_DAC_OVERRIDE",
                     "CAP_SYS_RESOURCE"):
@@ -373,6 +384,27 @@ class Sandbox:
             self._drop_planted(path)
         return _classify(limits, memory_mib, bool(exited), code, sig, cpu_us / 1e6, wall_us / 1e6,
                          rss, flags, oom, stdout, self.workdir)
+
+    def host_file(self, inside: str) -> Path | None:
+        """The host path of a file the program wrote ("/box/name" or "name"), or None when it is
+        missing or anything but a regular file reached without symlinks. Read program-written
+        files through this (or with O_NOFOLLOW): a symlink planted in /box points, seen from the
+        judge, into the host."""
+        rel = inside[len("/box/"):] if inside.startswith("/box/") else inside
+        if not Path(rel).parts or Path(rel).is_absolute():
+            return None
+        path = self.workdir
+        for part in Path(rel).parts:
+            if part in ("..", "/", "."):
+                return None
+            path = path / part
+            try:
+                st = os.lstat(path)
+            except OSError:
+                return None
+            if stat.S_ISLNK(st.st_mode):
+                return None
+        return path if stat.S_ISREG(st.st_mode) else None
 
     def _drop_planted(self, inside: str | None) -> None:
         """The program may have replaced its output file by a symlink (to a host file, seen from

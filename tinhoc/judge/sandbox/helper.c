@@ -207,6 +207,12 @@ static int open_output(const char *path) {
     return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 }
 
+/* "/box/name": root may unlink it without following a directory the program planted. */
+static int directly_in_box(const char *path) {
+    return strncmp(path, "/box/", 5) == 0 && path[5] && !strchr(path + 5, '/') &&
+           strcmp(path + 5, ".") != 0 && strcmp(path + 5, "..") != 0;
+}
+
 /* The contestant's process: pid 2 of the run's namespace. Never returns. */
 static void exec_program(struct request *r, int errfd) {
     int fd = open("/proc/self/oom_score_adj", O_WRONLY);  /* the helper is -1000: be killable */
@@ -227,9 +233,9 @@ static void exec_program(struct request *r, int errfd) {
     set_limit(errfd, RLIMIT_MEMLOCK, 0, 0);
     set_limit(errfd, RLIMIT_MSGQUEUE, 0, 0);
     /* A stale output file (the judge's, or one the program chmodded) would not open for the
-     * contestant's uid: start from none. Only regular files and symlinks; never a directory. */
-    if (*r->out) unlink(r->out);
-    if (*r->err && strcmp(r->err, r->out) != 0) unlink(r->err);
+     * contestant's uid: start from none (only a file right in /box, never through a directory). */
+    if (directly_in_box(r->out)) unlink(r->out);
+    if (directly_in_box(r->err) && strcmp(r->err, r->out) != 0) unlink(r->err);
     if (setgroups(0, NULL) < 0 || setresgid(box_gid, box_gid, box_gid) < 0 ||
         setresuid(box_uid, box_uid, box_uid) < 0) fail(errfd, STAGE_SETUID);
     if (chdir(r->cwd) < 0) fail(errfd, STAGE_CHDIR);
