@@ -224,3 +224,33 @@ def test_host_file_refuses_symlinks_and_escapes(box):
     for bad in ("/box/link", "/box/dirlink/hostname", "/box/../etc/passwd", "/box/d", "/box/",
                 "/box/missing", "/etc/passwd"):
         assert box.host_file(bad) is None, bad
+
+
+def test_boxes_of_a_killed_judge_are_swept(tmp_path, monkeypatch):
+    import sys
+    import time as _time
+    from tinhoc.judge.sandbox import box as box_module
+    parent = tmp_path / "boxes"
+    parent.mkdir()
+    code = ("import os, sys\nfrom tinhoc.judge.sandbox import Sandbox\n"
+            "b = Sandbox(workdir_parent=sys.argv[1])\n"
+            "b.run(['/bin/sh', '-c', 'echo x > /box/f'], limits=__import__('tinhoc.judge.sandbox', "
+            "fromlist=['RunLimits']).RunLimits(processes=4))\n"
+            "print(b.workdir, b.cgroup.attach_paths()[0].parent if b.cgroup else '', flush=True)\n"
+            "os._exit(0)\n")
+    r = subprocess.run([sys.executable, "-c", code, str(parent)], capture_output=True, text=True,
+                       cwd=os.path.dirname(os.path.dirname(__file__)), timeout=60)
+    assert r.returncode == 0, r.stderr
+    workdir, cgdir = (r.stdout.split() + [""])[:2]
+    assert os.path.exists(os.path.join(workdir, "f"))   # left behind by the killed judge
+    monkeypatch.setattr(box_module, "STALE_AGE", 0.0)
+    monkeypatch.setattr(box_module, "_last_sweep", {})
+    deadline = _time.monotonic() + 5
+    while _time.monotonic() < deadline and list(parent.iterdir()):
+        box_module._last_sweep.clear()
+        box_module._sweep_stale(str(parent))
+        _time.sleep(0.05)
+    assert list(parent.iterdir()) == []
+    assert workdir not in open("/proc/mounts").read()
+    if cgdir:
+        assert not os.path.exists(cgdir)

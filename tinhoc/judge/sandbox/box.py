@@ -17,8 +17,10 @@ Known limits:
   rlimits mode an allocation below that which still fails under RLIMIT_AS, with a peak RSS far
   from the limit, ends as RE (bad_alloc -> SIGABRT); so does a static array too large to load
   (cgroup modes: MLE by the OOM killer, or by ENOMEM at exec).
-- Disk use in /box is bounded per file by the output limit and in total only by time: the work
-  dir lives on the host's temp file system.
+- /box is a tmpfs of WORKDIR_MIB mounted on the host's work dir when the judge may mount (root):
+  its files count against the memory cgroup (the output limit is added to it). Without that
+  (TINHOC_JUDGE_TMPFS=0, no CAP_SYS_ADMIN) disk use is bounded per file by the output limit and
+  in total only by time.
 - Every bound path is seen with its host permissions: the contestant's uid needs o+r (o+x) on
   what it reads (executes) itself; stdin is opened with the helper's (root) rights.
 """
@@ -50,6 +52,7 @@ RUNTIME_INSIDE = "/opt/tinhoc"
 UID_BASE = 61000        # sandboxes run as uids UID_BASE .. UID_BASE + UID_SLOTS - 1
 UID_SLOTS = 512
 CGROUP_SLACK_MIB = 16   # the helper, bubblewrap and page cache share the sandbox's memory cgroup
+WORKDIR_MIB = 1024      # size of the work dir's tmpfs (when the host lets us mount one)
 DEFAULT_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/box",
                "TMPDIR": "/box"}
 # Only what compilers and interpreters read; never shadow, passwd of the host, or anything else.
@@ -213,7 +216,8 @@ def _system_binds() -> list[str]:
 class Sandbox:
     """A running sandbox: `run` one program at a time, `wipe` the work dir between tests."""
 
-    def __init__(self, ro_binds=(), *, hidden_binds=(), workdir_parent: str | None = None):
+    def __init__(self, ro_binds=(), *, hidden_binds=(), workdir_parent: str | None = None,
+                 workdir_mib: int = WORKDIR_MIB):
         """ro_binds: [(host, inside)] read-only and readable by the program (host permissions).
         hidden_binds: [(host, inside)] read-only, usable as `stdin` of a run (opened by the
         helper) but unreadable by the program itself: bind test data with answers this way."""
@@ -224,6 +228,7 @@ class Sandbox:
         self.cgroup: _cg.BoxCgroup | None = None
         self.profiles: dict[str, RunProfile] = {}
         self._lock_fd: int | None = None
+        self.workdir_tmpfs = False
         parent = workdir_parent or os.environ.get("TINHOC_JUDGE_BOXES") or tempfile.gettempdir()
         _sweep_stale(parent)
         # A private (0700) folder holds the work dir, so no other user of the host can reach it.
@@ -234,6 +239,9 @@ class Sandbox:
             self._lock_fd = os.open(self._top, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
             self.workdir.mkdir()
+            # A size-capped tmpfs where the host allows it: the program cannot fill the host's
+            # disk, and its files count against its memory cgroup.
+            self.workdir_tmpfs = _mount_tmpfs(self.workdir, workdir_mib)
             self._start(list(ro_binds), list(hidden_binds))
         except BaseException:
             self.close()
@@ -350,7 +358,10 @@ class Sandbox:
             # The sandbox's own processes (bubblewrap, the helper, the run's init) count as pids.
             base = self.cgroup.pids_current() + 1
             try:
-                self.cgroup.set_limits((memory_mib + CGROUP_SLACK_MIB) << 20, base + processes)
+                # Files written to a tmpfs /box are charged to the cgroup too: allow the output.
+                extra = limits.output_mib if self.workdir_tmpfs else 0
+                self.cgroup.set_limits((memory_mib + extra + CGROUP_SLACK_MIB) << 20,
+                                       base + processes)
             except OSError as exc:
                 raise SandboxError(f"cannot set the cgroup limits: {exc}") from exc
             oom_before = self.cgroup.oom_kills()
@@ -464,6 +475,9 @@ class Sandbox:
                     if self._lock_fd is not None:
                         os.close(self._lock_fd)
                         self._lock_fd = None
+                    if self.workdir_tmpfs:
+                        _umount(self.workdir)
+                        self.workdir_tmpfs = False
                     if self._top.exists():
                         shutil.rmtree(self._top, onerror=_force_remove)
 
@@ -472,6 +486,30 @@ class Sandbox:
 
     def __exit__(self, *exc):
         self.close()
+
+
+_libc = None
+
+
+def _libc_call(name, *args) -> int:
+    global _libc
+    if _libc is None:
+        import ctypes
+        _libc = ctypes.CDLL(None, use_errno=True)
+    return getattr(_libc, name)(*args)
+
+
+def _mount_tmpfs(path: Path, size_mib: int) -> bool:
+    if os.environ.get("TINHOC_JUDGE_TMPFS", "1").lower() in ("0", "no", "off", "false"):
+        return False
+    ms_nosuid, ms_nodev = 2, 4
+    opts = f"size={int(size_mib)}m,mode=1777".encode()
+    return _libc_call("mount", b"tmpfs", str(path).encode(), b"tmpfs", ms_nosuid | ms_nodev, opts) == 0
+
+
+def _umount(path: Path) -> None:
+    mnt_detach = 2
+    _libc_call("umount2", str(path).encode(), mnt_detach)
 
 
 STALE_AGE = 30.0       # seconds: a fresh box is locked within milliseconds of its creation
@@ -504,6 +542,8 @@ def _sweep_stale(parent: str) -> None:
             os.close(fd)
             continue  # a live box
         try:
+            if os.path.ismount(os.path.join(path, "box")):
+                _umount(Path(path) / "box")
             shutil.rmtree(path, onerror=_force_remove)
         finally:
             os.close(fd)
