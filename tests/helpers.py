@@ -18,3 +18,22 @@ def build_xlsx(rows, header=STAFF_HEADER) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def sandbox_missing() -> str | None:
+    """Why the judge's sandbox cannot run here (None when it can): the skip reason for judge tests."""
+    import shutil
+    if shutil.which("bwrap") is None:
+        return "bubblewrap is missing"
+    try:
+        from tinhoc.judge import languages, sandbox  # noqa: F401
+    except ImportError as exc:
+        return f"sandbox or languages not importable: {exc}"
+    return None
+
+
+def needs_sandbox():
+    """Marks for a test (or a module's pytestmark) that runs programs in the sandbox."""
+    import pytest
+    why = sandbox_missing()
+    return [pytest.mark.sandbox, pytest.mark.skipif(why is not None, reason=why or "")]

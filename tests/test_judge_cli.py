@@ -9,23 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import needs_sandbox
 from tinhoc.judge.cli import main
 
 PKGS = Path(__file__).parent / "judge_packages"
 ROOT = Path(__file__).parent.parent
 
 
-def _why():
-    if shutil.which("bwrap") is None:
-        return "bubblewrap is missing"
-    try:
-        from tinhoc.judge import languages, sandbox  # noqa: F401
-    except ImportError as exc:
-        return f"sandbox or languages not importable: {exc}"
-    return None
-
-
-pytestmark = [pytest.mark.sandbox, pytest.mark.skipif(_why() is not None, reason=_why() or "")]
+pytestmark = needs_sandbox()
 
 
 def test_run_prints_the_table_and_total(capsys):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import needs_sandbox
 from tinhoc.judge.job import JudgeJob, JudgeResult, Limits, Verdict
 
 PKGS = Path(__file__).parent / "judge_packages"
@@ -15,18 +16,7 @@ AC, WA, TLE, RE, OLE, CE, IE, SKIPPED = (Verdict.AC, Verdict.WA, Verdict.TLE, Ve
                                          Verdict.CE, Verdict.IE, Verdict.SKIPPED)
 
 
-def _sandbox_ready() -> str | None:
-    if shutil.which("bwrap") is None:
-        return "bubblewrap is missing"
-    try:
-        from tinhoc.judge import languages, sandbox  # noqa: F401
-    except ImportError as exc:
-        return f"sandbox or languages not importable: {exc}"
-    return None
-
-
-_why = _sandbox_ready()
-pytestmark = [pytest.mark.sandbox, pytest.mark.skipif(_why is not None, reason=_why or "")]
+pytestmark = needs_sandbox()
 
 
 def need(lang: str):

@@ -12,25 +12,15 @@ from pathlib import Path
 import pytest
 
 from tinhoc.judge import worker
+from tests.helpers import needs_sandbox as _needs_sandbox
+from tests.helpers import sandbox_missing
 from tinhoc.judge.job import JudgeJob, JudgeResult, Limits, Verdict
 
 PKGS = Path(__file__).parent / "judge_packages"
 ROOT = Path(__file__).parent.parent
 
 
-def _sandbox_ready():
-    import shutil
-    if shutil.which("bwrap") is None:
-        return "bubblewrap is missing"
-    try:
-        from tinhoc.judge import languages, sandbox  # noqa: F401
-    except ImportError as exc:
-        return f"sandbox or languages not importable: {exc}"
-    return None
-
-
-_why = _sandbox_ready()
-needs_sandbox = [pytest.mark.sandbox, pytest.mark.skipif(_why is not None, reason=_why or "")]
+needs_sandbox = _needs_sandbox()
 
 
 def job(**kw) -> JudgeJob:
@@ -131,7 +121,7 @@ def redis_env(monkeypatch):
 
 
 # Not marked `sandbox`: it may skip for want of Redis, which TINHOC_REQUIRE_SANDBOX must not forbid.
-@pytest.mark.skipif(_why is not None, reason=_why or "")
+@pytest.mark.skipif(sandbox_missing() is not None, reason=sandbox_missing() or "")
 def test_real_worker_same_result_and_redelivery_after_a_kill(redis_env):
     from tinhoc.judge.grader import judge
     proc = _start_worker(redis_env)
