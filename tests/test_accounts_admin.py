@@ -83,3 +83,36 @@ def test_create_admin_command(app):
     assert find_by_username("boss").role_names == {"admin"}
     again = app.test_cli_runner().invoke(args=["tinhoc", "create-admin", "boss", "--password", "boss-pass-1"])
     assert again.exit_code != 0 and "đã được dùng" in again.output
+
+
+def test_admin_links_an_account_to_a_staff_record(client, login, db, make_org, make_person):
+    from tinhoc.accounts.models import User
+    login("admin")
+    org = make_org("SO-NV", "Sở Nội vụ")
+    person = make_person("CB100", org, full_name="Phạm Thị Lan")
+    other = make_person("CB101", org)
+    response = client.post("/admin/users/new", data={
+        "username": "lan", "full_name": "Phạm Thị Lan", "roles": ["learner"], "password": "tam-thoi-123",
+        "employee_code": "CB100"})
+    assert response.status_code == 302
+    lan = db.session.scalar(select(User).where(User.username == "lan"))
+    assert lan.person_id == person.id
+    # unknown code, or a person who already has an account: refused with the reason, nothing changes
+    page = client.post("/admin/users/new", data={"username": "lan2", "full_name": "X", "roles": ["learner"],
+                                                 "password": "tam-thoi-123", "employee_code": "CB100"})
+    assert "Cán bộ CB100 đã gắn với tài khoản lan." in page.get_data(as_text=True)
+    page = client.post(f"/admin/users/{lan.id}", data={"full_name": "Phạm Thị Lan", "roles": ["learner"],
+                                                       "active": "y", "employee_code": "KHONG"})
+    assert "Không có cán bộ nào mang mã KHONG." in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert lan.person_id == person.id
+    # moved to another record, then unlinked
+    client.post(f"/admin/users/{lan.id}", data={"full_name": "Phạm Thị Lan", "roles": ["learner"],
+                                                "active": "y", "employee_code": "CB101"})
+    db.session.expire_all()
+    assert lan.person_id == other.id
+    assert 'value="CB101"' in client.get(f"/admin/users/{lan.id}").get_data(as_text=True)
+    client.post(f"/admin/users/{lan.id}", data={"full_name": "Phạm Thị Lan", "roles": ["learner"], "active": "y",
+                                                "employee_code": ""})
+    db.session.expire_all()
+    assert lan.person_id is None

@@ -37,6 +37,8 @@ class UserForm(FlaskForm):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[Optional(), Length(max=255)])
     roles = MultiCheckboxField(_l("Vai trò"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    employee_code = StringField(_l("Mã cán bộ"), validators=[Optional(), Length(max=32)],
+                                description=_l("Gắn tài khoản với hồ sơ cán bộ (đơn vị, vị trí việc làm); để trống nếu không có."))
     password = PasswordField(_l("Mật khẩu tạm thời"), validators=[Optional(), Length(min=8, max=128)])
     active = BooleanField(_l("Đang hoạt động"), default=True)
 

@@ -108,7 +108,8 @@ def create_user():
             try:
                 user = services.create_user(current_user.id, username=form.username.data,
                                             full_name=form.full_name.data, email=form.email.data,
-                                            roles=form.roles.data, password=form.password.data)
+                                            roles=form.roles.data, password=form.password.data,
+                                            employee_code=form.employee_code.data)
             except services.AccountError as exc:
                 flash(str(exc), "danger")
             else:
@@ -125,14 +126,19 @@ def edit_user(user_id: int):
     if request.method == "POST":
         form = UserForm()
     else:
-        form = UserForm(data={"full_name": user.full_name, "email": user.email,
-                              "roles": sorted(user.role_names), "active": user.active})
+        form = UserForm(data={"full_name": user.full_name, "email": user.email, "roles": sorted(user.role_names),
+                              "active": user.active, "employee_code": user.person.employee_code if user.person else ""})
     form.username.data = user.username  # the username is the login: not editable
     if form.validate_on_submit():
-        services.update_user(current_user.id, user_id, full_name=form.full_name.data, email=form.email.data,
-                             roles=form.roles.data, active=form.active.data)
-        flash(_("Đã lưu tài khoản %(u)s.", u=user.username), "success")
-        return redirect(url_for("accounts.list_users"))
+        try:
+            services.update_user(current_user.id, user_id, full_name=form.full_name.data, email=form.email.data,
+                                 roles=form.roles.data, active=form.active.data,
+                                 employee_code=form.employee_code.data or "")
+        except services.AccountError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(_("Đã lưu tài khoản %(u)s.", u=user.username), "success")
+            return redirect(url_for("accounts.list_users"))
     return render_template("accounts/user_form.html", form=form, user=user,
                            password_form=TemporaryPasswordForm())
 

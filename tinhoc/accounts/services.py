@@ -109,10 +109,28 @@ def _snapshot(user: User) -> dict:
             "roles": sorted(user.role_names), "active": user.active, "person_id": user.person_id}
 
 
+def _person_id_for(employee_code: str | None, user_id: int | None) -> int | None:
+    """The staff record an account is linked to, by employee code ("" unlinks); one account per person."""
+    from ..orgs.models import Person
+    code = (employee_code or "").strip()
+    if not code:
+        return None
+    person = db.session.scalar(select(Person).where(Person.employee_code == code))
+    if person is None:
+        raise AccountError(_("Không có cán bộ nào mang mã %(c)s.", c=code))
+    holder = db.session.scalar(select(User).where(User.person_id == person.id))
+    if holder is not None and holder.id != user_id:
+        raise AccountError(_("Cán bộ %(c)s đã gắn với tài khoản %(u)s.", c=code, u=holder.username))
+    return person.id
+
+
 def create_user(actor_id: int | None, *, username: str, full_name: str, password: str,
                 email: str | None = None, roles: list[str] = (), must_change_password: bool = True,
-                person_id: int | None = None) -> User:
-    """Create an account; an admin-set password is temporary and must be changed at first login."""
+                person_id: int | None = None, employee_code: str | None = None) -> User:
+    """Create an account; an admin-set password is temporary and must be changed at first login.
+    `employee_code` links the account to that member of staff (training and targets follow the person)."""
+    if employee_code:
+        person_id = _person_id_for(employee_code, None)
     username = (username or "").strip()
     if find_by_username(username) is not None:
         raise UsernameTaken(_("Tên đăng nhập %(u)s đã được dùng.", u=username))
@@ -129,9 +147,12 @@ def create_user(actor_id: int | None, *, username: str, full_name: str, password
 
 
 def update_user(actor_id: int, user_id: int, *, full_name: str, email: str | None,
-                roles: list[str], active: bool) -> User:
+                roles: list[str], active: bool, employee_code: str | None = None) -> User:
+    """Edit an account; with `employee_code` given ("" to unlink) its staff link changes too."""
     user = get_user(user_id)
     before = _snapshot(user)
+    if employee_code is not None:
+        user.person_id = _person_id_for(employee_code, user.id)
     all_roles = ensure_roles()
     user.full_name = full_name.strip()
     user.email = email or None
