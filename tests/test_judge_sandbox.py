@@ -229,7 +229,7 @@ def test_host_file_refuses_symlinks_and_escapes(box):
 def test_boxes_of_a_killed_judge_are_swept(tmp_path, monkeypatch):
     import sys
     import time as _time
-    from tinhoc.judge.sandbox import box as box_module
+    from tinhoc.judge.sandbox import host as host_module   # where the sweep and its state live
     parent = tmp_path / "boxes"
     parent.mkdir()
     code = ("import os, sys\nfrom tinhoc.judge.sandbox import Sandbox\n"
@@ -243,12 +243,12 @@ def test_boxes_of_a_killed_judge_are_swept(tmp_path, monkeypatch):
     assert r.returncode == 0, r.stderr
     workdir, cgdir = (r.stdout.split() + [""])[:2]
     assert os.path.exists(os.path.join(workdir, "f"))   # left behind by the killed judge
-    monkeypatch.setattr(box_module, "STALE_AGE", 0.0)
-    monkeypatch.setattr(box_module, "_last_sweep", {})
+    monkeypatch.setattr(host_module, "STALE_AGE", 0.0)
+    monkeypatch.setattr(host_module, "_last_sweep", {})
     deadline = _time.monotonic() + 5
     while _time.monotonic() < deadline and (list(parent.iterdir()) or cgdir and os.path.exists(cgdir)):
-        box_module._last_sweep.clear()
-        box_module._sweep_stale(str(parent))
+        host_module._last_sweep.clear()
+        host_module._sweep_stale(str(parent))
         _time.sleep(0.05)
     assert list(parent.iterdir()) == []
     assert workdir not in open("/proc/mounts").read()

@@ -4,8 +4,9 @@
         out = box.run(argv, stdin="/problem/1.in", stdout="/box/out.txt", limits=RunLimits(...))
         box.wipe(keep=("prog",))
 """
-from .box import (RunLimits, RunOutcome, RunProfile, Sandbox, SandboxError, bwrap_available,
-                  cache_dir, open_sandbox, runtime_dir, sandbox_mode)
+from .box import Sandbox, open_sandbox
+from .host import bwrap_available, cache_dir, runtime_dir, sandbox_mode
+from .limits import RunLimits, RunOutcome, RunProfile, SandboxError
 
 __all__ = ["RunLimits", "RunOutcome", "RunProfile", "Sandbox", "SandboxError", "bwrap_available",
            "cache_dir", "open_sandbox", "runtime_dir", "sandbox_mode"]

@@ -30,7 +30,6 @@ import contextlib
 import dataclasses
 import errno as _errno
 import fcntl
-import hashlib
 import os
 import select
 import shutil
@@ -40,177 +39,21 @@ import struct
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import cgroups as _cg
+# cache_dir, file_lock and sandbox_mode are re-exported: imported from here elsewhere.
+from .host import (BWRAP, _force_remove, _freeze, _mount_tmpfs, _sweep_stale, _system_binds,  # noqa: F401
+                   _UidSlot, _umount, _wait_uid_gone, bwrap_available, cache_dir, file_lock,
+                   helper_binary, runtime_dir, sandbox_mode)
+from .limits import RunLimits, RunOutcome, RunProfile, SandboxError, _classify
 
-BWRAP = os.environ.get("TINHOC_JUDGE_BWRAP") or shutil.which("bwrap") or "/usr/bin/bwrap"
-HELPER_SOURCE = Path(__file__).with_name("helper.c")
 HELPER_INSIDE = "/.tinhoc-helper"
 RUNTIME_INSIDE = "/opt/tinhoc"
-UID_BASE = 61000        # sandboxes run as uids UID_BASE .. UID_BASE + UID_SLOTS - 1
-UID_SLOTS = 512
 CGROUP_SLACK_MIB = 16   # the helper, bubblewrap and page cache share the sandbox's memory cgroup
 WORKDIR_MIB = 1024      # size of the work dir's tmpfs (when the host lets us mount one)
 DEFAULT_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/box",
                "TMPDIR": "/box"}
-# Only what compilers and interpreters read; never shadow, passwd of the host, or anything else.
-ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
-             "/etc/fpc.cfg", "/etc/localtime")
-SIGNAL_NAMES = {s.value: s.name for s in signal.Signals}
-
-
-class SandboxError(RuntimeError):
-    """The sandbox itself failed (not the contestant's program): report as an internal error."""
-
-
-@dataclass
-class RunLimits:
-    cpu_time: float = 1.0            # seconds of CPU
-    wall_time: float = 3.0           # seconds of wall clock
-    memory_mib: int = 256
-    output_mib: int = 64             # largest file the program may write (stdout included)
-    processes: int = 1               # processes and threads of the program together
-    open_files: int = 64
-    stack_mib: int | None = None     # None: same as memory_mib
-
-
-@dataclass
-class RunOutcome:
-    status: str                      # "OK", "TLE", "MLE", "RE", "OLE"
-    exit_code: int | None
-    signal: int | None
-    cpu_time: float                  # seconds
-    wall_time: float                 # seconds
-    memory_kib: int                  # peak resident set size
-    message: str = ""
-
-
-@dataclass
-class RunProfile:
-    """What a language runtime needs beyond the contestant's limits (set by languages.compile).
-
-    processes: added to RunLimits.processes (e.g. node's own threads);
-    memory_overhead_mib: added to the memory limit (the interpreter's baseline);
-    address_space: False when RLIMIT_AS must not be used (runtimes reserving huge virtual ranges);
-    time_overhead: added to the CPU and wall limits (a VM that takes long to load).
-    """
-    processes: int = 0
-    memory_overhead_mib: int = 0
-    address_space: bool = True
-    time_overhead: float = 0.0       # seconds added to CPU and wall limits (runtime start-up)
-
-
-def cache_dir() -> Path:
-    d = os.environ.get("TINHOC_JUDGE_CACHE")
-    path = Path(d) if d else Path.home() / ".cache" / "tinhoc-judge"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def runtime_dir() -> Path:
-    """Host folder bound read-only at /opt/tinhoc in every sandbox (vendored language runtimes)."""
-    path = cache_dir() / "runtime"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@contextlib.contextmanager
-def file_lock(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def helper_binary() -> Path:
-    """The compiled helper, built once per source version into the cache dir."""
-    src = HELPER_SOURCE.read_bytes()
-    digest = hashlib.sha256(src).hexdigest()[:16]
-    out = cache_dir() / "bin" / f"helper-{digest}"
-    if out.exists():
-        return out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with file_lock(out.parent / ".build.lock"):
-        if out.exists():
-            return out
-        tmp = out.with_suffix(".tmp")
-        base = ["gcc", "-O2", "-Wall", "-o", str(tmp), str(HELPER_SOURCE)]
-        errors = ""
-        for extra in (["-static", "-lseccomp", "-lm"], ["-lseccomp", "-lm"]):
-            r = subprocess.run(base + extra, capture_output=True, text=True)
-            if r.returncode == 0:
-                os.chmod(tmp, 0o755)
-                os.replace(tmp, out)
-                return out
-            errors = r.stderr
-        raise SandboxError(f"cannot build the sandbox helper (gcc, libseccomp-dev?): {errors[-2000:]}")
-
-
-class _UidSlot:
-    """An unprivileged uid held by one sandbox only, so RLIMIT_NPROC and signals stay per box."""
-
-    def __init__(self):
-        d = cache_dir() / "uids"
-        d.mkdir(parents=True, exist_ok=True)
-        start = os.getpid() % UID_SLOTS
-        for i in range(UID_SLOTS):
-            slot = (start + i) % UID_SLOTS
-            f = open(d / f"{slot}.lock", "a")
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                f.close()
-                continue
-            self._file, self.uid = f, UID_BASE + slot
-            return
-        raise SandboxError("no free sandbox uid")
-
-    def release(self):
-        self._file.close()
-
-
-_MODE: str | None = None
-
-
-def bwrap_available() -> bool:
-    return os.path.exists(BWRAP) and os.access(BWRAP, os.X_OK)
-
-
-def sandbox_mode() -> str:
-    """Which isolation is in force: "bwrap+cgroup-v2", "bwrap+cgroup-v1", "bwrap+rlimits" or
-    "unavailable" (no bubblewrap)."""
-    global _MODE
-    if not bwrap_available():
-        return "unavailable"
-    if _MODE is None:
-        cg = _cg.create_box_cgroup()
-        _MODE = "bwrap+" + (cg.version if cg else "rlimits")
-        if cg:
-            cg.remove()
-    if os.environ.get("TINHOC_JUDGE_CGROUPS", "1").lower() in ("0", "no", "off", "false"):
-        return "bwrap+rlimits"
-    return _MODE
-
-
-def _system_binds() -> list[str]:
-    args = ["--ro-bind", "/usr", "/usr"]
-    for top in ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"):
-        if os.path.islink(top):
-            args += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            args += ["--ro-bind", top, top]
-    args += ["--dir", "/etc"]
-    for path in ETC_FILES:
-        if os.path.exists(path):
-            args += ["--ro-bind", path, path]
-    for path in sorted(Path("/etc").glob("fpc-*.cfg")):
-        args += ["--ro-bind", str(path), str(path)]
-    return args
 
 
 class Sandbox:
@@ -486,166 +329,6 @@ class Sandbox:
 
     def __exit__(self, *exc):
         self.close()
-
-
-_libc = None
-
-
-def _libc_call(name, *args) -> int:
-    global _libc
-    if _libc is None:
-        import ctypes
-        _libc = ctypes.CDLL(None, use_errno=True)
-    return getattr(_libc, name)(*args)
-
-
-def _mount_tmpfs(path: Path, size_mib: int) -> bool:
-    if os.environ.get("TINHOC_JUDGE_TMPFS", "1").lower() in ("0", "no", "off", "false"):
-        return False
-    ms_nosuid, ms_nodev = 2, 4
-    opts = f"size={int(size_mib)}m,mode=1777".encode()
-    return _libc_call("mount", b"tmpfs", str(path).encode(), b"tmpfs", ms_nosuid | ms_nodev, opts) == 0
-
-
-def _umount(path: Path) -> None:
-    mnt_detach = 2
-    _libc_call("umount2", str(path).encode(), mnt_detach)
-
-
-STALE_AGE = 30.0       # seconds: a fresh box is locked within milliseconds of its creation
-SWEEP_EVERY = 600.0
-_last_sweep: dict[str, float] = {}
-
-
-def _sweep_stale(parent: str) -> None:
-    """Remove work dirs and cgroups left by judge processes that died without closing their box
-    (killed by a time-out, OOM, a machine restart). Runs at most every SWEEP_EVERY seconds."""
-    now = time.monotonic()
-    if now - _last_sweep.get(parent, -SWEEP_EVERY) < SWEEP_EVERY:
-        return
-    _last_sweep[parent] = now
-    try:
-        names = [n for n in os.listdir(parent) if n.startswith("tinhoc-box-")]
-    except OSError:
-        return
-    for name in names:
-        path = os.path.join(parent, name)
-        try:
-            if time.time() - os.lstat(path).st_ctime < STALE_AGE:
-                continue
-            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            continue  # a live box
-        try:
-            if os.path.ismount(os.path.join(path, "box")):
-                _umount(Path(path) / "box")
-            shutil.rmtree(path, onerror=_force_remove)
-        finally:
-            os.close(fd)
-    _cg.sweep_stale()
-
-
-def _freeze(path: str) -> None:
-    paths = [path]
-    if os.path.isdir(path) and not os.path.islink(path):
-        for root, dirs, files in os.walk(path):
-            paths += [os.path.join(root, n) for n in dirs + files]
-    for p in paths:
-        try:
-            os.lchown(p, 0, 0)
-            st = os.lstat(p)
-            if not os.path.islink(p):
-                executable = os.path.isdir(p) or st.st_mode & 0o111
-                os.chmod(p, 0o755 if executable else 0o644)
-        except OSError:
-            pass
-
-
-def _force_remove(func, path, exc_info):
-    try:
-        os.chmod(os.path.dirname(path), 0o700)
-        func(path)
-    except FileNotFoundError:
-        pass
-
-
-def _wait_uid_gone(uid: int, timeout: float = 5.0) -> None:
-    """Wait until no process of this sandbox's uid is left (the PID namespace is being torn down)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        alive = []
-        for d in os.listdir("/proc"):
-            if d.isdigit():
-                try:
-                    if os.stat(f"/proc/{d}").st_uid == uid:
-                        alive.append(int(d))
-                except OSError:
-                    pass
-        if not alive:
-            return
-        for pid in alive:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        time.sleep(0.01)
-
-
-def _classify(limits: RunLimits, memory_mib: int, exited: bool, code: int, sig: int, cpu: float,
-              wall: float, rss_kib: int, flags: int, oom: bool,
-              stdout: str | None, workdir: Path) -> RunOutcome:
-    """Rules, first match wins:
-    OLE  killed by SIGXFSZ (RLIMIT_FSIZE) or the stdout file reached the output limit (a child
-         process was stopped by RLIMIT_FSIZE);
-    TLE  killed by the CPU or wall watchdog, SIGXCPU, or CPU/wall past the limit at exit;
-    MLE  the cgroup OOM killer fired during the run, or SIGSYS (the seccomp filter kills a single
-         mmap/mremap larger than the limit + 32 MiB), or peak RSS past the limit, or the program
-         ended abnormally (signal or non-zero exit) with its peak RSS within 5% of the limit
-         (a failed allocation under RLIMIT_AS/RLIMIT_STACK kills the program near the limit);
-    RE   any other signal or non-zero exit code;
-    OK   otherwise.
-    """
-    limit_kib = memory_mib * 1024
-    abnormal = bool(sig) or (exited and code != 0)
-    exit_code = code if exited else None
-    signal_ = sig or None
-    out_size = 0
-    if stdout and stdout.startswith("/box/"):
-        try:
-            out_size = os.lstat(workdir / stdout[len("/box/"):]).st_size
-        except OSError:
-            pass
-
-    def outcome(status, message):
-        return RunOutcome(status, exit_code, signal_, round(cpu, 4), round(wall, 4), rss_kib, message)
-
-    if sig == signal.SIGXFSZ or out_size >= limits.output_mib << 20:
-        return outcome("OLE", f"output limit {limits.output_mib} MiB exceeded")
-    if flags & 1 or sig == signal.SIGXCPU or cpu > limits.cpu_time:
-        return outcome("TLE", f"CPU time limit {limits.cpu_time:g} s exceeded")
-    if flags & 2 or wall > limits.wall_time:
-        return outcome("TLE", f"wall time limit {limits.wall_time:g} s exceeded")
-    if oom:
-        return outcome("MLE", f"memory limit {limits.memory_mib} MiB exceeded (killed by the OOM killer)")
-    if sig == signal.SIGSYS:
-        # The peak RSS is small (the mapping was refused); report the lower bound of the refused
-        # request instead, which is what the contestant needs to see.
-        rss_kib = max(rss_kib, (memory_mib + 32) * 1024)
-        return outcome("MLE", f"memory limit {limits.memory_mib} MiB exceeded (one allocation "
-                              f"larger than the limit)")
-    if rss_kib > limit_kib or (abnormal and rss_kib >= limit_kib * 0.95):
-        return outcome("MLE", f"memory limit {limits.memory_mib} MiB exceeded")
-    if sig:
-        name = SIGNAL_NAMES.get(sig, str(sig))
-        return outcome("RE", f"killed by signal {sig} ({name})")
-    if code != 0:
-        return outcome("RE", f"exit code {code}")
-    return outcome("OK", "")
 
 
 @contextlib.contextmanager
