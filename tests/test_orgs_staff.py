@@ -114,3 +114,43 @@ def test_admin_adds_and_edits_one_person_with_audit(client, login, db, staff_set
     response = client.post("/orgs/staff/new", data=dict(form, employee_code="CB901", email="khong-hop-le"))
     assert response.status_code == 400
     assert db.session.scalar(select(func.count(Person.id))) == 1
+
+
+def test_a_person_who_leaves_is_kept_but_no_longer_listed_or_counted(client, login, db, staff_setup):
+    from tinhoc.audit import AuditEntry
+    from tinhoc.orgs.models import Person
+    _add_people(db, staff_setup["commune"], "civil_servant", 2, "XA")
+    leaver = db.session.scalar(select(Person).where(Person.employee_code == "XA0000"))
+    login("admin")
+    assert client.post(f"/orgs/staff/{leaver.id}/leave").status_code == 302
+    listing = client.get("/orgs/staff").get_data(as_text=True)
+    assert 'id="staff-total">1<' in listing and "XA0000" not in listing
+    with_left = client.get("/orgs/staff?left=1").get_data(as_text=True)
+    assert 'id="staff-total">2<' in with_left and "Đã nghỉ" in with_left
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="fig-staff">1<' in home
+    # the commune can now be archived once its one remaining person leaves too
+    other = db.session.scalar(select(Person).where(Person.employee_code == "XA0001"))
+    client.post(f"/orgs/staff/{other.id}/leave")
+    client.post(f"/orgs/{staff_setup['commune'].id}/archive")
+    db.session.expire_all()
+    assert staff_setup["commune"].is_archived
+    page = client.post(f"/orgs/staff/{other.id}/return", follow_redirects=True).get_data(as_text=True)
+    assert "đã ngừng hoạt động" in page
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "person.leave")) == 2
+
+
+def test_import_brings_a_leaver_back(client, login, db, staff_setup, make_person):
+    import io
+    person = make_person("CB001", staff_setup["department"], full_name="Nguyễn Văn An")
+    login("admin")
+    client.post(f"/orgs/staff/{person.id}/leave")
+    row = ("CB001", "Nguyễn Văn An", None, None, "SO-TT", "civil_servant", None)
+    page = client.post("/orgs/staff/import", data={"file": (io.BytesIO(build_xlsx([row])), "hr.xlsx")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "Cập nhật: 1" in page and "trở lại làm việc" in page
+    marker = 'name="token" type="hidden" value="'
+    token = page[page.index(marker) + len(marker):].split('"', 1)[0]
+    assert client.post("/orgs/staff/import/apply", data={"token": token}).status_code == 302
+    db.session.expire_all()
+    assert person.left_at is None

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("orgs", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import routes, routes_staff  # noqa: E402,F401

@@ -69,8 +69,14 @@ class Person(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), nullable=False, index=True)
     position_id: Mapped[int] = mapped_column(ForeignKey("job_position.id"), nullable=False, index=True)
     title: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # Retired or transferred out: kept for history (certificates, results), left out of lists and counts.
+    left_at = mapped_column(UTCDateTime, nullable=True, index=True)
     created_at = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=clock.now, onupdate=clock.now)
 
     organisation = relationship(Organisation, lazy="joined")
     position = relationship(JobPosition, lazy="joined")
+
+    @property
+    def has_left(self) -> bool:
+        return self.left_at is not None

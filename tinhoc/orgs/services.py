@@ -5,12 +5,9 @@ moving a node rewrites its whole subtree's paths in one UPDATE: no recursion in 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, literal, or_, select, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import func, literal, select, update
 
 from .. import clock
 from ..audit import record as audit
@@ -138,7 +135,7 @@ def archive_organisation(actor_id: int | None, org_id: int) -> int:
     """Archive a unit and its whole subtree; refused while people still work there. Returns units archived."""
     org = get_organisation(org_id)
     staff = db.session.scalar(select(func.count(Person.id)).join(Organisation)
-                              .where(Organisation.subtree_clause(org.path)))
+                              .where(Organisation.subtree_clause(org.path), Person.left_at.is_(None)))
     if staff:
         raise OrgError(_("%(n)s và các đơn vị trực thuộc còn %(k)d cán bộ: hãy chuyển họ sang đơn vị khác "
                          "trước khi ngừng hoạt động.", n=org.name, k=staff))
@@ -186,9 +183,9 @@ def subtree(org_id: int | None = None, *, include_archived: bool = False) -> lis
 
 
 def staff_counts() -> dict[int, int]:
-    """Head count per unit (its own people, not its subtree's)."""
+    """Head count per unit (its own people still working there, not its subtree's)."""
     return dict(db.session.execute(select(Person.organisation_id, func.count(Person.id))
-                                   .group_by(Person.organisation_id)).all())
+                                   .where(Person.left_at.is_(None)).group_by(Person.organisation_id)).all())
 
 
 def parent_choices(exclude: Organisation | None = None) -> list[tuple[int, str]]:
@@ -218,7 +215,7 @@ def list_positions() -> list[JobPosition]:
 
 def position_counts() -> dict[int, int]:
     return dict(db.session.execute(select(Person.position_id, func.count(Person.id))
-                                   .group_by(Person.position_id)).all())
+                                   .where(Person.left_at.is_(None)).group_by(Person.position_id)).all())
 
 
 def _clean_position(name: str, sort_order: int, position_id: int | None) -> str:
@@ -258,78 +255,3 @@ def update_position(actor_id: int | None, position_id: int, *, name: str, sort_o
           after={"name": position.name, "sort_order": position.sort_order})
     db.session.commit()
     return position
-
-
-# --- staff -----------------------------------------------------------------------------------
-
-@dataclass
-class StaffFilter:
-    q: str = ""
-    org_id: int | None = None       # this unit and everything under it
-    position_id: int | None = None
-
-    def as_args(self) -> dict:
-        return {k: v for k, v in (("q", self.q), ("org", self.org_id), ("position", self.position_id)) if v}
-
-
-def staff_query(flt: StaffFilter):
-    query = (select(Person).join(Person.organisation).join(Person.position)
-             .options(contains_eager(Person.organisation), contains_eager(Person.position)))
-    if flt.q:
-        like = f"%{flt.q.strip().lower()}%"
-        query = query.where(or_(func.lower(Person.full_name).like(like), func.lower(Person.employee_code).like(like)))
-    if flt.org_id:
-        query = query.where(Organisation.subtree_clause(get_organisation(flt.org_id).path))
-    if flt.position_id:
-        query = query.where(Person.position_id == flt.position_id)
-    return query.order_by(Organisation.path, Person.full_name, Person.employee_code)
-
-
-def list_staff(flt: StaffFilter, page: int = 1, per_page: int = 50):
-    return db.paginate(staff_query(flt), page=page, per_page=per_page, error_out=False)
-
-
-def get_person(person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound(_("Không tìm thấy cán bộ."))
-    return person
-
-
-def _person_snapshot(person: Person) -> dict:
-    return {"employee_code": person.employee_code, "full_name": person.full_name,
-            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
-            "email": person.email, "organisation_id": person.organisation_id,
-            "position_id": person.position_id, "title": person.title}
-
-
-def save_person(actor_id: int | None, person_id: int | None, *, employee_code: str, full_name: str,
-                date_of_birth, email: str | None, organisation_id: int, position_id: int,
-                title: str | None) -> Person:
-    """Create (person_id None) or edit one member of staff; the same rules as the import."""
-    code, name = (employee_code or "").strip(), " ".join((full_name or "").split())
-    if not code or len(code) > 32:
-        raise OrgError(_("Mã cán bộ phải có từ 1 đến 32 ký tự."))
-    if not name:
-        raise OrgError(_("Thiếu họ và tên."))
-    org = get_organisation(organisation_id)
-    if org.is_archived:
-        raise OrgError(_("Đơn vị %(c)s (%(n)s) đã ngừng hoạt động.", c=org.code, n=org.name))
-    if db.session.get(JobPosition, position_id) is None:
-        raise NotFound(_("Không tìm thấy vị trí việc làm."))
-    clash = db.session.scalar(select(Person).where(Person.employee_code == code))
-    person = get_person(person_id) if person_id is not None else Person(created_at=clock.now())
-    if clash is not None and clash is not person:
-        raise OrgError(_("Mã cán bộ %(c)s đã thuộc về %(n)s.", c=code, n=clash.full_name))
-    before = _person_snapshot(person) if person_id is not None else None
-    person.employee_code, person.full_name, person.date_of_birth = code, name, date_of_birth
-    person.email = (email or "").strip().lower() or None
-    person.organisation_id, person.position_id = org.id, position_id
-    person.title = " ".join((title or "").split()) or None
-    person.updated_at = clock.now()
-    db.session.add(person)
-    db.session.flush()
-    audit(actor_id, "person.update" if before else "person.create", "person", person.id,
-          before=before, after=_person_snapshot(person))
-    db.session.commit()
-    return person

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from .models import Organisation
-from .services import KIND_LABELS, StaffFilter, list_positions, staff_query
+from .services import KIND_LABELS, list_positions
+from .staff import StaffFilter, staff_query
 from .staff_import import COLUMNS
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

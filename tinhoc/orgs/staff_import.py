@@ -172,7 +172,7 @@ class _Lookups:
         # Existing people as plain rows (id + the compared fields): no ORM objects, no joins.
         self.people: dict[str, dict] = {}
         unique = sorted(set(codes))
-        columns = [Person.id, Person.employee_code] + [getattr(Person, f) for f in PERSON_FIELDS]
+        columns = [Person.id, Person.employee_code, Person.left_at] + [getattr(Person, f) for f in PERSON_FIELDS]
         if len(unique) > 2000:  # a big file: one scan of the table beats many long IN lists
             wanted = set(unique)
             for row in db.session.execute(select(*columns)).mappings():
@@ -269,14 +269,17 @@ def _check_row(report: RowReport, raw: dict, columns: dict[str, int], look: _Loo
     report.person_id = person["id"]
     old = {f: person[f] for f in PERSON_FIELDS}
     changed = [f for f in PERSON_FIELDS if old[f] != report.values[f]]
-    report.action = "updated" if changed else "unchanged"
     report.changes = [str(FIELD_LABELS[f]) for f in changed]
+    if person["left_at"] is not None:  # on HR's list again: working here again
+        changed.append("left_at")
+        report.changes.append(_("trở lại làm việc"))
+    report.action = "updated" if changed else "unchanged"
     if changed:
-        report.before = {f: _jsonable(old[f]) for f in changed}
+        report.before = {f: _jsonable(person[f]) for f in changed}
 
 
 def _jsonable(value):
-    return value.isoformat() if isinstance(value, date) else value
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
 def plan_import(stream: IO[bytes]) -> ImportReport:
@@ -336,15 +339,14 @@ def apply_import(actor_id: int | None, report: ImportReport, *, source: str = ""
             db.session.execute(insert(Person), new)
         if changed:
             db.session.execute(update(Person), [
-                {"id": r.person_id, "updated_at": now, **{k: v for k, v in r.values.items() if k != "employee_code"}}
-                for r in changed])
+                {"id": r.person_id, "updated_at": now, "left_at": None,
+                 **{k: v for k, v in r.values.items() if k != "employee_code"}} for r in changed])
         counts = report.counts()
         audit(actor_id, "staff.import", "person", None, before={
             r.employee_code: r.before for r in changed},
             after={"source": source, "counts": counts,
                    "new": [r.employee_code for r in report.rows if r.action == "new"],
-                   "updated": {r.employee_code: {k: _jsonable(r.values[k]) for k in PERSON_FIELDS
-                                                 if r.before and k in r.before} for r in changed}})
+                   "updated": {r.employee_code: {k: _jsonable(r.values.get(k)) for k in r.before} for r in changed}})
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

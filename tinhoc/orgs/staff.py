@@ -1,0 +1,119 @@
+"""People (staff and pupils) one at a time: the filtered list, add/edit, leaving and returning.
+
+The bulk path (Excel import) is in staff_import.py and follows the same rules.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
+
+from .. import clock
+from ..audit import record as audit
+from ..extensions import db
+from .models import JobPosition, Organisation, Person
+from .services import NotFound, OrgError, get_organisation
+
+
+@dataclass
+class StaffFilter:
+    q: str = ""
+    org_id: int | None = None       # this unit and everything under it
+    position_id: int | None = None
+    include_left: bool = False      # people who left (retired, transferred out) are hidden by default
+
+    def as_args(self) -> dict:
+        return {k: v for k, v in (("q", self.q), ("org", self.org_id), ("position", self.position_id),
+                                  ("left", 1 if self.include_left else None)) if v}
+
+
+def staff_query(flt: StaffFilter):
+    query = (select(Person).join(Person.organisation).join(Person.position)
+             .options(contains_eager(Person.organisation), contains_eager(Person.position)))
+    if flt.q:
+        like = f"%{flt.q.strip().lower()}%"
+        query = query.where(or_(func.lower(Person.full_name).like(like), func.lower(Person.employee_code).like(like)))
+    if flt.org_id:
+        query = query.where(Organisation.subtree_clause(get_organisation(flt.org_id).path))
+    if flt.position_id:
+        query = query.where(Person.position_id == flt.position_id)
+    if not flt.include_left:
+        query = query.where(Person.left_at.is_(None))
+    return query.order_by(Organisation.path, Person.full_name, Person.employee_code)
+
+
+def list_staff(flt: StaffFilter, page: int = 1, per_page: int = 50):
+    return db.paginate(staff_query(flt), page=page, per_page=per_page, error_out=False)
+
+
+def get_person(person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound(_("Không tìm thấy cán bộ."))
+    return person
+
+
+def _snapshot(person: Person) -> dict:
+    return {"employee_code": person.employee_code, "full_name": person.full_name,
+            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+            "email": person.email, "organisation_id": person.organisation_id,
+            "position_id": person.position_id, "title": person.title,
+            "left_at": person.left_at.isoformat() if person.left_at else None}
+
+
+def save_person(actor_id: int | None, person_id: int | None, *, employee_code: str, full_name: str,
+                date_of_birth, email: str | None, organisation_id: int, position_id: int,
+                title: str | None) -> Person:
+    """Create (person_id None) or edit one member of staff; the same rules as the import."""
+    code, name = (employee_code or "").strip(), " ".join((full_name or "").split())
+    if not code or len(code) > 32:
+        raise OrgError(_("Mã cán bộ phải có từ 1 đến 32 ký tự."))
+    if not name:
+        raise OrgError(_("Thiếu họ và tên."))
+    org = get_organisation(organisation_id)
+    if org.is_archived:
+        raise OrgError(_("Đơn vị %(c)s (%(n)s) đã ngừng hoạt động.", c=org.code, n=org.name))
+    if db.session.get(JobPosition, position_id) is None:
+        raise NotFound(_("Không tìm thấy vị trí việc làm."))
+    clash = db.session.scalar(select(Person).where(Person.employee_code == code))
+    person = get_person(person_id) if person_id is not None else Person(created_at=clock.now())
+    if clash is not None and clash is not person:
+        raise OrgError(_("Mã cán bộ %(c)s đã thuộc về %(n)s.", c=code, n=clash.full_name))
+    before = _snapshot(person) if person_id is not None else None
+    person.employee_code, person.full_name, person.date_of_birth = code, name, date_of_birth
+    person.email = (email or "").strip().lower() or None
+    person.organisation_id, person.position_id = org.id, position_id
+    person.title = " ".join((title or "").split()) or None
+    person.updated_at = clock.now()
+    db.session.add(person)
+    db.session.flush()
+    audit(actor_id, "person.update" if before else "person.create", "person", person.id,
+          before=before, after=_snapshot(person))
+    db.session.commit()
+    return person
+
+
+def mark_left(actor_id: int | None, person_id: int) -> Person:
+    """The person retired or moved out of the province: kept for history, no longer counted."""
+    person = get_person(person_id)
+    if person.left_at is None:
+        before = _snapshot(person)
+        person.left_at = person.updated_at = clock.now()
+        audit(actor_id, "person.leave", "person", person.id, before=before, after=_snapshot(person))
+        db.session.commit()
+    return person
+
+
+def mark_returned(actor_id: int | None, person_id: int) -> Person:
+    person = get_person(person_id)
+    if person.left_at is not None:
+        if person.organisation.is_archived:
+            raise OrgError(_("Đơn vị %(c)s (%(n)s) đã ngừng hoạt động.", c=person.organisation.code,
+                             n=person.organisation.name))
+        before = _snapshot(person)
+        person.left_at, person.updated_at = None, clock.now()
+        audit(actor_id, "person.return", "person", person.id, before=before, after=_snapshot(person))
+        db.session.commit()
+    return person
