@@ -177,3 +177,23 @@ def test_import_is_audited(client, login, db, staff_setup):
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "staff.import"))
     assert entry.after["counts"]["new"] == 3 and entry.after["source"] == "can-bo.xlsx"
     assert sorted(entry.after["new"]) == ["CB001", "CB002", "CB003"]
+
+
+def test_a_preview_can_be_applied_only_by_its_uploader_and_within_a_day(app, client, login, make_user, db,
+                                                                        staff_setup, frozen_clock):
+    from datetime import timedelta
+
+    from tinhoc.orgs.models import PendingImport, Person
+    login("admin")
+    token = _token(_upload(client, build_xlsx(GOOD)).get_data(as_text=True))
+    other = app.test_client()
+    make_user("admin2", roles=["admin"])
+    other.post("/login", data={"username": "admin2", "password": "mat-khau-123"})
+    page = other.post("/orgs/staff/import/apply", data={"token": token}, follow_redirects=True)
+    assert "không còn" in page.get_data(as_text=True)
+    frozen_clock.advance(timedelta(hours=25))
+    page = client.post("/orgs/staff/import/apply", data={"token": token}, follow_redirects=True)
+    assert "không còn" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Person.id))) == 0
+    _upload(client, build_xlsx(GOOD))  # a new upload clears the expired one
+    assert db.session.scalar(select(func.count()).select_from(PendingImport)) == 1

@@ -1,7 +1,7 @@
 """The organisation tree, job positions and the people (staff) who work in them."""
 from __future__ import annotations
 
-from sqlalchemy import Date, ForeignKey, Integer, String, and_
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -80,3 +80,16 @@ class Person(db.Model):
     @property
     def has_left(self) -> bool:
         return self.left_at is not None
+
+
+class PendingImport(db.Model):
+    """An uploaded staff file between its preview and the admin's "apply": kept in the database,
+    not on one web machine's disk, so the apply may reach any machine behind the proxy."""
+
+    __tablename__ = "pending_import"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=True)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=clock.now, index=True)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..security import role_required
-from . import bp, services, spreadsheets, staff, staff_import
+from . import bp, pending, services, spreadsheets, staff, staff_import
 from .forms import ActionForm, ApplyImportForm, ImportForm, PersonForm
 
 
@@ -94,7 +94,7 @@ def import_staff():
     if form.validate_on_submit():
         data = form.file.data.read()
         report = staff_import.plan_import(io.BytesIO(data))
-        token = staff_import.keep_upload(data) if report.ok else None
+        token = pending.keep_upload(current_user.id, data, form.file.data.filename) if report.ok else None
         return render_template("orgs/import_preview.html", report=report, filename=form.file.data.filename,
                                apply_form=ApplyImportForm(data={"token": token}) if token else None,
                                upload=ImportForm()), 200 if report.ok else 422
@@ -110,13 +110,13 @@ def apply_import():
         return redirect(url_for("orgs.import_staff"))
     token = form.token.data
     try:
-        with staff_import.open_upload(token) as stream:
-            report = staff_import.plan_import(stream)  # checked again: the data may have changed since
-        counts = staff_import.apply_import(current_user.id, report, source=request.form.get("filename", ""))
+        stream, filename = pending.open_upload(current_user.id, token)
+        report = staff_import.plan_import(stream)  # checked again: the data may have changed since
+        counts = staff_import.apply_import(current_user.id, report, source=filename)
     except staff_import.ImportRefused as exc:
         flash(str(exc), "danger")
         return redirect(url_for("orgs.import_staff"))
-    staff_import.discard_upload(token)
+    pending.discard_upload(token)
     flash(_("Đã nhập: %(new)d cán bộ mới, %(updated)d cập nhật, %(unchanged)d không đổi.", **{
         k: counts[k] for k in ("new", "updated", "unchanged")}), "success")
     return redirect(url_for("orgs.list_staff"))

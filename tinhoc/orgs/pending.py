@@ -1,0 +1,42 @@
+"""Staff files waiting between the import preview and "apply", one per token, for a day at most."""
+from __future__ import annotations
+
+import io
+import secrets
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+
+from .. import clock
+from ..extensions import db
+from .models import PendingImport
+from .staff_import import ImportRefused
+
+MAX_AGE = timedelta(hours=24)
+
+
+def keep_upload(actor_id: int | None, data: bytes, filename: str = "") -> str:
+    """Keep an uploaded file until it is applied; returns the token the preview page posts back.
+    Uploads older than a day are removed on the way."""
+    db.session.execute(delete(PendingImport).where(PendingImport.created_at < clock.now() - MAX_AGE))
+    token = secrets.token_urlsafe(24)
+    db.session.add(PendingImport(token=token, uploaded_by=actor_id, filename=(filename or "")[:255], data=data,
+                                 created_at=clock.now()))
+    db.session.commit()
+    return token
+
+
+def open_upload(actor_id: int | None, token: str) -> tuple[io.BytesIO, str]:
+    """The kept file (and its name) for the admin who uploaded it."""
+    pending = db.session.scalar(select(PendingImport).where(
+        PendingImport.token == (token or ""), PendingImport.uploaded_by == actor_id,
+        PendingImport.created_at >= clock.now() - MAX_AGE))
+    if pending is None:
+        raise ImportRefused(_("Tệp đã xem trước không còn (quá hạn hoặc đã nhập); hãy tải tệp lên lại."))
+    return io.BytesIO(pending.data), pending.filename
+
+
+def discard_upload(token: str) -> None:
+    db.session.execute(delete(PendingImport).where(PendingImport.token == (token or "")))
+    db.session.commit()
