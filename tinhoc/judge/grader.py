@@ -11,13 +11,12 @@ directory). Program checkers run in a second sandbox that sees the package read-
 the compiled checker at /checker, and the contestant's output moved into its work directory.
 
 Next to it: timelimit.py derives a Kattis package's missing time limit (and caches it), verify.py
-judges a package's submissions/<verdict>/ folders and runs its input validators. Their public names
-stay importable from here.
+judges a package's submissions/<verdict>/ folders and runs its input validators. Both build on this
+module, so judge() imports timelimit lazily.
 """
 from __future__ import annotations
 
 import hashlib
-import importlib
 import logging
 import os
 import shutil
@@ -380,19 +379,4 @@ def _recipe(files: list[Path], base: Path):
 # ---------------------------------------------------------------- names that moved next door
 
 # Imported on first use: timelimit and verify import this module, so it cannot import them first.
-_MOVED = {
-    "PROBE_TIME": "timelimit", "compute_time_limit": "timelimit", "package_limits": "timelimit",
-    "SubmissionCheck": "verify", "VerifyReport": "verify", "expectation_met": "verify",
-    "validate_inputs": "verify", "verify": "verify",
-}
-
-
-def __getattr__(name: str):
-    module = _MOVED.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{module}", __package__), name)
-
-
-__all__ = ["JudgeError", "build_checker", "compute_time_limit", "judge", "judge_package", "package_limits",
-           "truncate"]
+__all__ = ["JudgeError", "build_checker", "judge", "judge_package", "truncate"]

@@ -10,7 +10,7 @@ the default output validator and its flags, or one custom output validator
 Time limit: legacy packages carry none; it is ceil(slowest accepted CPU time × time_multiplier)
 (default 5) in whole seconds. 2023-07 packages may give `limits.time_limit`; otherwise it is the
 smallest multiple of `time_resolution` (default 1 s) at least slowest accepted × ac_to_time_limit
-(default 2). That needs the accepted submissions judged first: see grader.compute_time_limit.
+(default 2). That needs the accepted submissions judged first: see timelimit.compute_time_limit.
 """
 from __future__ import annotations
 
