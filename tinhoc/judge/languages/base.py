@@ -1,6 +1,8 @@
 """The Language base class and the compile step shared by every language."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import os
 import shutil
 import stat
@@ -58,7 +60,7 @@ def read_file(path, limit: int) -> bytes:
         return f.read(limit)
 
 
-class Language:
+class Language(ABC):
     name = ""                   # registry key, e.g. "cpp17"
     label = ""                  # shown to contestants
     extensions: tuple[str, ...] = ()
@@ -79,8 +81,9 @@ class Language:
         """The compiler's argv inside /box, or None when there is nothing to compile."""
         return None
 
+    @abstractmethod
     def run_argv(self) -> list[str]:
-        raise NotImplementedError
+        """The program's argv inside /box for each test."""
 
     def keep(self) -> tuple[str, ...]:
         return (self.source_name,)

@@ -6,6 +6,8 @@ back to rlimits and the peak RSS from wait4.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import os
 import time
 import uuid
@@ -39,29 +41,34 @@ def _try_mkdir(path: Path) -> bool:
         return False
 
 
-class BoxCgroup:
+class BoxCgroup(ABC):
     """One cgroup (per controller) holding one sandbox; limits are rewritten before each run."""
 
     version = ""
 
+    @abstractmethod
     def attach_paths(self) -> list[Path]:
         """Files to which the sandbox's first process writes its pid to join."""
-        raise NotImplementedError
 
+    @abstractmethod
     def set_limits(self, memory_bytes: int, pids: int) -> None:
-        raise NotImplementedError
+        """Memory (bytes) and process limits for the next run."""
 
+    @abstractmethod
     def oom_kills(self) -> int:
-        raise NotImplementedError
+        """How many times the OOM killer struck in this cgroup."""
 
+    @abstractmethod
     def pids_current(self) -> int:
-        raise NotImplementedError
+        """Processes now in the cgroup."""
 
+    @abstractmethod
     def procs(self) -> list[int]:
-        raise NotImplementedError
+        """Their pids."""
 
+    @abstractmethod
     def remove(self, timeout: float = 5.0) -> None:
-        raise NotImplementedError
+        """Kill what is left and remove the cgroup."""
 
 
 def _write(path: Path, value) -> None:
