@@ -154,3 +154,32 @@ def test_import_brings_a_leaver_back(client, login, db, staff_setup, make_person
     assert client.post("/orgs/staff/import/apply", data={"token": token}).status_code == 302
     db.session.expire_all()
     assert person.left_at is None
+
+
+def test_refused_edits_say_why_and_change_nothing(client, login, db, staff_setup, make_person):
+    from tinhoc.orgs.models import JobPosition, Organisation
+    login("admin")
+    dept, commune = staff_setup["department"], staff_setup["commune"]
+    # a unit without a name
+    page = client.post(f"/orgs/{dept.id}/rename", data={"kind": "department", "code": "SO-TT", "name": ""},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Hãy nhập mã và tên đơn vị." in page
+    db.session.expire_all()
+    assert db.session.get(Organisation, dept.id).name == "Sở Thông tin và Truyền thông"
+    # a position code with diacritics
+    response = client.post("/orgs/positions", data={"code": "giáo_viên", "name": "Giáo viên mầm non"})
+    assert response.status_code == 400 and "Mã vị trí chỉ gồm chữ không dấu" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(JobPosition.id))) == 7
+    # a person moved into an archived unit
+    person = make_person("CB7", dept)
+    client.post(f"/orgs/{commune.id}/archive")
+    position = db.session.scalar(select(JobPosition.id).where(JobPosition.code == "civil_servant"))
+    response = client.post(f"/orgs/staff/{person.id}", data={
+        "employee_code": "CB7", "full_name": "Cán bộ CB7", "organisation_id": str(commune.id),
+        "position_id": str(position)})
+    assert response.status_code == 400 and "đã ngừng hoạt động" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert person.organisation_id == dept.id
+    # an unknown person or unit is a 404, not a crash
+    assert client.get("/orgs/staff/99999").status_code == 404
+    assert client.post("/orgs/99999/move", data={"parent_id": ""}, follow_redirects=True).status_code == 404
