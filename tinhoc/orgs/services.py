@@ -218,7 +218,7 @@ def position_counts() -> dict[int, int]:
                                    .where(Person.left_at.is_(None)).group_by(Person.position_id)).all())
 
 
-def _clean_position(name: str, sort_order: int, position_id: int | None) -> str:
+def _clean_position(name: str, position_id: int | None) -> str:
     name = " ".join((name or "").split())
     if not name or len(name) > 120:
         raise OrgError(_("Tên vị trí việc làm phải có từ 1 đến 120 ký tự."))
@@ -234,7 +234,7 @@ def create_position(actor_id: int | None, *, code: str, name: str, sort_order: i
         raise OrgError(_("Mã vị trí chỉ gồm chữ không dấu, số và dấu gạch dưới (tối đa 32 ký tự)."))
     if db.session.scalar(select(JobPosition).where(JobPosition.code == code)) is not None:
         raise OrgError(_("Mã vị trí %(c)s đã có.", c=code))
-    position = JobPosition(code=code, name=_clean_position(name, sort_order, None), sort_order=sort_order)
+    position = JobPosition(code=code, name=_clean_position(name, None), sort_order=sort_order)
     db.session.add(position)
     db.session.flush()
     audit(actor_id, "position.create", "job_position", position.id,
@@ -249,7 +249,7 @@ def update_position(actor_id: int | None, position_id: int, *, name: str, sort_o
     if position is None:
         raise NotFound(_("Không tìm thấy vị trí việc làm."))
     before = {"name": position.name, "sort_order": position.sort_order}
-    position.name = _clean_position(name, sort_order, position.id)
+    position.name = _clean_position(name, position.id)
     position.sort_order = sort_order
     audit(actor_id, "position.update", "job_position", position.id, before=before,
           after={"name": position.name, "sort_order": position.sort_order})
