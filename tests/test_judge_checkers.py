@@ -134,21 +134,20 @@ def test_kattis_validator_feedback(tmp_path):
     src = tmp_path / "v.py"
     src.write_text("")
     c = make_checker("kattis-custom", {"source": src, "flags": "x"})
-    fb = tmp_path / "fb"
-    fb.mkdir()
+    fb: dict[str, str] = {}
     assert c.argv(["./v"], "in", "out", "ans", "fb/", ["y"]) == ["./v", "in", "ans", "fb/", "x", "y"]
     assert c.interpret(42, "", "", fb).verdict == Verdict.AC
-    (fb / "judgemessage.txt").write_text("too big")
+    fb["judgemessage.txt"] = "too big"
     r = c.interpret(43, "", "", fb)
     assert r.verdict == Verdict.WA and r.message == "too big"
     assert c.interpret(0, "", "", fb).verdict == Verdict.IE            # 0 is not a judgement
-    (fb / "score.txt").write_text("17.5\n")
+    fb["score.txt"] = "17.5\n"
     assert c.interpret(42, "", "", fb).score == 17.5
-    (fb / "score.txt").write_text("lots")
+    fb["score.txt"] = "lots"
     assert c.interpret(42, "", "", fb).verdict == Verdict.IE
-    (fb / "score_multiplier.txt").write_text("0.5")
+    fb["score_multiplier.txt"] = "0.5"
     assert c.interpret(42, "", "", fb).verdict == Verdict.IE            # both files
-    (fb / "score.txt").unlink()
+    del fb["score.txt"]
     assert c.interpret(42, "", "", fb).fraction == 0.5
 
 

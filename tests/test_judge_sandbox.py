@@ -213,17 +213,25 @@ def test_hidden_binds_feed_stdin_but_cannot_be_read(progs, tmp_path):
         assert "Permission denied" in (b.workdir / "err.txt").read_text()
 
 
-def test_host_file_refuses_symlinks_and_escapes(box):
+def test_reading_program_files_refuses_symlinks_fifos_and_escapes(box, tmp_path):
     (box.workdir / "real").write_text("x")
     (box.workdir / "d").mkdir()
     (box.workdir / "d" / "f").write_text("y")
     os.symlink("/etc/hostname", box.workdir / "link")
     os.symlink("/etc", box.workdir / "dirlink")
-    assert box.host_file("/box/real") == box.workdir / "real"
-    assert box.host_file("d/f") == box.workdir / "d" / "f"
+    os.mkfifo(box.workdir / "fifo")
+    dest = tmp_path / "copy"
+    assert box.read_text("/box/real") == "x"
+    taken = box.take("/box/real", dest, 10)
+    assert taken.ok and dest.read_text() == "x"
+    assert box.take("/box/real", dest, 0).status == "too-large"
     for bad in ("/box/link", "/box/dirlink/hostname", "/box/../etc/passwd", "/box/d", "/box/",
-                "/box/missing", "/etc/passwd"):
-        assert box.host_file(bad) is None, bad
+                "/box/missing", "/etc/passwd", "d/f", "/box/fifo"):
+        assert box.read_text(bad) == "", bad
+        assert not box.take(bad, dest, 100).ok, bad
+        assert dest.read_bytes() == b"", bad
+    box.wipe()
+    assert os.listdir(box.workdir) == []
 
 
 def test_boxes_of_a_killed_judge_are_swept(tmp_path, monkeypatch):

@@ -70,8 +70,10 @@ class TestResult:
     memory: int = 0          # peak KiB
     points: float = 0.0      # points earned on this test
     max_points: float = 0.0
-    message: str = ""        # checker feedback, signal name, ...
+    message: str = ""        # for the jury: checker feedback (may quote the expected answer), signal ...
     group: str = ""          # subtask / test group name
+    feedback: str = ""       # for the contestant: the limit or signal on TLE/MLE/RE/OLE, the checker's
+                             # words on sample tests only; never a token of a hidden answer
 
 
 @dataclass
@@ -84,6 +86,13 @@ class SubtaskResult:
 
 @dataclass
 class JudgeResult:
+    """The outcome of one job.
+
+    Who sees what (the web side must keep to it): the contestant sees the verdict, score, time and
+    memory, `compile_output` (their own compiler's words) and each test's `feedback`; the jury also
+    sees each test's `message` and the result's `message`. Both are plain text: escape them when
+    rendering (Jinja does), never mark them safe.
+    """
     verdict: Verdict                      # overall verdict: first non-AC test verdict, or AC
     score: float = 0.0                    # total points
     max_score: float = 0.0
@@ -91,7 +100,7 @@ class JudgeResult:
     tests: list[TestResult] = field(default_factory=list)
     subtasks: list[SubtaskResult] = field(default_factory=list)
     sandbox_mode: str = ""               # e.g. "bwrap+cgroup2", "bwrap+rlimit": what was in force
-    message: str = ""                    # IE reason, unavailable language, ...
+    message: str = ""                    # for the jury: IE reason, unavailable language, ...
     submission_id: str | None = None
     time_limit: float = 0.0              # seconds per test actually applied (package's or derived)
     memory_limit: int = 0                # MiB per test actually applied

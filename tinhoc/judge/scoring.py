@@ -57,6 +57,7 @@ class TestCase:
     reject_points: float = 0.0    # points when rejected (legacy Kattis reject_score)
     args: list[str] = field(default_factory=list)   # output validator arguments for this test
     group: str = ""
+    sample: bool = False          # shown in the statement: the contestant may see the checker's words
 
     __test__ = False  # not a pytest class
 
@@ -125,7 +126,8 @@ class TestOutcome:
     time: float = 0.0
     wall: float = 0.0
     memory: int = 0
-    message: str = ""
+    message: str = ""               # for the jury (may quote the expected answer)
+    feedback: str = ""              # for the contestant (never a hidden answer's token)
     fraction: float | None = None   # of the test's max points
     score: float | None = None      # absolute (Kattis score.txt)
 
@@ -190,7 +192,7 @@ def evaluate(root: TestGroup, run_test: Callable[[TestCase], TestOutcome]) -> Ev
                 tests.append(TestResult(name=item.name, verdict=v, time=out.time, wall=out.wall,
                                         memory=out.memory, points=s if rule.scored else 0.0,
                                         max_points=item.max_points if rule.scored else 0.0,
-                                        message=out.message, group=item.group))
+                                        message=out.message, feedback=out.feedback, group=item.group))
                 counts = True
             if counts:
                 verdicts.append(v)

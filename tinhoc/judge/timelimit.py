@@ -11,7 +11,10 @@ import logging
 import os
 import threading
 
-from .grader import JudgeError, _languages, _sandbox, judge_package
+from . import languages as _langs
+from . import sandbox as _sb
+from .errors import JudgeError
+from .runner import judge_package
 from .job import Limits, Verdict
 from .packages import Package
 
@@ -57,7 +60,7 @@ def compute_time_limit(pkg: Package, *, runs: list | None = None) -> float:
     """
     from .packages.kattis import time_limit_from
     key = _cache_key(pkg)
-    disk = _sandbox().cache_dir() / "time-limits" / key
+    disk = _sb.cache_dir() / "time-limits" / key
     with _time_lock:
         if runs is None:
             if key in _time_limits:
@@ -67,7 +70,7 @@ def compute_time_limit(pkg: Package, *, runs: list | None = None) -> float:
                 return _time_limits[key]
             except (OSError, ValueError):
                 pass
-    langs = _languages()
+    langs = _langs
     slowest = None
     probe = Limits(time=PROBE_TIME, memory=pkg.memory, output=pkg.output, wall_factor=1.5)
     for path in pkg.submissions.get("accepted", []):

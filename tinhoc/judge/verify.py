@@ -6,12 +6,14 @@ accept every test input.
 """
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .grader import CHECKER_LIMITS, JudgeError, _languages, _read_text, _sandbox, build_checker, judge_package
+from . import languages as _langs
+from . import sandbox as sb
+from .checker_build import CHECKER_LIMITS, build_checker
+from .errors import JudgeError
+from .runner import judge_package
 from .job import JudgeResult, Limits, Verdict
 from .packages import Package, PackageError, load_package
 from .timelimit import compute_time_limit
@@ -93,7 +95,7 @@ def verify(package_path, *, progress=None) -> VerifyReport:
         pkg = load_package(package_path)
     except PackageError as exc:
         return VerifyReport(str(package_path), "", 0.0, False, error=f"broken package: {exc.reason}")
-    langs = _languages()
+    langs = _langs
     try:
         report = VerifyReport(str(package_path), pkg.format, pkg.time_limit or 0.0, pkg.time_limit is None,
                               warnings=list(pkg.warnings))
@@ -159,7 +161,6 @@ def validate_inputs(pkg: Package) -> tuple[list[str], int]:
     runs = 0
     if not pkg.input_validators:
         return errors, runs
-    sb = _sandbox()
     tests = pkg.tests()
     for source in pkg.input_validators:
         vname = source.stem if source.is_file() else source.name
@@ -169,20 +170,18 @@ def validate_inputs(pkg: Package) -> tuple[list[str], int]:
             errors.append(f"input validator {source.name}: {exc}")
             continue
         with sb.open_sandbox([(str(build.dir), "/checker")]) as box:
-            wd = Path(box.workdir)
             for t in tests:
                 args = pkg.input_validator_args.get(t.name) or []
                 if isinstance(args, dict):
                     args = args.get(vname, [])
                 box.wipe()
-                shutil.copyfile(t.input_path, wd / "input")
-                os.chmod(wd / "input", 0o644)
+                box.put("/box/input", source=t.input_path)
                 out = box.run([*build.argv, *args], stdin="/box/input", stdout="/box/.log", stderr="/box/.log",
                               limits=sb.RunLimits(**CHECKER_LIMITS))
                 runs += 1
                 if out.status in ("OK", "RE") and out.signal is None and out.exit_code == 42:
                     continue
-                why = _read_text(wd / ".log", 300).strip().splitlines()
+                why = box.read_text("/box/.log", 300).strip().splitlines()
                 detail = f"exit code {out.exit_code}" if out.exit_code is not None else out.message
                 errors.append(f"{vname} rejects {t.name}.in ({detail}{': ' + why[-1] if why else ''})")
     return errors, runs

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from ..job import Verdict
-from . import Checker, CheckerConfigError, CheckResult, _split_flags, register
+from .base import Checker, CheckerConfigError, CheckResult, _split_flags, register
 
 CHUNK = 1 << 16
 WHITESPACE = b" \t\n\r\x0b\x0c"

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from ..job import Verdict
-from . import Checker, CheckerConfigError, CheckResult, _split_flags, register
+from .base import Checker, CheckerConfigError, CheckResult, _split_flags, register
 
 
 class ProgramChecker(Checker):
@@ -50,7 +50,9 @@ class TestlibChecker(ProgramChecker):
 
     stdin_is_output = False
 
-    def interpret(self, exit_code: int, stdout: str, stderr: str, feedback_dir: Path | None) -> CheckResult:
+    FEEDBACK_FILES = ()
+
+    def interpret(self, exit_code: int, stdout: str, stderr: str, feedback: dict | None) -> CheckResult:
         text = (stdout + "\n" + stderr).strip()
         msg = text[:500]
         m = _POINTS_RE.search(stdout) or _POINTS_RE.search(stderr)
@@ -89,40 +91,32 @@ class KattisValidatorChecker(ProgramChecker):
     def argv(self, exe, inp, out, ans, feedback, args):
         return [*exe, inp, ans, feedback, *self.flags, *args]
 
-    def interpret(self, exit_code, stdout, stderr, feedback_dir):
-        judge_msg = ""
-        if feedback_dir is not None:
-            for name in ("judgemessage.txt", "teammessage.txt"):
-                p = feedback_dir / name
-                if p.is_file():
-                    judge_msg = _read_small(p)
-                    break
+    FEEDBACK_FILES = ("judgemessage.txt", "teammessage.txt", "score.txt", "score_multiplier.txt")
+
+    def interpret(self, exit_code, stdout, stderr, feedback: dict[str, str] | None):
+        """`feedback`: the validator's feedback files that are regular files, name -> text (the
+        grader reads them without following links; see sandbox/boxfiles.py)."""
+        feedback = feedback or {}
+        judge_msg = feedback.get("judgemessage.txt") or feedback.get("teammessage.txt") or ""
         msg = (judge_msg or stderr or stdout).strip()[:500]
         if exit_code == 43:
             return CheckResult(Verdict.WA, msg)
         if exit_code != 42:
             return CheckResult(Verdict.IE, f"output validator exited with code {exit_code}: {msg}".strip())
         score = fraction = None
-        if feedback_dir is not None:
-            s, m = feedback_dir / "score.txt", feedback_dir / "score_multiplier.txt"
-            if s.is_file() and m.is_file():
-                return CheckResult(Verdict.IE, "output validator wrote both score.txt and score_multiplier.txt")
-            for p, kind in ((s, "score"), (m, "multiplier")):
-                if p.is_file():
-                    raw = _read_small(p).strip()
-                    try:
-                        val = float(raw)
-                    except ValueError:
-                        return CheckResult(Verdict.IE, f"output validator wrote a bad {p.name}: {raw[:40]!r}")
-                    if math.isnan(val) or val < 0 or (kind == "multiplier" and val > 1):
-                        return CheckResult(Verdict.IE, f"output validator wrote an out-of-range {p.name}: {raw}")
-                    if kind == "score":
-                        score = val
-                    else:
-                        fraction = val
+        if "score.txt" in feedback and "score_multiplier.txt" in feedback:
+            return CheckResult(Verdict.IE, "output validator wrote both score.txt and score_multiplier.txt")
+        for name, kind in (("score.txt", "score"), ("score_multiplier.txt", "multiplier")):
+            if name in feedback:
+                raw = feedback[name].strip()
+                try:
+                    val = float(raw)
+                except ValueError:
+                    return CheckResult(Verdict.IE, f"output validator wrote a bad {name}: {raw[:40]!r}")
+                if math.isnan(val) or val < 0 or (kind == "multiplier" and val > 1):
+                    return CheckResult(Verdict.IE, f"output validator wrote an out-of-range {name}: {raw}")
+                if kind == "score":
+                    score = val
+                else:
+                    fraction = val
         return CheckResult(Verdict.AC, msg, fraction=fraction, score=score)
-
-
-def _read_small(p: Path, limit: int = 4096) -> str:
-    with open(p, "rb") as fh:
-        return fh.read(limit).decode("utf-8", "replace")

@@ -4,11 +4,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 import os
-import shutil
-import stat
+
+
 from dataclasses import dataclass, field
 
-from ..sandbox import RunLimits, RunProfile
+from ..sandbox import RunLimits, RunProfile, boxfiles
 
 # Generous for a compiler, small enough that a compile bomb ends quickly.
 COMPILE_LIMITS = RunLimits(cpu_time=15.0, wall_time=30.0, memory_mib=1024, output_mib=128,
@@ -34,30 +34,6 @@ def truncate(text: str, limit: int = COMPILE_OUTPUT_CHARS) -> str:
         return text
     half = limit // 2
     return text[:half] + f"\n... ({len(text) - limit} characters cut) ...\n" + text[-half:]
-
-
-def write_file(path, data: bytes) -> None:
-    """Create a root-owned, world-readable file in the box, never through a planted symlink."""
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(path, 0o644)
-
-
-def read_file(path, limit: int) -> bytes:
-    """Read at most `limit` bytes of a file the sandboxed program could have replaced by a symlink."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return b""
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            return b""  # a FIFO or device planted by the program
-        return f.read(limit)
 
 
 class Language(ABC):
@@ -99,14 +75,8 @@ class Language(ABC):
         if isinstance(source, str):
             source = source.encode()
         # A binary kept (and frozen root-owned) by an earlier compile would block the compiler.
-        for name in self.keep():
-            target = box.workdir / name
-            if name != self.source_name and (target.exists() or target.is_symlink()):
-                if target.is_dir() and not target.is_symlink():
-                    shutil.rmtree(target)
-                else:
-                    target.unlink()
-        write_file(box.workdir / self.source_name, source)
+        boxfiles.clear_dir(box.workdir, keep=set(os.listdir(box.workdir)) - set(self.keep()))
+        box.put("/box/" + self.source_name, source)
         run_argv = self.run_argv()
         profile = RunProfile(processes=self.extra_processes,
                              memory_overhead_mib=self.memory_overhead_mib,
@@ -118,12 +88,8 @@ class Language(ABC):
             return CompileOutcome(True, "", run_argv, self.keep())
         limits = limits or COMPILE_LIMITS
         out = box.run(argv, stdout="/box/" + COMPILE_LOG, stderr="/box/" + COMPILE_LOG, limits=limits)
-        log_path = box.workdir / COMPILE_LOG
-        text = read_file(log_path, COMPILE_OUTPUT_CHARS * 4).decode("utf-8", errors="replace")
-        try:
-            os.unlink(log_path)
-        except OSError:
-            pass
+        text = box.read_text("/box/" + COMPILE_LOG, COMPILE_OUTPUT_CHARS * 4)
+        boxfiles.clear_dir(box.workdir, keep=set(os.listdir(box.workdir)) - {COMPILE_LOG})
         text = truncate(text.replace("/box/", ""))
         if out.status != "OK":
             reasons = {"TLE": "compilation time limit exceeded",
@@ -134,7 +100,7 @@ class Language(ABC):
             if reason:
                 text = (text + "\n" if text else "") + reason
             return CompileOutcome(False, text.strip() or "compilation failed", [], ())
-        missing = [k for k in self.keep() if not (box.workdir / k).exists()]
+        missing = [k for k in self.keep() if not os.path.lexists(box.workdir / k)]
         if missing:
             return CompileOutcome(False, (text + "\nno program was produced").strip(), [], ())
         return CompileOutcome(True, text, run_argv, self.keep())

@@ -250,7 +250,8 @@ class _TreeBuilder:
         name = str(base.relative_to(self.data))
         return TestCase(name=name, input_path=base.with_name(base.name + ".in").resolve(),
                         answer_path=base.with_name(base.name + ".ans").resolve(),
-                        max_points=max_points, reject_points=reject, args=list(args), group=group)
+                        max_points=max_points, reject_points=reject, args=list(args), group=group,
+                        sample=name.startswith("sample/"))
 
     # ---- legacy: the closest ancestor's testdata.yaml applies as a whole
     def _legacy_group(self, d: Path, name: str, cfg: dict) -> TestGroup:

@@ -10,6 +10,8 @@ checker: token     # token (default) | line | float | case-insensitive | testlib
 # checker: {type: testlib, file: checker.cpp}
 scoring: ioi       # ioi (partial points, default) | icpc (all or nothing)
 points: 100        # total points (default 100), shared equally by the tests without subtasks
+samples: ["1"]     # tests shown in the statement (names or globs): only on these does the
+                   # contestant see the checker's message; on the others verdict, time, memory
 subtasks:          # optional; each test in exactly one subtask
   - {name: nho, score: 40, tests: ["1", "2"]}                 # names or glob patterns
   - {name: lon, score: 60, tests: ["big*"], aggregation: sum}   # min (default) or sum
@@ -26,7 +28,7 @@ from .base import (DEFAULT_MEMORY, DEFAULT_OUTPUT, MEMORY_RANGE, OUTPUT_RANGE, T
                    PackageError, checker_from, find_submissions, natural_key, number, read_yaml)
 
 SETTINGS_KEYS = {"name", "time", "memory", "output", "checker", "scoring", "points", "subtasks", "io",
-                 "problem_format_version"}
+                 "problem_format_version", "samples"}
 
 
 def detect(root: Path) -> bool:
@@ -108,6 +110,11 @@ def build_package(root: Path, fmt: str, cfg: dict, tests: list[tuple[str, Path, 
             root_group.items.append(TestCase(name, inp, ans, max_points=share, group=""))
     else:
         root_group = _subtask_tree(subtasks, tests)
+    samples = cfg.get("samples") or []
+    if not isinstance(samples, list) or not all(isinstance(x, (str, int)) for x in samples):
+        raise PackageError("samples must be a list of test names or patterns")
+    for t in root_group.tests():
+        t.sample = any(fnmatch.fnmatchcase(t.name, str(pat)) for pat in samples)
     return Package(root=root, format=fmt, name=str(cfg.get("name") or root.name), tree=root_group,
                    checker=checker, time_limit=time_limit, memory=memory, output=output,
                    scoring=style == "ioi", io_filename=io_filename, submissions=find_submissions(root),

@@ -32,28 +32,31 @@ import errno as _errno
 import fcntl
 import os
 import select
-import shutil
 import signal
-import stat
 import struct
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+from . import boxfiles
 from . import cgroups as _cg
 # cache_dir, file_lock and sandbox_mode are re-exported: imported from here elsewhere.
-from .host import (BWRAP, _force_remove, _freeze, _mount_tmpfs, _sweep_stale, _system_binds,  # noqa: F401
+from .host import (BWRAP, _freeze, _mount_tmpfs, _resize_tmpfs, _sweep_stale, _system_binds,  # noqa: F401
                    _UidSlot, _umount, _wait_uid_gone, bwrap_available, cache_dir, file_lock,
                    helper_binary, runtime_dir, sandbox_mode)
 from .limits import RunLimits, RunOutcome, RunProfile, SandboxError, _classify
 
 HELPER_INSIDE = "/.tinhoc-helper"
 RUNTIME_INSIDE = "/opt/tinhoc"
-CGROUP_SLACK_MIB = 16   # the helper, bubblewrap and page cache share the sandbox's memory cgroup
+RUN_SLACK_MIB = 8       # page cache (the program's binary and libraries) charged to the run
+CGROUP_SLACK_MIB = 16   # the helper and bubblewrap, in the box's cgroup above the run's
 WORKDIR_MIB = 1024      # size of the work dir's tmpfs (when the host lets us mount one)
 DEFAULT_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/box",
                "TMPDIR": "/box"}
+# bubblewrap and the helper start with this environment only: never the judge's own (database
+# URLs, secret keys), which the helper would otherwise hold in its memory.
+SANDBOX_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
 class Sandbox:
@@ -77,11 +80,15 @@ class Sandbox:
         # A private (0700) folder holds the work dir, so no other user of the host can reach it.
         self._top = Path(tempfile.mkdtemp(prefix="tinhoc-box-", dir=parent))
         self.workdir = self._top / "box"
+        # Judge-owned files (copies of what the program wrote), outside /box.
+        self.private = self._top / "judge"
+        self._tmpfs_mib = workdir_mib
         try:
             # Held while the box lives: a folder nobody holds belongs to a dead judge process.
             self._lock_fd = os.open(self._top, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
             self.workdir.mkdir()
+            self.private.mkdir(mode=0o700)
             # A size-capped tmpfs where the host allows it: the program cannot fill the host's
             # disk, and its files count against its memory cgroup.
             self.workdir_tmpfs = _mount_tmpfs(self.workdir, workdir_mib)
@@ -124,25 +131,51 @@ class Sandbox:
                     raise SandboxError(f"cannot bind {host}: not found")
                 args += ["--ro-bind", str(host), f"/.hidden/{i}", "--symlink", f"/.hidden/{i}", str(inside)]
         args += ["--chdir", "/box", "--cap-drop", "ALL"]
+        # CAP_SETPCAP: the helper empties the capability bounding set of every program it runs.
         for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_SYS_ADMIN", "CAP_KILL", "CAP_DAC_OVERRIDE",
-                    "CAP_SYS_RESOURCE"):
+                    "CAP_SYS_RESOURCE", "CAP_SETPCAP"):
             args += ["--cap-add", cap]
-        args += [HELPER_INSIDE, str(self.uid), str(self.uid)]
-        # A tiny shell joins the cgroups and protects itself from the OOM killer before becoming
-        # bubblewrap, so no process of the sandbox ever runs outside its cgroup.
-        joins = [str(p) for p in self.cgroup.attach_paths()] if self.cgroup else []
-        script = ('echo -1000 > /proc/self/oom_score_adj 2>/dev/null; '
-                  'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 112; shift; n=$((n-1)); done; '
-                  'exec "$@"')
-        self._proc = subprocess.Popen(["/bin/sh", "-c", script, "sh", str(len(joins)), *joins, *args],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, start_new_session=True, bufsize=0)
+        helper_args, fds = self._run_cgroup_fds()
+        try:
+            args += [HELPER_INSIDE, str(self.uid), str(self.uid), *helper_args]
+            # A tiny shell joins the box's cgroups before becoming bubblewrap, so no process of
+            # the sandbox ever runs outside them; each program joins the run's cgroups itself.
+            joins = [str(p) for p in self.cgroup.attach_paths()] if self.cgroup else []
+            script = ('n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 112; shift; n=$((n-1)); done; '
+                      'exec "$@"')
+            self._proc = subprocess.Popen(["/bin/sh", "-c", script, "sh", str(len(joins)), *joins, *args],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, start_new_session=True, bufsize=0,
+                                          env=dict(SANDBOX_ENV), pass_fds=fds)
+        finally:
+            for f in fds:
+                os.close(f)
         self._out = self._proc.stdout.fileno()
         self._buf = b""
         line = self._readline(15.0)
         if line != b"READY":
             err = self._stderr_text()
             raise SandboxError(f"sandbox did not start: {line!r} {err}")
+
+    def _run_cgroup_fds(self) -> tuple[list[str], list[int]]:
+        """The helper's cgroup arguments (CPUFD CPUKIND JOINFD..., see helper.c) and the host
+        descriptors behind them, opened here so that the program can join its run's cgroups
+        from inside the sandbox, where no cgroup file is mounted."""
+        if self.cgroup is None:
+            return [], []
+        fds: list[int] = []
+        try:
+            usage = self.cgroup.cpu_usage()
+            cpu_fd, kind = (-1, 0) if usage is None else (os.open(usage[0], os.O_RDONLY), usage[1])
+            if cpu_fd >= 0:
+                fds.append(cpu_fd)
+            joins = [os.open(path, os.O_WRONLY) for path in self.cgroup.run_join_paths()]
+            fds += joins
+        except OSError as exc:
+            for f in fds:
+                os.close(f)
+            raise SandboxError(f"cannot open the run's cgroups: {exc}") from exc
+        return [str(cpu_fd), str(kind), *(str(f) for f in joins)], fds
 
     def _stderr_text(self) -> str:
         if self._proc and self._proc.poll() is None:
@@ -197,14 +230,20 @@ class Sandbox:
             if self.cgroup is None:
                 as_kib = (memory_mib + 32) * 1024
         oom_before = 0
+        # Files the program writes to a tmpfs /box are memory too: they count against the run's
+        # cgroup, and the tmpfs holds no more than that cgroup allows.
+        extra = limits.output_mib if self.workdir_tmpfs else 0
+        run_mib = memory_mib + extra + RUN_SLACK_MIB
+        if self.workdir_tmpfs and run_mib != self._tmpfs_mib:
+            if not _resize_tmpfs(self.workdir, run_mib):
+                raise SandboxError(f"cannot resize the work dir's tmpfs to {run_mib} MiB")
+            self._tmpfs_mib = run_mib
         if self.cgroup is not None:
             # The sandbox's own processes (bubblewrap, the helper, the run's init) count as pids.
             base = self.cgroup.pids_current() + 1
             try:
-                # Files written to a tmpfs /box are charged to the cgroup too: allow the output.
-                extra = limits.output_mib if self.workdir_tmpfs else 0
-                self.cgroup.set_limits((memory_mib + extra + CGROUP_SLACK_MIB) << 20,
-                                       base + processes)
+                self.cgroup.set_limits(run_mib << 20, processes,
+                                       (run_mib + CGROUP_SLACK_MIB) << 20, base + processes)
             except OSError as exc:
                 raise SandboxError(f"cannot set the cgroup limits: {exc}") from exc
             oom_before = self.cgroup.oom_kills()
@@ -230,7 +269,8 @@ class Sandbox:
         if stage:
             stages = {1: "open stdin", 2: "set limits", 3: "drop privileges", 4: "enter /box",
                       5: "open stdout", 6: "open stderr", 7: "load seccomp filter",
-                      8: "execute", 9: "fork", 10: "parse request"}
+                      8: "execute", 9: "fork", 10: "parse request", 11: "join the run's cgroups",
+                      12: "drop capabilities"}
             raise SandboxError(f"cannot {stages.get(stage, stage)} for {argv[0]}: "
                                f"{os.strerror(err) if err else 'failed'}")
         oom = self.cgroup is not None and self.cgroup.oom_kills() > oom_before
@@ -239,58 +279,40 @@ class Sandbox:
         return _classify(limits, memory_mib, bool(exited), code, sig, cpu_us / 1e6, wall_us / 1e6,
                          rss, flags, oom, stdout, self.workdir)
 
-    def host_file(self, inside: str) -> Path | None:
-        """The host path of a file the program wrote ("/box/name" or "name"), or None when it is
-        missing or anything but a regular file reached without symlinks. Read program-written
-        files through this (or with O_NOFOLLOW): a symlink planted in /box points, seen from the
-        judge, into the host."""
-        rel = inside[len("/box/"):] if inside.startswith("/box/") else inside
-        if not Path(rel).parts or Path(rel).is_absolute():
-            return None
-        path = self.workdir
-        for part in Path(rel).parts:
-            if part in ("..", "/", "."):
-                return None
-            path = path / part
-            try:
-                st = os.lstat(path)
-            except OSError:
-                return None
-            if stat.S_ISLNK(st.st_mode):
-                return None
-        return path if stat.S_ISREG(st.st_mode) else None
+    @staticmethod
+    def _name(inside: str) -> str:
+        """"/box/name" or "name" -> "name"; anything deeper or odd -> "" (never found)."""
+        name = inside[len("/box/"):] if inside.startswith("/box/") else inside
+        return "" if "/" in name or name in ("", ".", "..") else name
+
+    def take(self, inside: str, dest: Path, limit: int) -> boxfiles.Taken:
+        """Copy a file the program wrote ("/box/name") into the judge-owned `dest` (see
+        boxfiles.take_file): the only way the judge reads a program's output."""
+        return boxfiles.take_file(self.workdir, self._name(inside), dest, limit)
+
+    def read_text(self, inside: str, limit: int = 8192) -> str:
+        """The start of a small file the program wrote ("" when it is not a regular file)."""
+        return boxfiles.read_text(self.workdir, self._name(inside), limit)
+
+    def put(self, inside: str, data: bytes | None = None, *, source: Path | None = None,
+            mode: int = 0o644) -> None:
+        """Create a root-owned file in /box (whatever the program left at that name is removed)."""
+        boxfiles.put_file(self.workdir, self._name(inside) or "-", data, source=source, mode=mode)
 
     def _drop_planted(self, inside: str | None) -> None:
         """The program may have replaced its output file by a symlink (to a host file, seen from
-        the judge) or a FIFO: remove anything but a regular file so the judge never follows it."""
-        if not inside or not inside.startswith("/box/"):
-            return
-        host = self.workdir / inside[len("/box/"):]
-        try:
-            st = os.lstat(host)
-        except OSError:
-            return
-        if stat.S_ISDIR(st.st_mode):
-            shutil.rmtree(host, onerror=_force_remove)
-        elif not stat.S_ISREG(st.st_mode):
-            os.unlink(host)
+        the judge), a FIFO or a folder: remove anything but a regular file."""
+        name = self._name(inside) if inside and inside.startswith("/box/") else ""
+        if name:
+            boxfiles.drop_unless_regular(self.workdir, name)
 
     def wipe(self, keep=()) -> None:
         """Delete everything in the work dir but `keep`; kept entries become read-only root files."""
         keep = set(keep)
-        with os.scandir(self.workdir) as it:
-            for entry in it:
-                path = entry.path
-                if entry.name in keep:
-                    _freeze(path)
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(path, onerror=_force_remove)
-                else:
-                    try:
-                        os.unlink(path)
-                    except FileNotFoundError:
-                        pass
+        boxfiles.clear_dir(self.workdir, keep)
+        for name in keep:
+            if os.path.lexists(self.workdir / name):
+                _freeze(str(self.workdir / name))
 
     def close(self) -> None:
         """Kill everything, remove the cgroups and the work dir (each step even if one fails)."""
@@ -321,8 +343,7 @@ class Sandbox:
                     if self.workdir_tmpfs:
                         _umount(self.workdir)
                         self.workdir_tmpfs = False
-                    if self._top.exists():
-                        shutil.rmtree(self._top, onerror=_force_remove)
+                    boxfiles.remove_tree(self._top)
 
     def __enter__(self):
         return self

@@ -3,6 +3,13 @@
 Why both: the judge must run on hosts with the unified hierarchy (v2) and on older or
 containerised hosts that only mount v1 controllers. When neither is writable the sandbox falls
 back to rlimits and the peak RSS from wait4.
+
+Two levels per sandbox: the box cgroup holds bubblewrap and the helper (in v2 through its leaf
+`sys`, since a v2 cgroup with controllers for its children may hold no process itself), and its
+child `run` holds only the program of the current run, which joins it itself (see helper.c). The
+program's memory (its files on the /box tmpfs included), processes and CPU are limited and
+counted in `run`; the box's limits are a little larger, so whatever the program does, the OOM
+killer only ever picks the program, never bubblewrap or the helper.
 """
 from __future__ import annotations
 
@@ -51,8 +58,17 @@ class BoxCgroup(ABC):
         """Files to which the sandbox's first process writes its pid to join."""
 
     @abstractmethod
-    def set_limits(self, memory_bytes: int, pids: int) -> None:
-        """Memory (bytes) and process limits for the next run."""
+    def run_join_paths(self) -> list[Path]:
+        """The run cgroup's cgroup.procs files, which the program writes "0" into to join."""
+
+    def cpu_usage(self) -> tuple[Path, int] | None:
+        """(file, kind) from which the run's CPU usage is read: kind 1 = cgroup v1 cpuacct.usage
+        (ns), 2 = v2 cpu.stat (usage_usec); None when it cannot be read."""
+        return None
+
+    @abstractmethod
+    def set_limits(self, memory_bytes: int, pids: int, box_memory_bytes: int, box_pids: int) -> None:
+        """Memory (bytes) and process limits for the next run, for the run and for the box."""
 
     @abstractmethod
     def oom_kills(self) -> int:
@@ -128,8 +144,9 @@ def _remove_dirs(dirs: list[Path], timeout: float) -> None:
 class CgroupV1(BoxCgroup):
     version = "cgroup-v1"
 
-    def __init__(self, mem: Path, pids: Path):
-        self.mem, self.pids = mem, pids
+    def __init__(self, mem: Path, pids: Path, cpuacct: Path | None = None):
+        self.mem, self.pids, self.cpuacct = mem, pids, cpuacct
+        self.run_mem, self.run_pids = mem / "run", pids / "run"
         self._memsw = (mem / "memory.memsw.limit_in_bytes").exists()
         self._cur_mem = -1
         self._cur_pids = -1
@@ -137,76 +154,111 @@ class CgroupV1(BoxCgroup):
     def attach_paths(self):
         return [self.mem / "cgroup.procs", self.pids / "cgroup.procs"]
 
-    def set_limits(self, memory_bytes, pids):
-        if memory_bytes != self._cur_mem:
-            files = ["memory.limit_in_bytes"]
-            if self._memsw:
-                files.append("memory.memsw.limit_in_bytes")
-            # memsw must stay >= the memory limit: one order works when lowering, the other when
-            # raising; trying both also covers the first write (both unlimited).
-            try:
-                for name in files:
-                    _write(self.mem / name, memory_bytes)
-            except OSError:
-                for name in reversed(files):
-                    _write(self.mem / name, memory_bytes)
-            self._cur_mem = memory_bytes
-        if pids != self._cur_pids:
-            _write(self.pids / "pids.max", pids)
-            self._cur_pids = pids
+    def run_join_paths(self):
+        paths = [self.run_mem / "cgroup.procs", self.run_pids / "cgroup.procs"]
+        if self.cpuacct is not None:
+            paths.append(self.cpuacct / "cgroup.procs")
+        return paths
+
+    def cpu_usage(self):
+        return (self.cpuacct / "cpuacct.usage", 1) if self.cpuacct is not None else None
+
+    def _set_memory(self, d: Path, memory_bytes: int) -> None:
+        files = ["memory.limit_in_bytes"]
+        if self._memsw:
+            files.append("memory.memsw.limit_in_bytes")
+        # memsw must stay >= the memory limit: one order works when lowering, the other when
+        # raising; trying both also covers the first write (both unlimited).
+        try:
+            for name in files:
+                _write(d / name, memory_bytes)
+        except OSError:
+            for name in reversed(files):
+                _write(d / name, memory_bytes)
+
+    def set_limits(self, memory_bytes, pids, box_memory_bytes, box_pids):
+        if (memory_bytes, box_memory_bytes) != self._cur_mem:
+            if self._cur_mem == -1 or box_memory_bytes >= self._cur_mem[1]:
+                self._set_memory(self.mem, box_memory_bytes)
+                self._set_memory(self.run_mem, memory_bytes)
+            else:
+                self._set_memory(self.run_mem, memory_bytes)
+                self._set_memory(self.mem, box_memory_bytes)
+            self._cur_mem = (memory_bytes, box_memory_bytes)
+        if (pids, box_pids) != self._cur_pids:
+            _write(self.pids / "pids.max", box_pids)
+            _write(self.run_pids / "pids.max", pids)
+            self._cur_pids = (pids, box_pids)
 
     def oom_kills(self):
-        try:
-            text = (self.mem / "memory.oom_control").read_text()
-        except OSError:
-            text = ""
-        if "oom_kill " in text:
-            return _read_key(self.mem / "memory.oom_control", "oom_kill")
-        # Kernels before 4.13 have no OOM-kill counter: hitting the limit is the nearest sign.
-        return _read_int(self.mem / "memory.failcnt")
+        total = 0
+        for d in (self.mem, self.run_mem):
+            try:
+                text = (d / "memory.oom_control").read_text()
+            except OSError:
+                text = ""
+            if "oom_kill " in text:
+                total += _read_key(d / "memory.oom_control", "oom_kill")
+            else:
+                # Kernels before 4.13 have no OOM-kill counter: hitting the limit is the nearest sign.
+                total += _read_int(d / "memory.failcnt")
+        return total
 
     def pids_current(self):
         return _read_int(self.pids / "pids.current")
 
     def procs(self):
-        return _procs_in([self.mem, self.pids])
+        return _procs_in([d for d in (self.run_mem, self.run_pids, self.mem, self.pids, self.cpuacct) if d])
 
     def remove(self, timeout=5.0):
-        _remove_dirs([self.mem, self.pids], timeout)
+        _remove_dirs([d for d in (self.run_mem, self.mem, self.run_pids, self.pids, self.cpuacct) if d],
+                     timeout)
 
 
 class CgroupV2(BoxCgroup):
+    """box (memory and pids for its children) -> sys (bubblewrap, helper) and run (the program)."""
     version = "cgroup-v2"
 
     def __init__(self, path: Path):
         self.path = path
+        self.sys, self.run = path / "sys", path / "run"
         self._cur_mem = -1
         self._cur_pids = -1
 
     def attach_paths(self):
-        return [self.path / "cgroup.procs"]
+        return [self.sys / "cgroup.procs"]
 
-    def set_limits(self, memory_bytes, pids):
-        if memory_bytes != self._cur_mem:
-            _write(self.path / "memory.max", memory_bytes)
-            if (self.path / "memory.swap.max").exists():
-                _write(self.path / "memory.swap.max", 0)
-            self._cur_mem = memory_bytes
-        if pids != self._cur_pids:
-            _write(self.path / "pids.max", pids)
-            self._cur_pids = pids
+    def run_join_paths(self):
+        return [self.run / "cgroup.procs"]
+
+    def cpu_usage(self):
+        return self.run / "cpu.stat", 2
+
+    def set_limits(self, memory_bytes, pids, box_memory_bytes, box_pids):
+        if (memory_bytes, box_memory_bytes) != self._cur_mem:
+            # memory.max of a child may exceed its parent's (the lower one rules): any order works
+            _write(self.path / "memory.max", box_memory_bytes)
+            _write(self.run / "memory.max", memory_bytes)
+            for d in (self.path, self.run):
+                if (d / "memory.swap.max").exists():
+                    _write(d / "memory.swap.max", 0)
+            self._cur_mem = (memory_bytes, box_memory_bytes)
+        if (pids, box_pids) != self._cur_pids:
+            _write(self.path / "pids.max", box_pids)
+            _write(self.run / "pids.max", pids)
+            self._cur_pids = (pids, box_pids)
 
     def oom_kills(self):
-        return _read_key(self.path / "memory.events", "oom_kill")
+        return _read_key(self.path / "memory.events", "oom_kill")   # hierarchical: run included
 
     def pids_current(self):
         return _read_int(self.path / "pids.current")
 
     def procs(self):
-        return _procs_in([self.path])
+        return _procs_in([self.run, self.sys, self.path])
 
     def remove(self, timeout=5.0):
-        _remove_dirs([self.path], timeout)
+        _remove_dirs([self.run, self.sys, self.path], timeout)
 
 
 def _enable_controllers(base: Path, missing: list[str]) -> None:
@@ -267,27 +319,44 @@ def create_box_cgroup() -> BoxCgroup | None:
     if base is not None:
         path = base / name
         if _try_mkdir(path):
-            if (path / "memory.max").exists() and (path / "pids.max").exists():
-                return CgroupV2(path)
-            _remove_dirs([path], 1.0)
+            try:
+                _write(path / "cgroup.subtree_control", "+memory +pids")
+                if _try_mkdir(path / "sys") and _try_mkdir(path / "run") and \
+                        (path / "run" / "memory.max").exists() and (path / "run" / "pids.max").exists():
+                    return CgroupV2(path)
+            except OSError:
+                pass
+            _remove_dirs([path / "run", path / "sys", path], 1.0)
     own = _own_paths()
     mem_root, pids_root = CGROUP_ROOT / "memory", CGROUP_ROOT / "pids"
     if "memory" in own and "pids" in own and mem_root.is_dir() and pids_root.is_dir():
         mem = mem_root / own["memory"].lstrip("/") / name
         pids = pids_root / own["pids"].lstrip("/") / name
-        if _try_mkdir(mem):
-            if _try_mkdir(pids):
-                if (mem / "memory.limit_in_bytes").exists() and (pids / "pids.max").exists():
-                    return CgroupV1(mem, pids)
-                _remove_dirs([pids], 1.0)
-            _remove_dirs([mem], 1.0)
+        made = [d for d in (mem, mem / "run", pids, pids / "run") if _try_mkdir(d)]
+        if len(made) == 4 and (mem / "run" / "memory.limit_in_bytes").exists() and \
+                (pids / "run" / "pids.max").exists():
+            return CgroupV1(mem, pids, _cpuacct_dir(own, name))
+        _remove_dirs(list(reversed(made)), 1.0)
+    return None
+
+
+def _cpuacct_dir(own: dict[str, str], name: str) -> Path | None:
+    """A cpuacct cgroup for the run (v1), so the watchdog counts the CPU of all its processes."""
+    root = CGROUP_ROOT / "cpuacct"
+    if "cpuacct" not in own or not root.is_dir():
+        return None
+    d = root / own["cpuacct"].lstrip("/") / name
+    if _try_mkdir(d):
+        if (d / "cpuacct.usage").exists():
+            return d
+        _remove_dirs([d], 1.0)
     return None
 
 
 def sweep_stale() -> None:
     """Remove empty tinhoc-box-* cgroups (their judge process died without removing them)."""
     own = _own_paths()
-    bases = [CGROUP_ROOT / c / own[c].lstrip("/") for c in ("memory", "pids") if c in own]
+    bases = [CGROUP_ROOT / c / own[c].lstrip("/") for c in ("memory", "pids", "cpuacct") if c in own]
     v2 = _v2_base()
     if v2 is not None:
         bases.append(v2)
@@ -297,8 +366,10 @@ def sweep_stale() -> None:
         except OSError:
             continue
         for child in children:
-            if not _procs_in([child]):
-                try:
-                    child.rmdir()
-                except OSError:
-                    pass
+            inner = [child / "run", child / "sys"]
+            if not _procs_in([*inner, child]):
+                for d in (*inner, child):
+                    try:
+                        d.rmdir()
+                    except OSError:
+                        pass

@@ -17,7 +17,18 @@
  * forks the contestant's program (pid 2), watches its CPU clock and the wall clock, kills it at
  * the limit and reaps it with wait4 (CPU time, peak RSS). When that init exits the kernel kills
  * every process left in the namespace (fork bombs, daemons that setsid), so nothing survives a run.
- * The program runs under an unprivileged uid with rlimits, no_new_privs and a seccomp filter.
+ * The program runs under an unprivileged uid with rlimits, no_new_privs, an empty capability
+ * bounding set and a seccomp filter.
+ *
+ * Cgroups (argv after UID GID: CPUFD CPUKIND JOINFD...): the judge opens, on the host, the
+ * cgroup.procs files of the run's own cgroups (memory, pids, cpu accounting) and passes them as
+ * inherited descriptors. The program writes "0" (itself) into each before dropping privileges, so
+ * its memory (tmpfs files included), processes and CPU are counted apart from bubblewrap and this
+ * helper: a program that fills /box with files is killed by the OOM killer in its own cgroup (MLE)
+ * and can never take the helper down with it. CPUFD (-1 for none) reads that cgroup's CPU usage
+ * (CPUKIND 1: cgroup v1 cpuacct.usage in ns, 2: v2 cpu.stat usage_usec), which the watchdog polls:
+ * the CPU of every process of the run counts, children included. Without it the watchdog reads the
+ * program's own CPU clock and the children's CPU counts once they are reaped.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
@@ -51,7 +63,7 @@
 
 enum { STAGE_OK = 0, STAGE_STDIN = 1, STAGE_RLIMIT = 2, STAGE_SETUID = 3, STAGE_CHDIR = 4,
        STAGE_STDOUT = 5, STAGE_STDERR = 6, STAGE_SECCOMP = 7, STAGE_EXEC = 8, STAGE_FORK = 9,
-       STAGE_REQUEST = 10 };
+       STAGE_REQUEST = 10, STAGE_CGROUP = 11, STAGE_CAPS = 12 };
 
 struct request {
     long cpu_ms, wall_ms, as_kib, fsize, nproc, nofile, stack_kib, mmap_max;
@@ -68,6 +80,10 @@ struct result {
 
 static uid_t box_uid;
 static gid_t box_gid;
+static int cpu_fd = -1, cpu_kind = 0;
+#define MAX_JOIN 8
+static int join_fds[MAX_JOIN];
+static int njoin;
 
 static void die(const char *what) {
     dprintf(2, "tinhoc-helper: %s: %s\n", what, strerror(errno));
@@ -236,6 +252,14 @@ static void exec_program(struct request *r, int errfd) {
      * contestant's uid: start from none (only a file right in /box, never through a directory). */
     if (directly_in_box(r->out)) unlink(r->out);
     if (directly_in_box(r->err) && strcmp(r->err, r->out) != 0) unlink(r->err);
+    /* Join the run's own cgroups ("0" = the writing process) while still privileged. */
+    for (int i = 0; i < njoin; i++)
+        if (write(join_fds[i], "0", 1) != 1) fail(errfd, STAGE_CGROUP);
+    /* Nothing the program executes may ever regain a capability. */
+    for (int cap = 0; cap <= 63; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) fail(errfd, STAGE_CAPS);
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+        fail(errfd, STAGE_CAPS);
     if (setgroups(0, NULL) < 0 || setresgid(box_gid, box_gid, box_gid) < 0 ||
         setresuid(box_uid, box_uid, box_uid) < 0) fail(errfd, STAGE_SETUID);
     if (chdir(r->cwd) < 0) fail(errfd, STAGE_CHDIR);
@@ -256,6 +280,18 @@ static void exec_program(struct request *r, int errfd) {
     fail(errfd, STAGE_EXEC);
 }
 
+/* CPU seconds used so far by the run's cgroup, or -1 when unknown. */
+static double cgroup_cpu(void) {
+    char buf[512];
+    if (cpu_fd < 0) return -1;
+    ssize_t n = pread(cpu_fd, buf, sizeof buf - 1, 0);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    if (cpu_kind == 1) return strtod(buf, NULL) / 1e9;
+    char *p = strstr(buf, "usage_usec ");
+    return p ? strtod(p + 11, NULL) / 1e6 : -1;
+}
+
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -268,6 +304,7 @@ static void run_init(struct request *r, int resfd) {
     struct result res = { 0 };
     int errp[2];
     if (pipe2(errp, O_CLOEXEC) < 0) { res.stage = STAGE_FORK; res.err = errno; goto out; }
+    double cg0 = cgroup_cpu();     /* what earlier runs left in the cgroup's counter */
     double t0 = now_s();
     pid_t pid = fork();
     if (pid < 0) { res.stage = STAGE_FORK; res.err = errno; goto out; }
@@ -286,10 +323,16 @@ static void run_init(struct request *r, int resfd) {
             if (elapsed >= wall_limit) { res.flags |= 2; break; }
             wait = wall_limit - elapsed;
         }
-        if (r->cpu_ms > 0 && have_clock) {
+        if (r->cpu_ms > 0 && (have_clock || cg0 >= 0)) {
             struct timespec ts;
-            if (clock_gettime(cpu_clock, &ts) == 0) {
-                double cpu = ts.tv_sec + ts.tv_nsec / 1e9;
+            double cpu = -1;
+            if (cg0 >= 0) {
+                double now = cgroup_cpu();
+                if (now >= 0) cpu = now - cg0;
+            }
+            if (cpu < 0 && have_clock && clock_gettime(cpu_clock, &ts) == 0)
+                cpu = ts.tv_sec + ts.tv_nsec / 1e9;
+            if (cpu >= 0) {
                 if (cpu >= cpu_limit) { res.flags |= 1; break; }
                 /* CPU time cannot grow faster than ncpu x wall time: sleep no longer than that. */
                 double w = (cpu_limit - cpu) / ncpu;
@@ -315,9 +358,23 @@ static void run_init(struct request *r, int resfd) {
     int status = 0;
     while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {}
     res.wall_us = (long)((now_s() - t0) * 1e6);
+    /* Whatever the program left running (children, daemons) dies now, before the CPU is read. */
+    kill(-1, SIGKILL);
+    while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {}
     res.status = status;
     res.cpu_us = ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec +
                  ru.ru_stime.tv_sec * 1000000L + ru.ru_stime.tv_usec;
+    struct rusage all;
+    if (getrusage(RUSAGE_CHILDREN, &all) == 0) {
+        /* the program and every process that was reparented here (orphans) */
+        long total = all.ru_utime.tv_sec * 1000000L + all.ru_utime.tv_usec +
+                     all.ru_stime.tv_sec * 1000000L + all.ru_stime.tv_usec;
+        if (total > res.cpu_us) res.cpu_us = total;
+    }
+    if (cg0 >= 0) {
+        double now = cgroup_cpu();
+        if (now >= 0 && (long)((now - cg0) * 1e6) > res.cpu_us) res.cpu_us = (long)((now - cg0) * 1e6);
+    }
     res.maxrss = ru.ru_maxrss;
     int msg[2];
     if (read(errp[0], msg, sizeof msg) == sizeof msg) { res.stage = msg[0]; res.err = msg[1]; }
@@ -327,9 +384,11 @@ out:
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3) { fprintf(stderr, "usage: helper UID GID\n"); return 2; }
+    if (argc < 3) { fprintf(stderr, "usage: helper UID GID [CPUFD CPUKIND JOINFD...]\n"); return 2; }
     box_uid = (uid_t)atol(argv[1]);
     box_gid = (gid_t)atol(argv[2]);
+    if (argc >= 5) { cpu_fd = atoi(argv[3]); cpu_kind = atoi(argv[4]); }
+    for (int i = 5; i < argc && njoin < MAX_JOIN; i++) join_fds[njoin++] = atoi(argv[i]);
     signal(SIGPIPE, SIG_IGN);
     get_filter(0);   /* fail at start-up, not on the first run, if libseccomp is broken */
     static char buf[MAX_PAYLOAD + 1];

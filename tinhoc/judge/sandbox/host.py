@@ -13,6 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from . import boxfiles
 from . import cgroups as _cg
 from .limits import SandboxError
 
@@ -146,12 +147,22 @@ def _libc_call(name, *args) -> int:
     return getattr(_libc, name)(*args)
 
 
+MS_NOSUID, MS_NODEV, MS_REMOUNT = 2, 4, 32
+BOX_INODES = 4096       # files and folders a box's tmpfs may hold: clearing it stays cheap
+
+
 def _mount_tmpfs(path: Path, size_mib: int) -> bool:
     if os.environ.get("TINHOC_JUDGE_TMPFS", "1").lower() in ("0", "no", "off", "false"):
         return False
-    ms_nosuid, ms_nodev = 2, 4
-    opts = f"size={int(size_mib)}m,mode=1777".encode()
-    return _libc_call("mount", b"tmpfs", str(path).encode(), b"tmpfs", ms_nosuid | ms_nodev, opts) == 0
+    opts = f"size={int(size_mib)}m,nr_inodes={BOX_INODES},mode=1777".encode()
+    return _libc_call("mount", b"tmpfs", str(path).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, opts) == 0
+
+
+def _resize_tmpfs(path: Path, size_mib: int) -> bool:
+    """Give the box's tmpfs a new size (it must hold what is already in it)."""
+    opts = f"size={int(size_mib)}m,nr_inodes={BOX_INODES}".encode()
+    return _libc_call("mount", b"tmpfs", str(path).encode(), b"tmpfs",
+                      MS_REMOUNT | MS_NOSUID | MS_NODEV, opts) == 0
 
 
 def _umount(path: Path) -> None:
@@ -191,7 +202,7 @@ def _sweep_stale(parent: str) -> None:
         try:
             if os.path.ismount(os.path.join(path, "box")):
                 _umount(Path(path) / "box")
-            shutil.rmtree(path, onerror=_force_remove)
+            boxfiles.remove_tree(path)   # logs what it cannot remove and goes on
         finally:
             os.close(fd)
     _cg.sweep_stale()
@@ -211,14 +222,6 @@ def _freeze(path: str) -> None:
                 os.chmod(p, 0o755 if executable else 0o644)
         except OSError:
             pass
-
-
-def _force_remove(func, path, exc_info):
-    try:
-        os.chmod(os.path.dirname(path), 0o700)
-        func(path)
-    except FileNotFoundError:
-        pass
 
 
 def _wait_uid_gone(uid: int, timeout: float = 5.0) -> None:
