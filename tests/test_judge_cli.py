@@ -93,3 +93,29 @@ def test_verify_runs_input_validators(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "FAIL input: validate rejects secret/group1/2.in (exit code 1" in out
     assert "input validation: 5 runs, 1 rejected" in out
+
+
+def test_verify_judges_folders_as_problemtools_does(tmp_path, capsys):
+    """Kattis folders follow problemtools' verdicts: past the memory limit is a run-time error,
+    and on a scoring problem a partially_accepted/ submission that earns points is accepted with
+    its partial score. `run` keeps reporting our own verdicts (MLE; WA with a score)."""
+    pkg = tmp_path / "pkg"
+    shutil.copytree(PKGS / "kattis_aplusb", pkg)
+    (pkg / "problem.yaml").write_text("name: A plus B\ntype: scoring\nlimits:\n  memory: 128\n")
+    (pkg / "data/secret/testdata.yaml").write_text("on_reject: continue\ngrader_flags: first_error sum\n"
+                                                   "accept_score: 25\n")
+    shutil.rmtree(pkg / "submissions/wrong_answer")
+    (pkg / "submissions/run_time_error/memory.py").write_text("a = bytearray(400 << 20)\nprint(len(a))\n")
+    (pkg / "submissions/partially_accepted").mkdir()
+    small = pkg / "submissions/partially_accepted/small.py"
+    small.write_text("a, b = map(int, input().split())\nprint(a + b if abs(a) < 100 else 0)\n")
+    rc = main(["verify", str(pkg), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    by_file = {c["file"]: c for c in data["checks"]}
+    assert rc == 0 and data["ok"], [c for c in data["checks"] if not c["ok"]]
+    assert by_file["memory.py"]["result"]["verdict"] == "MLE"
+    assert by_file["small.py"]["result"]["verdict"] == "WA"
+    assert 0 < by_file["small.py"]["result"]["score"] < by_file["small.py"]["result"]["max_score"]
+    for src, verdict in ((pkg / "submissions/run_time_error/memory.py", "MLE"), (small, "WA")):
+        main(["run", str(pkg), str(src), "--json"])
+        assert json.loads(capsys.readouterr().out)["verdict"] == verdict

@@ -61,17 +61,33 @@ class VerifyReport:
                 "checks": [c.to_dict() for c in self.checks]}
 
 
+def problemtools_verdict(res: JudgeResult, pkg: Package, folder: str) -> Verdict:
+    """The verdict problemtools' verifyproblem gives where the Kattis folders differ from ours:
+    it has no memory verdict (a program past the memory limit is a run-time error), and on a
+    scoring problem a partially_accepted/ submission that earns points is accepted, with its
+    partial score. `run` keeps our own verdicts (MLE; WA with a score)."""
+    v = res.verdict
+    if not pkg.format.startswith("kattis"):
+        return v
+    if v == Verdict.MLE:
+        return Verdict.RE
+    if folder == "partially_accepted" and pkg.scoring and res.score > 1e-9 and v not in (Verdict.CE, Verdict.IE):
+        return Verdict.AC
+    return v
+
+
 def expectation_met(folder: str, res: JudgeResult, pkg: Package) -> tuple[bool, str]:
-    """Does a submission in submissions/<folder>/ get what its folder says?"""
+    """Does a submission in submissions/<folder>/ get what its folder says (as problemtools judges)?"""
     from .packages import SUBMISSION_FOLDERS
     want = SUBMISSION_FOLDERS.get(folder)
-    v = res.verdict
+    v = problemtools_verdict(res, pkg, folder)
+    seen = v.value if v == res.verdict else f"{v.value} ({res.verdict.value} here)"
     full = res.max_score > 0 and abs(res.score - res.max_score) < 1e-6
     if want is None:
         return True, f"folder {folder!r} has no expectation"
     if want == "AC":
         if v != Verdict.AC:
-            return False, f"expected AC, got {v.value}"
+            return False, f"expected AC, got {seen}"
         if pkg.scoring and not full:
             return False, f"expected the full score {res.max_score:g}, got {res.score:g}"
         return True, ""
@@ -79,14 +95,14 @@ def expectation_met(folder: str, res: JudgeResult, pkg: Package) -> tuple[bool, 
         if not (0 < res.score < res.max_score - 1e-9):
             return False, f"expected a partial score, got {res.score:g} of {res.max_score:g}"
         if pkg.format.startswith("kattis") and v != Verdict.AC:
-            return False, f"expected AC with a partial score, got {v.value}"
+            return False, f"expected AC with a partial score, got {seen}"
         return True, ""
     if want == "REJECTED":
         return (v != Verdict.AC, "" if v != Verdict.AC else "expected a rejection, got AC")
     if want == "BRUTE":
         return (v in (Verdict.TLE, Verdict.RE), "" if v in (Verdict.TLE, Verdict.RE)
-                else f"expected TLE or RE, got {v.value}")
-    return (v.value == want, "" if v.value == want else f"expected {want}, got {v.value}")
+                else f"expected TLE or RE, got {seen}")
+    return (v.value == want, "" if v.value == want else f"expected {want}, got {seen}")
 
 
 def verify(package_path, *, progress=None) -> VerifyReport:
@@ -187,4 +203,5 @@ def validate_inputs(pkg: Package) -> tuple[list[str], int]:
     return errors, runs
 
 
-__all__ = ["SubmissionCheck", "VerifyReport", "expectation_met", "validate_inputs", "verify"]
+__all__ = ["SubmissionCheck", "VerifyReport", "expectation_met", "problemtools_verdict", "validate_inputs",
+           "verify"]
