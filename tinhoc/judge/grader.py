@@ -7,7 +7,7 @@ timelimit <- grader, verify.
 """
 from __future__ import annotations
 
-from .checker_build import BUILD_LIMITS, CHECKER_LIMITS, build_checker  # noqa: F401 (re-exported)
+from .checker_build import CHECKER_LIMITS, build_checker  # noqa: F401 (re-exported)
 from .errors import JudgeError, truncate
 from .job import JudgeJob, JudgeResult, Verdict
 from .packages import PackageError, load_package
