@@ -1,26 +1,31 @@
 """One bubblewrap sandbox per submission, hosting a compiled fork-server that runs each test.
 
 Isolation per sandbox: own PID, mount, network, IPC and UTS namespaces; read-only system paths;
-a fresh work dir bound at /box; memory and pids cgroups where writable. Per run (inside the
-helper): a fresh PID namespace, an unprivileged uid unique to the sandbox, rlimits, no_new_privs
-and a seccomp filter. See helper.c for the run protocol.
+a fresh work dir bound at /box; a clean environment (SANDBOX_ENV) for bubblewrap and the helper;
+memory, pids and CPU cgroups where writable. Per run (inside the helper): a fresh PID namespace,
+the run's own cgroups, an unprivileged uid unique to the sandbox, rlimits, an empty capability
+bounding set, no_new_privs and a seccomp filter. See helper.c for the run protocol, and
+boxfiles.py for how the judge reads and clears what a run left in /box (never by path).
 
-Modes (sandbox_mode()): "bwrap+cgroup-v2" / "bwrap+cgroup-v1" when a memory and a pids cgroup can
-be created under the judge's own cgroup (memory limit = limit + CGROUP_SLACK_MIB for the sandbox's
-own processes; OOM kills counted), else "bwrap+rlimits" (RLIMIT_AS = limit + 32 MiB, RLIMIT_NPROC
-per sandbox uid). TINHOC_JUDGE_CGROUPS=0 forces rlimits.
+Modes (sandbox_mode()): "bwrap+cgroup-v2" / "bwrap+cgroup-v1" when memory and pids cgroups can be
+created under the judge's own cgroup: the box's (bubblewrap, the helper) and below it the run's
+(the program alone: memory limit + output + RUN_SLACK_MIB, its tmpfs files included; OOM kills
+counted; CPU of all its processes polled by the watchdog), else "bwrap+rlimits" (RLIMIT_AS =
+limit + 32 MiB, RLIMIT_NPROC per sandbox uid). TINHOC_JUDGE_CGROUPS=0 forces rlimits. The judge
+runs as root or as an unprivileged user that is root in its own user namespace (README).
 
 Known limits:
-- The CPU watchdog reads the program's own CPU clock (all its threads); CPU time of child
-  processes counts only once they are reaped (wall time bounds them anyway).
+- In rlimits mode the CPU watchdog reads the program's own CPU clock (all its threads); the CPU of
+  child processes counts once they end (reaped), and wall time bounds them meanwhile.
 - One allocation larger than limit + 32 MiB is MLE in every mode (seccomp kills the mmap). In
   rlimits mode an allocation below that which still fails under RLIMIT_AS, with a peak RSS far
   from the limit, ends as RE (bad_alloc -> SIGABRT); so does a static array too large to load
   (cgroup modes: MLE by the OOM killer, or by ENOMEM at exec).
-- /box is a tmpfs of WORKDIR_MIB mounted on the host's work dir when the judge may mount (root):
-  its files count against the memory cgroup (the output limit is added to it). Without that
-  (TINHOC_JUDGE_TMPFS=0, no CAP_SYS_ADMIN) disk use is bounded per file by the output limit and
-  in total only by time.
+- /box is a tmpfs mounted on the host's work dir when the judge may mount (root, or root of its
+  user namespace), resized before each run to the run's memory + output and capped at
+  BOX_INODES files: in cgroup mode its files are the run's memory (filling it is MLE); in rlimits
+  mode a full tmpfs is a failed write. Without a tmpfs (TINHOC_JUDGE_TMPFS=0) disk use is bounded
+  per file by the output limit and in total only by time; clearing stays iterative either way.
 - Every bound path is seen with its host permissions: the contestant's uid needs o+r (o+x) on
   what it reads (executes) itself; stdin is opened with the helper's (root) rights.
 """
