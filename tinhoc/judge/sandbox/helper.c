@@ -231,8 +231,10 @@ static int directly_in_box(const char *path) {
 
 /* The contestant's process: pid 2 of the run's namespace. Never returns. */
 static void exec_program(struct request *r, int errfd) {
-    int fd = open("/proc/self/oom_score_adj", O_WRONLY);  /* the helper is -1000: be killable */
-    if (fd >= 0) { if (write(fd, "0", 1) < 0) {} close(fd); }
+    /* Whatever OOM strikes the sandbox, the program (and its children) go first, never the helper
+     * (raising the score needs no privilege; lowering the helper's is refused on some hosts). */
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+    if (fd >= 0) { if (write(fd, "1000", 4) < 0) {} close(fd); }
     /* stdin is opened with the helper's rights: test data need not be world-readable. */
     fd = open(*r->in ? r->in : "/dev/null", O_RDONLY | O_CLOEXEC);
     if (fd < 0 || dup2(fd, 0) < 0) fail(errfd, STAGE_STDIN);
