@@ -54,7 +54,7 @@ def bench_language(name: str, tests: int, data: Path) -> tuple[float, float, flo
             expected = f"{i + 1}\n"
             t = time.perf_counter()
             out = box.run(co.run_argv, stdin=f"/problem/{i}.in", stdout="/box/out.txt", limits=limits)
-            got = (box.workdir / "out.txt").read_text()
+            got = box.read_text("/box/out.txt")
             box.wipe(keep=co.keep)
             boxed.append(time.perf_counter() - t)
             if out.status != "OK" or got != expected:
