@@ -87,11 +87,12 @@ def client(app):
 @pytest.fixture
 def make_user(db):
     """make_user("name", roles=["admin"], ...) -> User with password TEST_PASSWORD."""
+    from tinhoc.access import SYSTEM
     from tinhoc.accounts import services
 
     def make(username: str, roles=("learner",), *, password: str = TEST_PASSWORD, full_name: str | None = None,
              must_change_password: bool = False, person_id: int | None = None):
-        return services.create_user(None, username=username, full_name=full_name or username.title(),
+        return services.create_user(SYSTEM, username=username, full_name=full_name or username.title(),
                                     password=password, roles=list(roles),
                                     must_change_password=must_change_password, person_id=person_id)
     return make
@@ -126,10 +127,11 @@ def make_position(db):
 @pytest.fixture
 def make_org(db):
     """make_org("CODE", parent=org, kind="department") -> Organisation, through the tree service."""
+    from tinhoc.access import SYSTEM
     from tinhoc.orgs import services
 
     def make(code: str, name: str | None = None, *, kind: str = "department", parent=None):
-        return services.create_organisation(None, kind=kind, code=code, name=name or code,
+        return services.create_organisation(SYSTEM, kind=kind, code=code, name=name or code,
                                             parent_id=parent.id if parent is not None else None)
     return make
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from .access import SYSTEM
 from .accounts import services as accounts
 from .extensions import db
 from .orgs import services as orgs
@@ -34,7 +35,7 @@ def _org(code: str, name: str, kind: str, parent: Organisation | None) -> Organi
     existing = db.session.scalar(select(Organisation).where(Organisation.code == code))
     if existing is not None:
         return existing
-    return orgs.create_organisation(None, kind=kind, code=code, name=name,
+    return orgs.create_organisation(SYSTEM, kind=kind, code=code, name=name,
                                     parent_id=parent.id if parent else None)
 
 
@@ -105,7 +106,7 @@ def _accounts(agencies: list[Organisation], schools: list[Organisation]) -> None
         if accounts.find_by_username(username) is not None:
             continue
         person = links.get(username)
-        accounts.create_user(None, username=username, full_name=names[username] or person.full_name,
+        accounts.create_user(SYSTEM, username=username, full_name=names[username] or person.full_name,
                              password=DEMO_PASSWORD, roles=[username], must_change_password=False,
                              person_id=person.id if person else None)
 
