@@ -9,7 +9,8 @@ import pytest
 os.environ.setdefault("SECRET_KEY", "test-secret")
 
 TEST_PASSWORD = "mat-khau-123"
-NEEDS_DB = {"app", "db", "client", "login", "make_user", "make_org", "make_position", "make_person", "staff_setup"}
+NEEDS_DB = {"app", "db", "client", "login", "make_user", "make_org", "make_position", "make_person", "staff_setup",
+            "grant", "world"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -175,3 +176,14 @@ def staff_setup(db, make_org):
     district = make_org("H-AB", "UBND huyện An Bình", kind="district", parent=province)
     commune = make_org("X-01", "UBND xã Tân Lập", kind="commune", parent=district)
     return {"province": province, "department": department, "district": district, "commune": commune}
+
+
+@pytest.fixture
+def grant(db):
+    """grant(user, "organiser", "H-AB") gives a role over that unit's subtree (as an admin would)."""
+    from tinhoc.access import SYSTEM
+    from tinhoc.accounts import services
+
+    def do(user, role: str, org_code: str):
+        return services.grant_role(SYSTEM, user.id, role, org_code)
+    return do

@@ -89,12 +89,13 @@ def import_template(actor: Actor) -> bytes:
 
 def export_staff(actor: Actor, flt: StaffFilter) -> bytes:
     """The filtered staff list the actor may see, in the import's columns (streamed row by row)."""
+    query = staff_query(actor, flt)  # first: a unit out of scope is a 404 before any workbook exists
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Cán bộ"))
     _widths(sheet)
     sheet.freeze_panes = "A2"
     sheet.append(_header(sheet))
-    rows = db.session.execute(staff_query(actor, flt).execution_options(yield_per=1000)).scalars()
+    rows = db.session.execute(query.execution_options(yield_per=1000)).scalars()
     for person in rows:
         sheet.append([person.employee_code, person.full_name,
                       _date_cell(sheet, person.date_of_birth) if person.date_of_birth else None,
