@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import raiseload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
@@ -232,8 +232,10 @@ def set_temporary_password(actor: Actor, user_id: int, password: str) -> User:
 
 
 def list_users(actor: Actor, query: str = "", page: int = 1, per_page: int = 25):
-    """The accounts the actor may see (scope filtered in SQL), grants loaded in one more query."""
-    stmt = _scoped(select(User), actor).options(selectinload(User.grants)).order_by(User.username)
+    """The accounts the actor may see (scope filtered in SQL), grants loaded in one more query; anything
+    else the list touched per row would raise rather than lazy-load."""
+    stmt = (_scoped(select(User), actor).options(selectinload(User.grants), raiseload(User.person))
+            .order_by(User.username))
     if query:
         like = f"%{query.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(User.username).like(like), func.lower(User.full_name).like(like)))

@@ -22,7 +22,7 @@ def list_staff():
     flt, actor = _staff_filter(), current_actor()
     page = staff.list_staff(actor, flt, request.args.get("page", 1, type=int))
     return render_template("orgs/staff.html", page=page, flt=flt, positions=services.list_positions(),
-                           org_choices=services.parent_choices(actor))
+                           org_choices=services.filter_choices(actor, flt.org_id))
 
 
 @bp.route("/staff/new", methods=["GET", "POST"], defaults={"person_id": None})

@@ -187,7 +187,11 @@ def subtree(org_id: int | None = None, *, include_archived: bool = False,
         query = query.where(actor.scope_clause(*STAFF_ROLES))
     if not include_archived:
         query = query.where(Organisation.archived_at.is_(None))
-    units = list(db.session.scalars(query.order_by(Organisation.path)))
+    return _depth_first(list(db.session.scalars(query.order_by(Organisation.path))))
+
+
+def _depth_first(units: list[Organisation]) -> list[Organisation]:
+    """Units ordered depth-first, siblings by name (a unit whose parent is absent counts as a root)."""
     children: dict[int | None, list[Organisation]] = {}
     ids = {u.id for u in units}
     for unit in units:
@@ -199,6 +203,20 @@ def subtree(org_id: int | None = None, *, include_archived: bool = False,
         ordered.append(unit)
         stack.extend(sorted(children.get(unit.id, []), key=lambda u: u.name, reverse=True))
     return ordered
+
+
+def filter_choices(actor: Actor, selected_id: int | None = None) -> list[tuple[int, str]]:
+    """The staff list's unit filter: the top two levels of the actor's scope (and the selected unit),
+    not the whole tree on every request; deeper units are reached from the tree page's head counts."""
+    paths = actor.paths(*STAFF_ROLES)
+    top = 0 if paths is None else min((p.count("/") - 2 for p in paths), default=0)
+    query = select(Organisation).where(actor.scope_clause(*STAFF_ROLES), Organisation.archived_at.is_(None),
+                                       Organisation.depth <= top + 1)
+    if selected_id:
+        query = select(Organisation).where(Organisation.id.in_(select(query.subquery().c.id))
+                                           | (Organisation.id == selected_id))
+    units = _depth_first(list(db.session.scalars(query.order_by(Organisation.path))))
+    return [(u.id, "\u2003" * max(u.depth - top, 0) + f"{u.name} ({u.code})") for u in units]
 
 
 def staff_counts(actor: Actor) -> dict[int, int]:

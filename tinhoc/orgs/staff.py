@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, raiseload
 
 from .. import clock
 from ..access import STAFF_ROLES, Actor
@@ -32,9 +32,11 @@ class StaffFilter:
 
 
 def staff_query(actor: Actor, flt: StaffFilter):
-    """The people the actor may see that match the filter: one query, unit and position joined."""
+    """The people the actor may see that match the filter: one query, unit and position joined; any
+    other relationship a list or export touched would raise instead of costing a query per row."""
     query = (select(Person).join(Person.organisation).join(Person.position)
-             .options(contains_eager(Person.organisation), contains_eager(Person.position))
+             .options(contains_eager(Person.organisation).raiseload("*"), contains_eager(Person.position),
+                      raiseload("*"))
              .where(actor.scope_clause(*STAFF_ROLES)))
     if flt.q:
         like = f"%{flt.q.strip().lower()}%"
