@@ -33,7 +33,7 @@ def import_staff(file, dry_run):
     from ..access import SYSTEM
     from . import staff_import
     with open(file, "rb") as stream:
-        report = staff_import.plan_import(stream)
+        report = staff_import.plan_import(stream, SYSTEM)  # the shell acts on the whole province
     print_report(report)
     if not report.ok:
         click.echo("Không có thay đổi nào được ghi: hãy sửa các lỗi trên.", err=True)

@@ -1,6 +1,6 @@
 """Staff import from .xlsx: read (openpyxl, read-only), check every row, preview, apply all-or-nothing.
 
-`plan_import(stream)` reads the file and says, for every row, whether it would be new, updated or
+`plan_import(stream, actor)` reads the file and says, for every row, whether it would be new, updated or
 unchanged, and every error by row number and column. `apply_import` writes a plan that has no
 error in one transaction. The web page and `flask tinhoc import-staff` share both.
 """
@@ -21,7 +21,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
-from ..access import STAFF_ROLES, SYSTEM, Actor
+from ..access import STAFF_ROLES, Actor
 from ..audit import record as audit
 from ..extensions import db
 from .models import JobPosition, Organisation, Person
@@ -169,7 +169,8 @@ class _Lookups:
         self.positions = {p.code.lower(): p for p in positions}
         self.positions.update({_fold(p.name): p for p in positions})
         self.position_names = ", ".join(p.name for p in sorted(positions, key=lambda p: p.sort_order))
-        # Existing people as plain rows (id + the compared fields): no ORM objects, no joins.
+        # Existing people as plain rows (id, the compared fields, their unit's path for the scope check):
+        # no ORM objects.
         self.people: dict[str, dict] = {}
         unique = sorted(set(codes))
         columns = ([Person.id, Person.employee_code, Person.left_at, Organisation.path.label("org_path")]
@@ -288,7 +289,7 @@ def _jsonable(value):
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
-def plan_import(stream: IO[bytes], actor: Actor = SYSTEM) -> ImportReport:
+def plan_import(stream: IO[bytes], actor: Actor) -> ImportReport:
     """Read the file and check every row against the database and the actor's scope (a unit, or an
     existing person, outside it is a row error); nothing is written."""
     report = ImportReport()
