@@ -46,11 +46,12 @@ def floor_read(data: bytes) -> float:
 
 
 def timed_import(data: bytes) -> tuple[float, dict]:
+    from tinhoc.access import SYSTEM
     from tinhoc.orgs import staff_import
     started = time.perf_counter()
-    report = staff_import.plan_import(io.BytesIO(data))
+    report = staff_import.plan_import(io.BytesIO(data), SYSTEM)
     assert report.ok, [(r.row, [e.message for e in r.errors]) for r in report.error_rows[:5]] + report.file_errors
-    counts = staff_import.apply_import(None, report, source="bench")
+    counts = staff_import.apply_import(SYSTEM, report, source="bench")
     return time.perf_counter() - started, counts
 
 

@@ -9,7 +9,8 @@ import pytest
 os.environ.setdefault("SECRET_KEY", "test-secret")
 
 TEST_PASSWORD = "mat-khau-123"
-NEEDS_DB = {"app", "db", "client", "login", "make_user", "make_org", "make_position", "make_person", "staff_setup"}
+NEEDS_DB = {"app", "db", "client", "login", "make_user", "make_org", "make_position", "make_person", "staff_setup",
+            "grant", "world"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -88,11 +89,12 @@ def client(app):
 @pytest.fixture
 def make_user(db):
     """make_user("name", roles=["admin"], ...) -> User with password TEST_PASSWORD."""
+    from tinhoc.access import SYSTEM
     from tinhoc.accounts import services
 
     def make(username: str, roles=("learner",), *, password: str = TEST_PASSWORD, full_name: str | None = None,
              must_change_password: bool = False, person_id: int | None = None):
-        return services.create_user(None, username=username, full_name=full_name or username.title(),
+        return services.create_user(SYSTEM, username=username, full_name=full_name or username.title(),
                                     password=password, roles=list(roles),
                                     must_change_password=must_change_password, person_id=person_id)
     return make
@@ -127,10 +129,11 @@ def make_position(db):
 @pytest.fixture
 def make_org(db):
     """make_org("CODE", parent=org, kind="department") -> Organisation, through the tree service."""
+    from tinhoc.access import SYSTEM
     from tinhoc.orgs import services
 
     def make(code: str, name: str | None = None, *, kind: str = "department", parent=None):
-        return services.create_organisation(None, kind=kind, code=code, name=name or code,
+        return services.create_organisation(SYSTEM, kind=kind, code=code, name=name or code,
                                             parent_id=parent.id if parent is not None else None)
     return make
 
@@ -174,3 +177,14 @@ def staff_setup(db, make_org):
     district = make_org("H-AB", "UBND huyện An Bình", kind="district", parent=province)
     commune = make_org("X-01", "UBND xã Tân Lập", kind="commune", parent=district)
     return {"province": province, "department": department, "district": district, "commune": commune}
+
+
+@pytest.fixture
+def grant(db):
+    """grant(user, "organiser", "H-AB") gives a role over that unit's subtree (as an admin would)."""
+    from tinhoc.access import SYSTEM
+    from tinhoc.accounts import services
+
+    def do(user, role: str, org_code: str):
+        return services.grant_role(SYSTEM, user.id, role, org_code)
+    return do

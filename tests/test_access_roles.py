@@ -1,63 +1,143 @@
-"""Each role against each page: one table, and a guard that no GET page is missing from it."""
+"""Every endpoint x every method x every role (a district-scoped organiser included), with CSRF on,
+and a guard that fails when a route is missing from the table."""
 from __future__ import annotations
+
+import re
 
 import pytest
 
-ROLES = ("admin", "organiser", "instructor", "grader", "learner", "student", None)  # None = anonymous
-STAFF_VIEW = {"admin", "organiser"}
-EVERYONE = {"admin", "organiser", "instructor", "grader", "learner", "student"}
+from tests.conftest import TEST_PASSWORD
 
-# url -> roles that may open it (everyone else logged in gets 403; anonymous is sent to login).
-PAGES = {
-    "/": EVERYONE,
-    "/profile": EVERYONE,
-    "/password": EVERYONE,
-    "/admin/users": {"admin"},
-    "/admin/users/new": {"admin"},
-    "/admin/users/{user_id}": {"admin"},
-    "/orgs/": STAFF_VIEW,
-    "/orgs/staff": STAFF_VIEW,
-    "/orgs/positions": {"admin"},
-    "/orgs/new": {"admin"},
-    "/orgs/{org_id}": {"admin"},
-    "/orgs/staff/export.xlsx": STAFF_VIEW,
-    "/orgs/staff/import": {"admin"},
-    "/orgs/staff/import/template.xlsx": {"admin"},
-    "/orgs/staff/new": {"admin"},
-    "/orgs/staff/{person_id}": {"admin"},
+ROLES = ("admin", "organiser", "district", "instructor", "grader", "learner", "student", None)  # None = anonymous
+EVERYONE = {"admin", "organiser", "district", "instructor", "grader", "learner", "student"}
+STAFF = {"admin", "organiser", "district"}   # district: organiser over one district's subtree
+ADMIN = {"admin"}
+PUBLIC = "public"
+
+# (rule, method) -> roles that may use it (others logged in: 403; anonymous: sent to login).
+ACCESS = {
+    ("/", "GET"): EVERYONE,
+    ("/login", "GET"): PUBLIC,
+    ("/login", "POST"): PUBLIC,
+    ("/logout", "POST"): EVERYONE,
+    ("/profile", "GET"): EVERYONE,
+    ("/password", "GET"): EVERYONE,
+    ("/password", "POST"): EVERYONE,
+    ("/lang/<code>", "GET"): PUBLIC,
+    ("/static/<path:filename>", "GET"): PUBLIC,
+    ("/admin/users", "GET"): STAFF,
+    ("/admin/users/new", "GET"): ADMIN,
+    ("/admin/users/new", "POST"): ADMIN,
+    ("/admin/users/<int:user_id>", "GET"): ADMIN,
+    ("/admin/users/<int:user_id>", "POST"): ADMIN,
+    ("/admin/users/<int:user_id>/view", "GET"): STAFF,
+    ("/admin/users/<int:user_id>/password", "POST"): ADMIN,
+    ("/admin/users/<int:user_id>/grants", "POST"): ADMIN,
+    ("/admin/users/<int:user_id>/grants/<int:grant_id>/revoke", "POST"): ADMIN,
+    ("/orgs/", "GET"): STAFF,
+    ("/orgs/new", "GET"): ADMIN,
+    ("/orgs/new", "POST"): ADMIN,
+    ("/orgs/<int:org_id>", "GET"): ADMIN,
+    ("/orgs/<int:org_id>/rename", "POST"): ADMIN,
+    ("/orgs/<int:org_id>/move", "POST"): ADMIN,
+    ("/orgs/<int:org_id>/archive", "POST"): ADMIN,
+    ("/orgs/<int:org_id>/unarchive", "POST"): ADMIN,
+    ("/orgs/positions", "GET"): ADMIN,
+    ("/orgs/positions", "POST"): ADMIN,
+    ("/orgs/positions/<int:position_id>", "POST"): ADMIN,
+    ("/orgs/staff", "GET"): STAFF,
+    ("/orgs/staff/new", "GET"): STAFF,
+    ("/orgs/staff/new", "POST"): STAFF,
+    ("/orgs/staff/<int:person_id>", "GET"): STAFF,
+    ("/orgs/staff/<int:person_id>", "POST"): STAFF,
+    ("/orgs/staff/<int:person_id>/leave", "POST"): STAFF,
+    ("/orgs/staff/<int:person_id>/return", "POST"): STAFF,
+    ("/orgs/staff/export.xlsx", "GET"): STAFF,
+    ("/orgs/staff/import", "GET"): STAFF,
+    ("/orgs/staff/import", "POST"): STAFF,
+    ("/orgs/staff/import/template.xlsx", "GET"): STAFF,
+    ("/orgs/staff/import/apply", "POST"): STAFF,
 }
-PUBLIC = {"/login", "/lang/<code>", "/static/<path:filename>"}
+_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def _csrf(client, url: str) -> str:
+    match = _TOKEN.search(client.get(url).get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+@pytest.fixture
+def world(db, make_user, make_org, make_person, make_position):
+    """Objects inside the demo district (so its organiser reaches them) and the accounts of each role."""
+    from tinhoc.access import SYSTEM
+    from tinhoc.accounts import services as accounts
+    province = make_org("T01", "Tỉnh", kind="province")
+    district = make_org("H-AB", "Huyện An Bình", kind="district", parent=province)
+    commune = make_org("X-01", "Xã Tân Lập", kind="commune", parent=district)
+    person = make_person("CB-1", commune)
+    target = make_user("target-user", person_id=person.id)
+    grant = accounts.grant_role(SYSTEM, target.id, "instructor", "X-01")
+    for role in EVERYONE - {"district"}:
+        make_user(role, roles=[role])
+    make_user("district", roles=[])
+    accounts.grant_role(SYSTEM, accounts.find_by_username("district").id, "organiser", "H-AB")
+    position = make_position("extra", "Vị trí thêm", 99)
+    return {"user_id": target.id, "grant_id": grant.id, "org_id": commune.id, "person_id": person.id,
+            "position_id": position.id, "code": "en", "filename": "css/app.css"}
+
+
+def _url(app, rule: str, ids: dict) -> str:
+    endpoint = next(r.endpoint for r in app.url_map.iter_rules() if r.rule == rule)
+    with app.test_request_context():
+        from flask import url_for
+        rule_obj = next(r for r in app.url_map.iter_rules() if r.rule == rule)
+        return url_for(endpoint, **{k: ids[k] for k in rule_obj.arguments})
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
-@pytest.mark.parametrize("url", sorted(PAGES))
-def test_role_page_table(client, login, make_user, make_org, make_person, role, url):
-    target = make_user("target-user")
-    org = make_org("ORG-1", "Sở Thử nghiệm")
-    person = make_person("CB-1", org)
-    if role is not None:
-        login(role)
-    response = client.get(url.format(user_id=target.id, org_id=org.id, person_id=person.id))
-    if role is None:
-        assert response.status_code == 302 and "/login" in response.headers["Location"]
-    elif role in PAGES[url]:
-        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+@pytest.mark.parametrize("rule,method", sorted(ACCESS), ids=lambda v: v)
+def test_access_table(app, client, world, rule, method, role):
+    allowed = ACCESS[(rule, method)]
+    url = _url(app, rule, world)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        if role is not None:
+            token = _csrf(client, "/login")
+            assert client.post("/login", data={"username": role, "password": TEST_PASSWORD,
+                                               "csrf_token": token}).status_code == 302
+        if method == "GET":
+            response = client.get(url)
+        else:
+            token = _csrf(client, "/" if role else "/login")
+            if allowed == PUBLIC or (role is not None and role in allowed):
+                # CSRF on: the same request without its token is refused before anything happens
+                assert client.post(url, data={}).status_code == 400, f"{method} {url} without a CSRF token"
+            response = client.post(url, data={"csrf_token": token})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    status = response.status_code
+    if allowed == PUBLIC:
+        assert status in (200, 302, 401), status
+    elif role is None:
+        assert status == 302 and "/login" in response.headers["Location"], status
+    elif role in allowed:
+        assert status in (200, 302, 400, 422), (status, response.get_data(as_text=True)[:300])
+        if method == "GET":
+            assert status == 200, response.get_data(as_text=True)[:300]
     else:
-        assert response.status_code == 403
+        assert status == 403, status
         assert "Không có quyền truy cập" in response.get_data(as_text=True)
 
 
-def _normalise(rule: str) -> str:
-    return (rule.replace("<int:user_id>", "{user_id}").replace("<int:org_id>", "{org_id}")
-            .replace("<int:person_id>", "{person_id}"))
-
-
-def test_every_get_page_is_in_the_table(app):
-    """A new page must state who may open it: add it to PAGES (or PUBLIC) above."""
+def test_every_route_and_method_is_in_the_table(app):
+    """A new route (or a new method on one) must state who may use it: add it to ACCESS above."""
     missing = []
     for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.rule in PUBLIC:
-            continue
-        if _normalise(rule.rule) not in PAGES:
-            missing.append(rule.rule)
-    assert not missing, f"pages without an access row: {missing}"
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if (rule.rule, method) not in ACCESS:
+                missing.append(f"{method} {rule.rule}")
+    assert not missing, f"routes without an access row: {missing}"
+    stale = [key for key in ACCESS if not any(r.rule == key[0] and key[1] in r.methods
+                                              for r in app.url_map.iter_rules())]
+    assert not stale, f"rows for routes that no longer exist: {stale}"

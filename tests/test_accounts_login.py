@@ -147,6 +147,7 @@ def test_rate_limit_counters_live_in_redis_when_configured(tmp_path):
 
     from tinhoc import create_app
     from tinhoc.accounts import services
+    from tinhoc.access import SYSTEM
     from tinhoc.extensions import db, limiter
 
     url = os.environ["TEST_REDIS_URL"]
@@ -157,7 +158,7 @@ def test_rate_limit_counters_live_in_redis_when_configured(tmp_path):
     username = f"redis-{uuid.uuid4().hex[:8]}"
     with first.app_context():
         db.create_all()
-        services.create_user(None, username=username, full_name="R", password=TEST_PASSWORD)
+        services.create_user(SYSTEM, username=username, full_name="R", password=TEST_PASSWORD)
     try:
         statuses = [first.test_client().post("/login", data={"username": username, "password": "bad"}).status_code
                     for _ in range(3)]

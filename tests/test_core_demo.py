@@ -11,7 +11,7 @@ def test_seed_demo_is_idempotent_and_every_demo_login_works(app, db):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["tinhoc", "seed-demo"])
     assert first.exit_code == 0, first.output
-    assert "admin, organiser, instructor, grader, learner, student" in first.output
+    assert "admin, organiser, district, instructor, grader, learner, student" in first.output
     counts = {kind: n for kind, n in db.session.execute(
         select(Organisation.kind, func.count()).group_by(Organisation.kind))}
     assert counts == {"province": 1, "department": 10, "district": 3, "commune": 30, "school": 6}
@@ -45,3 +45,17 @@ def test_learner_home_shows_their_organisation(app, db):
     client.post("/login", data={"username": "learner", "password": DEMO_PASSWORD})
     page = client.get("/").get_data(as_text=True)
     assert "Đơn vị" in page and "Công chức" in page
+
+
+def test_demo_district_organiser_sees_only_their_district(app, db):
+    from tinhoc.demo import DEMO_PASSWORD, DISTRICT_CODE
+    from tinhoc.orgs.models import Organisation, Person
+    app.test_cli_runner().invoke(args=["tinhoc", "seed-demo"])
+    district = db.session.scalar(select(Organisation).where(Organisation.code == DISTRICT_CODE))
+    expected = db.session.scalar(select(func.count(Person.id)).join(Organisation, Organisation.id == Person.organisation_id)
+                                 .where(Organisation.subtree_clause(district.path)))
+    client = app.test_client()
+    client.post("/login", data={"username": "district", "password": DEMO_PASSWORD})
+    assert f'id="fig-staff">{expected}<' in client.get("/").get_data(as_text=True)
+    page = client.get("/orgs/staff").get_data(as_text=True)
+    assert f'id="staff-total">{expected}<' in page and "UBND huyện Tân Sơn" not in page

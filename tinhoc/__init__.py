@@ -36,6 +36,12 @@ def create_app(config=None):
     babel.init_app(app, locale_selector=i18n.select_locale, default_timezone="Asia/Ho_Chi_Minh")
     limiter.init_app(app)
     app.after_request(add_security_headers)
+    if app.config.get("PROXY_FIX_HOPS"):
+        # Behind N trusted reverse proxies: the client's address, scheme and host come from their
+        # X-Forwarded-* headers (rate limits and the audit log see the client, not the proxy).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     _import_models()
     _register_blueprints(app)
@@ -65,11 +71,13 @@ def _register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     from . import i18n
+    from .security import can
 
     app.jinja_env.filters["date"] = i18n.format_date
     app.jinja_env.filters["datetime"] = i18n.format_datetime
     app.jinja_env.filters["number"] = i18n.format_number
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["can"] = can
 
 
 def _register_cli(app: Flask) -> None:

@@ -25,9 +25,12 @@ class AuditEntry(db.Model):
     __table_args__ = (Index("ix_audit_entry_object", "object_type", "object_id"),)
 
 
-def record(actor_id: int | None, action: str, object_type: str, object_id=None, *,
+def record(actor, action: str, object_type: str, object_id=None, *,
            before=None, after=None, address: str | None = None) -> AuditEntry:
-    """Add an audit entry to the session; the calling service commits it with its own change."""
+    """Add an audit entry to the session; the calling service commits it with its own change.
+    `actor` is an `access.Actor` (its user id and client address are recorded), a user id or None."""
+    actor_id = getattr(actor, "user_id", actor)
+    address = address or getattr(actor, "address", None)
     entry = AuditEntry(at=clock.now(), actor_id=actor_id, action=action, object_type=object_type,
                        object_id=None if object_id is None else str(object_id),
                        before=before, after=after, address=address)

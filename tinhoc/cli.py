@@ -24,11 +24,12 @@ def seed_demo():
 @click.option("--password", default=None, help="Password (asked for when omitted).")
 def create_admin(username, full_name, password):
     """Create an administrator account."""
+    from .access import SYSTEM
     from .accounts import services
     if password is None:
         password = getpass.getpass("Password: ")
     try:
-        user = services.create_user(None, username=username, full_name=full_name or username,
+        user = services.create_user(SYSTEM, username=username, full_name=full_name or username,
                                     password=password, roles=["admin"], must_change_password=False)
     except services.AccountError as exc:
         raise click.ClickException(str(exc))

@@ -46,9 +46,15 @@ class Config:
         self.RATELIMIT_HEADERS_ENABLED = True
         # Login limits: an exam room of 45 machines behind one NAT address logging in within a
         # minute must never be refused, so the per-address limit is far above that.
-        self.LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per minute;50 per hour")
+        # Failed logins: strict per (account, address) so a classmate on another machine cannot lock a
+        # candidate out, with a looser ceiling per account against guessing spread over many addresses.
+        self.LOGIN_LIMIT_PER_ACCOUNT_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_ADDRESS",
+                                                              "10 per minute;50 per hour")
+        self.LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "30 per minute;200 per hour")
         self.LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "300 per minute;3000 per hour")
-        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        # Served over HTTPS: secure cookies and an HSTS header (SESSION_COOKIE_SECURE is the older name).
+        self.HTTPS = _bool("HTTPS_ONLY", _bool("SESSION_COOKIE_SECURE", False))
+        self.SESSION_COOKIE_SECURE = self.HTTPS
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = os.environ.get("SESSION_COOKIE_SAMESITE", "Lax")
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
@@ -57,6 +63,8 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = os.environ.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
         self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
         self.LANGUAGES = ["vi", "en"]
+        # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+        self.PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0") or 0)
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 64 * 1024 * 1024))
         # pbkdf2 iterations: chosen with bench/login_throughput.py so that a wave of logins stays fast
         # on 2 cores while keeping offline guessing expensive (see README).

@@ -6,13 +6,15 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from .access import SYSTEM
 from .accounts import services as accounts
 from .extensions import db
 from .orgs import services as orgs
 from .orgs.models import JobPosition, Organisation, Person
 
 DEMO_PASSWORD = "tinhoc-demo"
-DEMO_USERS = ("admin", "organiser", "instructor", "grader", "learner", "student")
+DEMO_USERS = ("admin", "organiser", "district", "instructor", "grader", "learner", "student")
+DISTRICT_CODE = "H-AB"  # the demo district whose organiser ("district") sees only its subtree
 PROVINCE_CODE = "T01"
 
 DEPARTMENTS = [
@@ -34,7 +36,7 @@ def _org(code: str, name: str, kind: str, parent: Organisation | None) -> Organi
     existing = db.session.scalar(select(Organisation).where(Organisation.code == code))
     if existing is not None:
         return existing
-    return orgs.create_organisation(None, kind=kind, code=code, name=name,
+    return orgs.create_organisation(SYSTEM, kind=kind, code=code, name=name,
                                     parent_id=parent.id if parent else None)
 
 
@@ -100,14 +102,16 @@ def _accounts(agencies: list[Organisation], schools: list[Organisation]) -> None
                                        .where(JobPosition.code == "student").order_by(Person.id))
     links = {"learner": learner_person, "student": student_person}
     names = {"admin": "Quản trị hệ thống", "organiser": "Ban tổ chức Sở TT&TT", "instructor": "Giảng viên Tin học",
-             "grader": "Giám khảo", "learner": None, "student": None}
+             "grader": "Giám khảo", "district": "Ban tổ chức huyện An Bình", "learner": None, "student": None}
     for username in DEMO_USERS:
         if accounts.find_by_username(username) is not None:
             continue
         person = links.get(username)
-        accounts.create_user(None, username=username, full_name=names[username] or person.full_name,
-                             password=DEMO_PASSWORD, roles=[username], must_change_password=False,
-                             person_id=person.id if person else None)
+        user = accounts.create_user(SYSTEM, username=username, full_name=names[username] or person.full_name,
+                                    password=DEMO_PASSWORD, roles=[] if username == "district" else [username],
+                                    must_change_password=False, person_id=person.id if person else None)
+        if username == "district":  # an organiser over one district's subtree only
+            accounts.grant_role(SYSTEM, user.id, "organiser", DISTRICT_CODE)
 
 
 def seed_demo() -> dict[str, int]:

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 import bleach
-from flask import abort
+from flask import abort, current_app, g, request
 from flask_login import current_user, login_required
 
+from .access import Actor
 from .audit import record as audit  # noqa: F401  (re-exported: security.audit(...))
 
 ALLOWED_TAGS = ["a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "i", "li", "ol",
@@ -16,6 +18,7 @@ ALLOWED_ATTRS = {"a": ["href", "title"], "abbr": ["title"], "td": ["colspan", "r
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def sanitize_html(text: str | None) -> str:
@@ -24,13 +27,27 @@ def sanitize_html(text: str | None) -> str:
                         protocols=["http", "https", "mailto"], strip=True)
 
 
+def current_actor() -> Actor:
+    """The request's Actor, built once (one small query for the grants) and kept on `g`."""
+    actor = g.get("_actor")
+    if actor is None:
+        from .access import load_actor
+        if current_user.is_authenticated:
+            actor = load_actor(current_user.id, request.remote_addr)
+        else:
+            actor = Actor(None, {}, request.remote_addr)
+        g._actor = actor
+    return actor
+
+
 def role_required(*roles: str):
-    """Route decorator: the user must be logged in and hold at least one of `roles` (admin always may)."""
+    """Route decorator: the user must be logged in and hold at least one of `roles` (admin always may)
+    in some scope; which objects they reach is then the service's business (scope)."""
     def decorator(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if not current_user.has_role("admin", *roles):
+            if not current_actor().may(*roles):
                 abort(403)
             return view(*args, **kwargs)
         wrapped.required_roles = roles
@@ -38,9 +55,36 @@ def role_required(*roles: str):
     return decorator
 
 
+def can(endpoint: str) -> bool:
+    """For templates: may the current user open `endpoint`? Reads the roles the route declares
+    with @role_required (a route without it is open to anyone logged in)."""
+    if not current_user.is_authenticated:
+        return False
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        raise LookupError(f"no endpoint {endpoint!r}")
+    roles = getattr(view, "required_roles", None)
+    return roles is None or current_actor().may(*roles)
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None: no scheme, no host, no backslash,
+    no control characters (a tab or CR/LF the browser would drop or that would split the header)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7f for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
 def add_security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config.get("HTTPS"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response

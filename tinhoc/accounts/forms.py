@@ -1,7 +1,7 @@
 """Account forms (Flask-WTF: every form carries a CSRF token)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -45,3 +45,14 @@ class UserForm(FlaskForm):
 
 class TemporaryPasswordForm(FlaskForm):
     password = PasswordField(_l("Mật khẩu tạm thời"), validators=[DataRequired(), Length(min=8, max=128)])
+
+
+class GrantForm(FlaskForm):
+    """A role over one unit's subtree (the unit by its code)."""
+    role = SelectField(_l("Vai trò"), choices=[(r, ROLE_LABELS[r]) for r in ROLES if r != "admin"])
+    org_code = StringField(_l("Mã đơn vị"), validators=[DataRequired(), Length(max=32)],
+                           description=_l("Vai trò có hiệu lực trên đơn vị này và các đơn vị trực thuộc."))
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""

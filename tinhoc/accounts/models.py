@@ -1,8 +1,8 @@
-"""Users and their site roles."""
+"""Users and their site roles, each granted over the whole province or over one unit's subtree."""
 from __future__ import annotations
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -12,17 +12,28 @@ from ..extensions import db
 # Site roles (what a user may do on the site), distinct from job positions (what they do at work).
 ROLES = ("admin", "organiser", "instructor", "grader", "learner", "student")
 
-user_role = Table(
-    "user_role", db.metadata,
-    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
-    Column("role_id", ForeignKey("role.id", ondelete="CASCADE"), primary_key=True),
-)
-
 
 class Role(db.Model):
     __tablename__ = "role"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+
+
+class RoleGrant(db.Model):
+    """A role held by a user over the whole province (organisation None) or over one unit's subtree."""
+
+    __tablename__ = "role_grant"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("role.id", ondelete="CASCADE"), nullable=False)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"),
+                                                        nullable=True, index=True)
+
+    role = relationship(Role, lazy="joined")
+    organisation = relationship("Organisation", lazy="joined")
+
+    __table_args__ = (UniqueConstraint("user_id", "role_id", "organisation_id", name="uq_role_grant_scope"),)
 
 
 class User(UserMixin, db.Model):
@@ -39,9 +50,15 @@ class User(UserMixin, db.Model):
     last_login_at = mapped_column(UTCDateTime, nullable=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"),
                                                   nullable=True, unique=True)
+    # Part of the id Flask-Login keeps in the cookie: raising it ends every session issued before.
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
-    roles = relationship(Role, secondary=user_role, lazy="selectin", order_by=Role.name)
-    person = relationship("Person", lazy="joined")
+    # Loaded where a page uses them, never joined into the per-request user query.
+    grants = relationship(RoleGrant, lazy="select", cascade="all, delete-orphan", order_by=RoleGrant.id)
+    person = relationship("Person", lazy="select")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -49,7 +66,13 @@ class User(UserMixin, db.Model):
 
     @property
     def role_names(self) -> set[str]:
-        return {r.name for r in self.roles}
+        """Every role held, in any scope (for display; access decisions use the Actor)."""
+        return {g.role.name for g in self.grants}
 
-    def has_role(self, *names: str) -> bool:
-        return bool(self.role_names & set(names))
+    @property
+    def province_roles(self) -> list[str]:
+        return sorted(g.role.name for g in self.grants if g.organisation_id is None)
+
+    @property
+    def scoped_grants(self) -> list[RoleGrant]:
+        return [g for g in self.grants if g.organisation_id is not None]

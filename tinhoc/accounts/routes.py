@@ -6,24 +6,30 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter, login_manager
-from ..security import role_required
+from ..security import current_actor, role_required, safe_next
 from . import bp, services
-from .forms import ChangePasswordForm, LoginForm, TemporaryPasswordForm, UserForm
+from .forms import ActionForm, ChangePasswordForm, GrantForm, LoginForm, TemporaryPasswordForm, UserForm
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = None  # the login page itself says why you are there
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    try:
-        return services.get_user(int(user_id))
-    except (services.UserNotFound, ValueError):
-        return None
+def load_user(session_id: str):
+    return services.load_session_user(session_id)
+
+
+def _username() -> str:
+    return (request.form.get("username") or "").strip().lower()
 
 
 def _account_key() -> str:
-    return "login-account:" + (request.form.get("username") or "").strip().lower()
+    return "login-account:" + _username()
+
+
+def _account_address_key() -> str:
+    # The strict limit: one machine guessing one account. A classmate elsewhere cannot lock it out.
+    return f"login-account-address:{_username()}@{request.remote_addr}"
 
 
 def _login_failed(response) -> bool:
@@ -43,6 +49,8 @@ def _force_password_change():
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
                key_func=_account_key, deduct_when=_login_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_ADDRESS"], methods=["POST"],
+               key_func=_account_address_key, deduct_when=_login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -54,16 +62,14 @@ def login():
             flash(str(exc), "danger")
             return render_template("accounts/login.html", form=form), 401
         login_user(user)
-        next_url = request.args.get("next", "")
-        if not next_url.startswith("/") or next_url.startswith("//"):
-            next_url = url_for("main.index")
-        return redirect(next_url)
+        return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("accounts/login.html", form=form)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    services.end_sessions(current_actor())
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("accounts.login"))
@@ -81,19 +87,20 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user.id, form.current.data, form.new.data)
+            user = services.change_password(current_actor(), form.current.data, form.new.data)
         except services.AccountError as exc:
             flash(str(exc), "danger")
             return render_template("accounts/change_password.html", form=form), 400
+        login_user(user)  # this session goes on under the new session version; the others end
         flash(_("Đã đổi mật khẩu."), "success")
         return redirect(url_for("main.index"))
     return render_template("accounts/change_password.html", form=form)
 
 
 @bp.get("/admin/users")
-@role_required("admin")
+@role_required(*services.ACCOUNT_VIEW_ROLES)
 def list_users():
-    users = services.list_users(request.args.get("q", ""), request.args.get("page", 1, type=int))
+    users = services.list_users(current_actor(), request.args.get("q", ""), request.args.get("page", 1, type=int))
     return render_template("accounts/users.html", users=users, q=request.args.get("q", ""))
 
 
@@ -106,7 +113,7 @@ def create_user():
             form.password.errors.append(_("Cần đặt mật khẩu tạm thời cho tài khoản mới."))
         else:
             try:
-                user = services.create_user(current_user.id, username=form.username.data,
+                user = services.create_user(current_actor(), username=form.username.data,
                                             full_name=form.full_name.data, email=form.email.data,
                                             roles=form.roles.data, password=form.password.data,
                                             employee_code=form.employee_code.data)
@@ -122,16 +129,16 @@ def create_user():
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @role_required("admin")
 def edit_user(user_id: int):
-    user = services.get_user(user_id)
+    user = services.user_for(current_actor(), user_id)
     if request.method == "POST":
         form = UserForm()
     else:
-        form = UserForm(data={"full_name": user.full_name, "email": user.email, "roles": sorted(user.role_names),
+        form = UserForm(data={"full_name": user.full_name, "email": user.email, "roles": user.province_roles,
                               "active": user.active, "employee_code": user.person.employee_code if user.person else ""})
     form.username.data = user.username  # the username is the login: not editable
     if form.validate_on_submit():
         try:
-            services.update_user(current_user.id, user_id, full_name=form.full_name.data, email=form.email.data,
+            services.update_user(current_actor(), user_id, full_name=form.full_name.data, email=form.email.data,
                                  roles=form.roles.data, active=form.active.data,
                                  employee_code=form.employee_code.data or "")
         except services.AccountError as exc:
@@ -140,7 +147,39 @@ def edit_user(user_id: int):
             flash(_("Đã lưu tài khoản %(u)s.", u=user.username), "success")
             return redirect(url_for("accounts.list_users"))
     return render_template("accounts/user_form.html", form=form, user=user,
-                           password_form=TemporaryPasswordForm())
+                           password_form=TemporaryPasswordForm(), grant_form=GrantForm(), action=ActionForm())
+
+
+@bp.get("/admin/users/<int:user_id>/view")
+@role_required(*services.ACCOUNT_VIEW_ROLES)
+def show_user(user_id: int):
+    """Read-only account page for an organiser (the accounts of their subtree's staff)."""
+    return render_template("accounts/user_view.html", user=services.user_for(current_actor(), user_id))
+
+
+@bp.post("/admin/users/<int:user_id>/grants")
+@role_required("admin")
+def grant_role(user_id: int):
+    form = GrantForm()
+    if not form.validate_on_submit():
+        flash(_("Hãy chọn vai trò và nhập mã đơn vị."), "danger")
+    else:
+        try:
+            services.grant_role(current_actor(), user_id, form.role.data, form.org_code.data)
+        except services.AccountError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(_("Đã cấp vai trò theo đơn vị."), "success")
+    return redirect(url_for("accounts.edit_user", user_id=user_id))
+
+
+@bp.post("/admin/users/<int:user_id>/grants/<int:grant_id>/revoke")
+@role_required("admin")
+def revoke_grant(user_id: int, grant_id: int):
+    if ActionForm().validate_on_submit():
+        services.revoke_grant(current_actor(), user_id, grant_id)
+        flash(_("Đã thu hồi vai trò theo đơn vị."), "success")
+    return redirect(url_for("accounts.edit_user", user_id=user_id))
 
 
 @bp.post("/admin/users/<int:user_id>/password")
@@ -149,7 +188,7 @@ def reset_password(user_id: int):
     form = TemporaryPasswordForm()
     if form.validate_on_submit():
         try:
-            user = services.set_temporary_password(current_user.id, user_id, form.password.data)
+            user = services.set_temporary_password(current_actor(), user_id, form.password.data)
         except services.AccountError as exc:
             flash(str(exc), "danger")
         else:

@@ -4,12 +4,17 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import raiseload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
+from ..access import Actor
 from ..audit import record as audit
 from ..extensions import db
-from .models import ROLES, Role, User
+from .models import ROLES, Role, RoleGrant, User
+
+# Who may look at accounts besides admins: an organiser sees the accounts of the staff of their subtree.
+ACCOUNT_VIEW_ROLES = ("organiser",)
 
 MIN_PASSWORD_LENGTH = 8
 # A hash computed once so that an unknown username costs as much as a wrong password
@@ -73,8 +78,9 @@ def authenticate(username: str, password: str) -> User:
     return user
 
 
-def change_password(user_id: int, current: str, new: str) -> None:
-    user = get_user(user_id)
+def change_password(actor: Actor, current: str, new: str) -> User:
+    """The actor changes their own password; every other session of theirs ends."""
+    user = get_user(actor.user_id)
     if not check_password_hash(user.password_hash, current or ""):
         raise AccountError(_("Mật khẩu hiện tại không đúng."))
     _check_strength(new)
@@ -82,12 +88,53 @@ def change_password(user_id: int, current: str, new: str) -> None:
         raise WeakPassword(_("Mật khẩu mới phải khác mật khẩu hiện tại."))
     user.password_hash = hash_password(new)
     user.must_change_password = False
-    audit(user.id, "user.change_password", "user", user.id)
+    user.session_version += 1
+    audit(actor, "user.change_password", "user", user.id)
     db.session.commit()
+    return user
+
+
+def end_sessions(actor: Actor) -> None:
+    """Logging out ends every session of the actor (cookies issued before no longer load the user)."""
+    user = db.session.get(User, actor.user_id)
+    if user is not None:
+        user.session_version += 1
+        db.session.commit()
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user for the id Flask-Login keeps ("<id>:<session version>"): one query on the user row,
+    None when the version is stale (logged out, password changed or reset, deactivated)."""
+    user_id, _sep, version = (session_id or "").partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
 
 
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
+    if user is None:
+        raise UserNotFound(str(user_id))
+    return user
+
+
+def _scoped(stmt, actor: Actor):
+    """Keep the accounts the actor may see: all for a province-wide admin or organiser, else those
+    linked to staff of their subtree (filtered in SQL)."""
+    from ..orgs.models import Organisation, Person
+    if actor.province_wide(*ACCOUNT_VIEW_ROLES):
+        return stmt
+    return (stmt.join(Person, Person.id == User.person_id).join(Organisation, Organisation.id == Person.organisation_id)
+            .where(actor.scope_clause(*ACCOUNT_VIEW_ROLES)))
+
+
+def user_for(actor: Actor, user_id: int) -> User:
+    """The account if the actor may see it, else UserNotFound (a 404: existence does not leak).
+    The one place that decides access to accounts; every account page goes through it."""
+    user = db.session.scalar(_scoped(select(User).where(User.id == user_id), actor))
     if user is None:
         raise UserNotFound(str(user_id))
     return user
@@ -106,7 +153,8 @@ def ensure_roles() -> dict[str, Role]:
 
 def _snapshot(user: User) -> dict:
     return {"username": user.username, "full_name": user.full_name, "email": user.email,
-            "roles": sorted(user.role_names), "active": user.active, "person_id": user.person_id}
+            "roles": user.province_roles, "active": user.active, "person_id": user.person_id,
+            "scoped_roles": sorted(f"{g.role.name}@{g.organisation.code}" for g in user.scoped_grants)}
 
 
 def _person_id_for(employee_code: str | None, user_id: int | None) -> int | None:
@@ -124,7 +172,7 @@ def _person_id_for(employee_code: str | None, user_id: int | None) -> int | None
     return person.id
 
 
-def create_user(actor_id: int | None, *, username: str, full_name: str, password: str,
+def create_user(actor: Actor, *, username: str, full_name: str, password: str,
                 email: str | None = None, roles: list[str] = (), must_change_password: bool = True,
                 person_id: int | None = None, employee_code: str | None = None) -> User:
     """Create an account; an admin-set password is temporary and must be changed at first login.
@@ -138,53 +186,102 @@ def create_user(actor_id: int | None, *, username: str, full_name: str, password
     all_roles = ensure_roles()
     user = User(username=username, full_name=full_name.strip(), email=(email or None),
                 password_hash=hash_password(password), must_change_password=must_change_password,
-                person_id=person_id, roles=[all_roles[r] for r in roles])
+                person_id=person_id, grants=[RoleGrant(role=all_roles[r]) for r in roles])
     db.session.add(user)
     db.session.flush()
-    audit(actor_id, "user.create", "user", user.id, after=_snapshot(user))
+    audit(actor, "user.create", "user", user.id, after=_snapshot(user))
     db.session.commit()
     return user
 
 
-def update_user(actor_id: int, user_id: int, *, full_name: str, email: str | None,
+def update_user(actor: Actor, user_id: int, *, full_name: str, email: str | None,
                 roles: list[str], active: bool, employee_code: str | None = None) -> User:
-    """Edit an account; with `employee_code` given ("" to unlink) its staff link changes too."""
-    user = get_user(user_id)
+    """Edit an account; `roles` are its province-wide roles (scoped grants are kept: see grant_role).
+    With `employee_code` given ("" to unlink) its staff link changes too. Deactivating ends its sessions."""
+    user = user_for(actor, user_id)
     before = _snapshot(user)
     if employee_code is not None:
         user.person_id = _person_id_for(employee_code, user.id)
     all_roles = ensure_roles()
     user.full_name = full_name.strip()
     user.email = email or None
-    user.roles = [all_roles[r] for r in roles]
+    wanted = set(roles)
+    for grant in [g for g in user.grants if g.organisation_id is None and g.role.name not in wanted]:
+        user.grants.remove(grant)
+    for name in sorted(wanted - set(user.province_roles)):
+        user.grants.append(RoleGrant(role=all_roles[name]))
+    if user.active and not active:
+        user.session_version += 1
     user.active = active
-    audit(actor_id, "user.update", "user", user.id, before=before, after=_snapshot(user))
+    audit(actor, "user.update", "user", user.id, before=before, after=_snapshot(user))
     db.session.commit()
     return user
 
 
-def set_temporary_password(actor_id: int, user_id: int, password: str) -> User:
-    """An admin resets a password (no mail server assumed): the user must change it at next login."""
+def set_temporary_password(actor: Actor, user_id: int, password: str) -> User:
+    """An admin resets a password (no mail server assumed): the user must change it at next login,
+    and every session opened with the old password ends."""
     _check_strength(password)
-    user = get_user(user_id)
+    user = user_for(actor, user_id)
     user.password_hash = hash_password(password)
     user.must_change_password = True
-    audit(actor_id, "user.reset_password", "user", user.id)
+    user.session_version += 1
+    audit(actor, "user.reset_password", "user", user.id)
     db.session.commit()
     return user
 
 
-def list_users(query: str = "", page: int = 1, per_page: int = 25):
-    stmt = select(User).order_by(User.username)
+def list_users(actor: Actor, query: str = "", page: int = 1, per_page: int = 25):
+    """The accounts the actor may see (scope filtered in SQL), grants loaded in one more query; anything
+    else the list touched per row would raise rather than lazy-load."""
+    stmt = (_scoped(select(User), actor).options(selectinload(User.grants), raiseload(User.person))
+            .order_by(User.username))
     if query:
         like = f"%{query.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(User.username).like(like), func.lower(User.full_name).like(like)))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
-def count_by_role() -> dict[str, int]:
-    from .models import user_role
-    rows = db.session.execute(select(Role.name, func.count(user_role.c.user_id))
-                              .join(user_role, user_role.c.role_id == Role.id, isouter=True)
-                              .group_by(Role.name)).all()
-    return {name: n for name, n in rows}
+def count_by_role(actor: Actor) -> dict[str, int]:
+    """Accounts per role (in any scope) among those the actor may see."""
+    stmt = _scoped(select(Role.name, func.count(func.distinct(RoleGrant.user_id)))
+                   .select_from(RoleGrant).join(Role, Role.id == RoleGrant.role_id)
+                   .join(User, User.id == RoleGrant.user_id), actor)
+    return {name: n for name, n in db.session.execute(stmt.group_by(Role.name)).all()}
+
+
+# --- scoped grants -----------------------------------------------------------------------------
+
+def grant_role(actor: Actor, user_id: int, role: str, org_code: str) -> RoleGrant:
+    """Grant `role` over one unit's subtree (the unit given by its code). Admin is always province-wide."""
+    from ..orgs.services import find_by_code
+    user = user_for(actor, user_id)
+    if role not in ROLES or role == "admin":
+        raise AccountError(_("Vai trò này không cấp theo đơn vị được."))
+    org = find_by_code(org_code)
+    if org is None:
+        raise AccountError(_("Không có đơn vị nào mang mã %(c)s.", c=(org_code or "").strip()))
+    if org.is_archived:
+        raise AccountError(_("Đơn vị %(c)s (%(n)s) đã ngừng hoạt động.", c=org.code, n=org.name))
+    if any(g.role.name == role and g.organisation_id in (None, org.id) for g in user.grants):
+        raise AccountError(_("Tài khoản đã có vai trò này trên đơn vị đó hoặc toàn tỉnh."))
+    before = _snapshot(user)
+    grant = RoleGrant(role=ensure_roles()[role], organisation=org)
+    user.grants.append(grant)
+    db.session.flush()
+    audit(actor, "user.grant", "user", user.id, before=before, after=_snapshot(user))
+    db.session.commit()
+    return grant
+
+
+def revoke_grant(actor: Actor, user_id: int, grant_id: int) -> None:
+    """Take back one scoped grant (province-wide roles are the checkboxes of the account form)."""
+    user = user_for(actor, user_id)
+    grant = next((g for g in user.scoped_grants if g.id == grant_id), None)
+    if grant is None:
+        raise UserNotFound(str(grant_id))
+    before = _snapshot(user)
+    user.grants.remove(grant)
+    db.session.flush()
+    audit(actor, "user.revoke", "user", user.id, before=before, after=_snapshot(user))
+    db.session.commit()

@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from ..access import STAFF_ROLES
+from ..security import current_actor
 from . import bp, services
 
 
@@ -11,7 +13,8 @@ from . import bp, services
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
-    figures = services.admin_dashboard() if current_user.has_role("admin", "organiser") else None
+    actor = current_actor()
+    figures = services.admin_dashboard(actor) if actor.has_role(*STAFF_ROLES) else None
     return render_template("main/index.html", figures=figures)
 
 

@@ -30,9 +30,10 @@ def print_report(report, echo=click.echo) -> None:
 @click.option("--dry-run", is_flag=True, help="Check and report only; write nothing.")
 def import_staff(file, dry_run):
     """Import staff from an .xlsx file (upsert by employee code; all rows or none)."""
+    from ..access import SYSTEM
     from . import staff_import
     with open(file, "rb") as stream:
-        report = staff_import.plan_import(stream)
+        report = staff_import.plan_import(stream, SYSTEM)  # the shell acts on the whole province
     print_report(report)
     if not report.ok:
         click.echo("Không có thay đổi nào được ghi: hãy sửa các lỗi trên.", err=True)
@@ -41,7 +42,7 @@ def import_staff(file, dry_run):
         click.echo("Chạy thử (--dry-run): không ghi gì.")
         return
     try:
-        staff_import.apply_import(None, report, source=file)
+        staff_import.apply_import(SYSTEM, report, source=file)
     except staff_import.ImportRefused as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)

@@ -9,34 +9,46 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from .. import clock
+from ..access import Actor
 from ..extensions import db
 from .models import PendingImport
-from .staff_import import ImportRefused
+from .services import NotFound
+from .staff_import import ImportRefused, apply_import, plan_import
 
 MAX_AGE = timedelta(hours=24)
 
 
-def keep_upload(actor_id: int | None, data: bytes, filename: str = "") -> str:
+def keep_upload(actor: Actor, data: bytes, filename: str = "") -> str:
     """Keep an uploaded file until it is applied; returns the token the preview page posts back.
     Uploads older than a day are removed on the way."""
     db.session.execute(delete(PendingImport).where(PendingImport.created_at < clock.now() - MAX_AGE))
     token = secrets.token_urlsafe(24)
-    db.session.add(PendingImport(token=token, uploaded_by=actor_id, filename=(filename or "")[:255], data=data,
-                                 created_at=clock.now()))
+    db.session.add(PendingImport(token=token, uploaded_by=actor.user_id, filename=(filename or "")[:255],
+                                 data=data, created_at=clock.now()))
     db.session.commit()
     return token
 
 
-def open_upload(actor_id: int | None, token: str) -> tuple[io.BytesIO, str]:
-    """The kept file (and its name) for the admin who uploaded it."""
-    pending = db.session.scalar(select(PendingImport).where(
-        PendingImport.token == (token or ""), PendingImport.uploaded_by == actor_id,
-        PendingImport.created_at >= clock.now() - MAX_AGE))
-    if pending is None:
+def pending_import_for(actor: Actor, token: str) -> PendingImport:
+    """The kept file if the actor uploaded it; NotFound (a 404) when another officer uploaded it;
+    ImportRefused when it is gone (applied, or older than a day). The one place deciding access to
+    uploads. (A token is an unguessable secret: saying that it is gone leaks nothing.)"""
+    pending = db.session.scalar(select(PendingImport).where(PendingImport.token == (token or "")))
+    if pending is None or pending.created_at < clock.now() - MAX_AGE:
         raise ImportRefused(_("Tệp đã xem trước không còn (quá hạn hoặc đã nhập); hãy tải tệp lên lại."))
-    return io.BytesIO(pending.data), pending.filename
+    if pending.uploaded_by is None or pending.uploaded_by != actor.user_id:
+        raise NotFound(_("Không tìm thấy tệp đã xem trước."))
+    return pending
 
 
-def discard_upload(token: str) -> None:
-    db.session.execute(delete(PendingImport).where(PendingImport.token == (token or "")))
-    db.session.commit()
+def apply_pending(actor: Actor, token: str) -> dict[str, int]:
+    """Apply a previewed upload: checked again (the data may have changed since the preview), then the
+    people and the removal of the kept file are written in one transaction, or nothing is."""
+    pending = pending_import_for(actor, token)
+    report = plan_import(io.BytesIO(pending.data), actor)
+    db.session.delete(pending)
+    try:
+        return apply_import(actor, report, source=pending.filename)
+    except ImportRefused:
+        db.session.rollback()
+        raise

@@ -3,16 +3,14 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
-
-from ..security import role_required
+from ..security import current_actor, role_required
 from . import bp, services
 from .forms import ActionForm, MoveForm, OrganisationForm, PositionEditForm, PositionForm, RenameForm
 
 
 def _parent_field(field, exclude=None, allow_root=True):
     field.choices = ([("", _("— Không có (cấp cao nhất) —"))] if allow_root else []) + \
-        services.parent_choices(exclude)
+        services.parent_choices(current_actor(), exclude)
 
 
 # --- tree ------------------------------------------------------------------------------------
@@ -21,8 +19,9 @@ def _parent_field(field, exclude=None, allow_root=True):
 @role_required("organiser")
 def list_organisations():
     show_archived = request.args.get("archived") == "1"
-    return render_template("orgs/tree.html", units=services.subtree(include_archived=show_archived),
-                           counts=services.staff_counts(), show_archived=show_archived,
+    actor = current_actor()
+    return render_template("orgs/tree.html", units=services.subtree(include_archived=show_archived, actor=actor),
+                           counts=services.staff_counts(actor), show_archived=show_archived,
                            kind_labels=services.KIND_LABELS)
 
 
@@ -35,7 +34,7 @@ def create_organisation():
         form.parent_id.data = request.args.get("parent", type=int)
     if form.validate_on_submit():
         try:
-            org = services.create_organisation(current_user.id, kind=form.kind.data, code=form.code.data,
+            org = services.create_organisation(current_actor(), kind=form.kind.data, code=form.code.data,
                                                name=form.name.data, parent_id=form.parent_id.data)
         except services.OrgError as exc:
             flash(str(exc), "danger")
@@ -48,13 +47,13 @@ def create_organisation():
 @bp.get("/<int:org_id>")
 @role_required("admin")
 def edit_organisation(org_id: int):
-    org = services.get_organisation(org_id)
+    org = services.organisation_for(current_actor(), org_id)
     rename = RenameForm(data={"kind": org.kind, "code": org.code, "name": org.name})
     move = MoveForm(data={"parent_id": org.parent_id})
     _parent_field(move.parent_id, exclude=org)
     return render_template("orgs/edit.html", org=org, rename=rename, move=move, action=ActionForm(),
                            subtree=services.subtree(org.id, include_archived=True)[1:],
-                           counts=services.staff_counts())
+                           counts=services.staff_counts(current_actor()))
 
 
 def _after(org_id: int, call, success: str):
@@ -75,7 +74,7 @@ def rename_organisation(org_id: int):
         flash(_("Hãy nhập mã và tên đơn vị."), "danger")
         return redirect(url_for("orgs.edit_organisation", org_id=org_id))
     return _after(org_id, lambda: services.update_organisation(
-        current_user.id, org_id, kind=form.kind.data, code=form.code.data, name=form.name.data),
+        current_actor(), org_id, kind=form.kind.data, code=form.code.data, name=form.name.data),
         _("Đã lưu tên đơn vị."))
 
 
@@ -87,7 +86,7 @@ def move_organisation(org_id: int):
     if form.errors:
         flash(_("Yêu cầu không hợp lệ, hãy thử lại."), "danger")
         return redirect(url_for("orgs.edit_organisation", org_id=org_id))
-    return _after(org_id, lambda: services.move_organisation(current_user.id, org_id, form.parent_id.data),
+    return _after(org_id, lambda: services.move_organisation(current_actor(), org_id, form.parent_id.data),
                   _("Đã chuyển đơn vị."))
 
 
@@ -96,7 +95,7 @@ def move_organisation(org_id: int):
 def archive_organisation(org_id: int):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("orgs.edit_organisation", org_id=org_id))
-    return _after(org_id, lambda: services.archive_organisation(current_user.id, org_id),
+    return _after(org_id, lambda: services.archive_organisation(current_actor(), org_id),
                   _("Đơn vị và các đơn vị trực thuộc đã ngừng hoạt động."))
 
 
@@ -105,7 +104,7 @@ def archive_organisation(org_id: int):
 def unarchive_organisation(org_id: int):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("orgs.edit_organisation", org_id=org_id))
-    return _after(org_id, lambda: services.unarchive_organisation(current_user.id, org_id),
+    return _after(org_id, lambda: services.unarchive_organisation(current_actor(), org_id),
                   _("Đơn vị hoạt động trở lại."))
 
 
@@ -117,7 +116,7 @@ def list_positions():
     form = PositionForm()
     if form.validate_on_submit():
         try:
-            services.create_position(current_user.id, code=form.code.data, name=form.name.data,
+            services.create_position(current_actor(), code=form.code.data, name=form.name.data,
                                      sort_order=form.sort_order.data or 0)
         except services.OrgError as exc:
             flash(str(exc), "danger")
@@ -128,7 +127,7 @@ def list_positions():
     edit_forms = {p.id: PositionEditForm(formdata=None, data={"name": p.name, "sort_order": p.sort_order},
                                          prefix=f"p{p.id}") for p in positions}
     return render_template("orgs/positions.html", positions=positions, form=form, edit_forms=edit_forms,
-                           counts=services.position_counts()), 400 if request.method == "POST" else 200
+                           counts=services.position_counts(current_actor())), 400 if request.method == "POST" else 200
 
 
 @bp.post("/positions/<int:position_id>")
@@ -139,7 +138,7 @@ def edit_position(position_id: int):
         flash(_("Tên vị trí việc làm không được để trống."), "danger")
     else:
         try:
-            services.update_position(current_user.id, position_id, name=form.name.data,
+            services.update_position(current_actor(), position_id, name=form.name.data,
                                      sort_order=form.sort_order.data or 0)
         except services.OrgError as exc:
             flash(str(exc), "danger")

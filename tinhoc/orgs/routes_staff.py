@@ -5,9 +5,7 @@ import io
 
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
-
-from ..security import role_required
+from ..security import current_actor, role_required
 from . import bp, pending, services, spreadsheets, staff, staff_import
 from .forms import ActionForm, ApplyImportForm, ImportForm, PersonForm
 
@@ -21,23 +19,24 @@ def _staff_filter() -> staff.StaffFilter:
 @bp.get("/staff")
 @role_required("organiser")
 def list_staff():
-    flt = _staff_filter()
-    page = staff.list_staff(flt, request.args.get("page", 1, type=int))
+    flt, actor = _staff_filter(), current_actor()
+    page = staff.list_staff(actor, flt, request.args.get("page", 1, type=int))
     return render_template("orgs/staff.html", page=page, flt=flt, positions=services.list_positions(),
-                           org_choices=services.parent_choices())
+                           org_choices=services.filter_choices(actor, flt.org_id))
 
 
 @bp.route("/staff/new", methods=["GET", "POST"], defaults={"person_id": None})
 @bp.route("/staff/<int:person_id>", methods=["GET", "POST"])
-@role_required("admin")
+@role_required("organiser")
 def edit_person(person_id: int | None):
-    person = staff.get_person(person_id) if person_id is not None else None
+    actor = current_actor()
+    person = staff.person_for(actor, person_id) if person_id is not None else None
     form = PersonForm(obj=person)
-    form.organisation_id.choices = services.parent_choices()
+    form.organisation_id.choices = services.parent_choices(actor)
     form.position_id.choices = [(p.id, p.name) for p in services.list_positions()]
     if form.validate_on_submit():
         try:
-            saved = staff.save_person(current_user.id, person_id, employee_code=form.employee_code.data,
+            saved = staff.save_person(actor, person_id, employee_code=form.employee_code.data,
                                       full_name=form.full_name.data, date_of_birth=form.date_of_birth.data,
                                       email=form.email.data, organisation_id=form.organisation_id.data,
                                       position_id=form.position_id.data, title=form.title.data)
@@ -51,20 +50,20 @@ def edit_person(person_id: int | None):
 
 
 @bp.post("/staff/<int:person_id>/leave")
-@role_required("admin")
+@role_required("organiser")
 def leave_person(person_id: int):
     if ActionForm().validate_on_submit():
-        person = staff.mark_left(current_user.id, person_id)
+        person = staff.mark_left(current_actor(), person_id)
         flash(_("%(n)s đã được ghi là nghỉ việc hoặc chuyển công tác.", n=person.full_name), "success")
     return redirect(url_for("orgs.edit_person", person_id=person_id))
 
 
 @bp.post("/staff/<int:person_id>/return")
-@role_required("admin")
+@role_required("organiser")
 def return_person(person_id: int):
     if ActionForm().validate_on_submit():
         try:
-            person = staff.mark_returned(current_user.id, person_id)
+            person = staff.mark_returned(current_actor(), person_id)
         except services.OrgError as exc:
             flash(str(exc), "danger")
         else:
@@ -75,26 +74,26 @@ def return_person(person_id: int):
 @bp.get("/staff/export.xlsx")
 @role_required("organiser")
 def export_staff():
-    data = spreadsheets.export_staff(_staff_filter())
+    data = spreadsheets.export_staff(current_actor(), _staff_filter())
     return send_file(io.BytesIO(data), mimetype=spreadsheets.XLSX_MIME, as_attachment=True,
                      download_name="danh-sach-can-bo.xlsx")
 
 
 @bp.get("/staff/import/template.xlsx")
-@role_required("admin")
+@role_required("organiser")
 def import_template():
-    return send_file(io.BytesIO(spreadsheets.import_template()), mimetype=spreadsheets.XLSX_MIME,
+    return send_file(io.BytesIO(spreadsheets.import_template(current_actor())), mimetype=spreadsheets.XLSX_MIME,
                      as_attachment=True, download_name="mau-nhap-can-bo.xlsx")
 
 
 @bp.route("/staff/import", methods=["GET", "POST"])
-@role_required("admin")
+@role_required("organiser")
 def import_staff():
-    form = ImportForm()
+    form, actor = ImportForm(), current_actor()
     if form.validate_on_submit():
         data = form.file.data.read()
-        report = staff_import.plan_import(io.BytesIO(data))
-        token = pending.keep_upload(current_user.id, data, form.file.data.filename) if report.ok else None
+        report = staff_import.plan_import(io.BytesIO(data), actor)
+        token = pending.keep_upload(actor, data, form.file.data.filename) if report.ok else None
         return render_template("orgs/import_preview.html", report=report, filename=form.file.data.filename,
                                apply_form=ApplyImportForm(data={"token": token}) if token else None,
                                upload=ImportForm()), 200 if report.ok else 422
@@ -102,21 +101,17 @@ def import_staff():
 
 
 @bp.post("/staff/import/apply")
-@role_required("admin")
+@role_required("organiser")
 def apply_import():
     form = ApplyImportForm()
     if not form.validate_on_submit():
         flash(_("Yêu cầu không hợp lệ, hãy tải tệp lên lại."), "danger")
         return redirect(url_for("orgs.import_staff"))
-    token = form.token.data
     try:
-        stream, filename = pending.open_upload(current_user.id, token)
-        report = staff_import.plan_import(stream)  # checked again: the data may have changed since
-        counts = staff_import.apply_import(current_user.id, report, source=filename)
+        counts = pending.apply_pending(current_actor(), form.token.data)
     except staff_import.ImportRefused as exc:
         flash(str(exc), "danger")
         return redirect(url_for("orgs.import_staff"))
-    pending.discard_upload(token)
     flash(_("Đã nhập: %(new)d cán bộ mới, %(updated)d cập nhật, %(unchanged)d không đổi.", **{
         k: counts[k] for k in ("new", "updated", "unchanged")}), "success")
     return redirect(url_for("orgs.list_staff"))

@@ -2,6 +2,8 @@
 
 A subtree is one range scan on the materialised path (`Organisation.subtree_clause`), and
 moving a node rewrites its whole subtree's paths in one UPDATE: no recursion in Python.
+Every service takes the `Actor` (tinhoc.access); `organisation_for` is the one place that decides
+whether the actor may reach a unit, and lists filter by the actor's subtrees in SQL.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, select, update
 
 from .. import clock
+from ..access import STAFF_ROLES, Actor
 from ..audit import record as audit
 from ..extensions import db
 from .models import ORG_KINDS, JobPosition, Organisation, Person
@@ -53,6 +56,19 @@ def get_organisation(org_id: int) -> Organisation:
     return org
 
 
+def organisation_for(actor: Actor, org_id: int, roles: tuple[str, ...] = STAFF_ROLES) -> Organisation:
+    """The unit if it lies in the subtree the actor's `roles` cover, else NotFound (a 404, as if it did
+    not exist). The one place that decides access to units:
+
+        org = organisation_for(actor, org_id)      # in every service that takes a unit id
+        query.where(actor.scope_clause(*STAFF_ROLES))  # in every list, count and export
+    """
+    org = db.session.get(Organisation, org_id)
+    if org is None or not actor.covers(org.path, *roles):
+        raise NotFound(_("Không tìm thấy đơn vị."))
+    return org
+
+
 def find_by_code(code: str) -> Organisation | None:
     return db.session.scalar(select(Organisation).where(func.upper(Organisation.code) == (code or "").strip().upper()))
 
@@ -71,44 +87,44 @@ def _clean_fields(kind: str, code: str, name: str, *, org_id: int | None = None)
     return kind, code, name
 
 
-def _usable_parent(parent_id: int | None) -> Organisation | None:
+def _usable_parent(actor: Actor, parent_id: int | None) -> Organisation | None:
     if parent_id is None:
         return None
-    parent = get_organisation(parent_id)
+    parent = organisation_for(actor, parent_id)
     if parent.is_archived:
         raise OrgError(_("Đơn vị cấp trên %(n)s đã ngừng hoạt động.", n=parent.name))
     return parent
 
 
-def create_organisation(actor_id: int | None, *, kind: str, code: str, name: str,
+def create_organisation(actor: Actor, *, kind: str, code: str, name: str,
                         parent_id: int | None = None) -> Organisation:
     kind, code, name = _clean_fields(kind, code, name)
-    parent = _usable_parent(parent_id)
+    parent = _usable_parent(actor, parent_id)
     org = Organisation(kind=kind, code=code, name=name, parent_id=parent.id if parent else None,
                        path="", depth=0, created_at=clock.now())
     db.session.add(org)
     db.session.flush()  # the id is part of the path
     org.path = (parent.path if parent else "/") + org.own_segment()
     org.depth = parent.depth + 1 if parent else 0
-    audit(actor_id, "organisation.create", "organisation", org.id, after=_snapshot(org))
+    audit(actor, "organisation.create", "organisation", org.id, after=_snapshot(org))
     db.session.commit()
     return org
 
 
-def update_organisation(actor_id: int | None, org_id: int, *, kind: str, code: str, name: str) -> Organisation:
+def update_organisation(actor: Actor, org_id: int, *, kind: str, code: str, name: str) -> Organisation:
     """Rename (and re-code or re-kind) a unit; its place in the tree does not change."""
-    org = get_organisation(org_id)
+    org = organisation_for(actor, org_id)
     before = _snapshot(org)
     org.kind, org.code, org.name = _clean_fields(kind, code, name, org_id=org.id)
-    audit(actor_id, "organisation.update", "organisation", org.id, before=before, after=_snapshot(org))
+    audit(actor, "organisation.update", "organisation", org.id, before=before, after=_snapshot(org))
     db.session.commit()
     return org
 
 
-def move_organisation(actor_id: int | None, org_id: int, new_parent_id: int | None) -> Organisation:
+def move_organisation(actor: Actor, org_id: int, new_parent_id: int | None) -> Organisation:
     """Put a unit (with everything under it) under another parent; refuses to make a cycle."""
-    org = get_organisation(org_id)
-    parent = _usable_parent(new_parent_id)
+    org = organisation_for(actor, org_id)
+    parent = _usable_parent(actor, new_parent_id)
     if parent is not None and parent.path.startswith(org.path):
         raise OrgError(_("Không thể chuyển %(n)s vào chính nó hoặc một đơn vị trực thuộc nó.", n=org.name))
     if (parent.id if parent else None) == org.parent_id:
@@ -126,14 +142,14 @@ def move_organisation(actor_id: int | None, org_id: int, new_parent_id: int | No
                        .values(parent_id=parent.id if parent else None))
     db.session.expire_all()
     org = get_organisation(org_id)
-    audit(actor_id, "organisation.move", "organisation", org.id, before=before, after=_snapshot(org))
+    audit(actor, "organisation.move", "organisation", org.id, before=before, after=_snapshot(org))
     db.session.commit()
     return org
 
 
-def archive_organisation(actor_id: int | None, org_id: int) -> int:
+def archive_organisation(actor: Actor, org_id: int) -> int:
     """Archive a unit and its whole subtree; refused while people still work there. Returns units archived."""
-    org = get_organisation(org_id)
+    org = organisation_for(actor, org_id)
     staff = db.session.scalar(select(func.count(Person.id)).join(Organisation)
                               .where(Organisation.subtree_clause(org.path), Person.left_at.is_(None)))
     if staff:
@@ -142,33 +158,40 @@ def archive_organisation(actor_id: int | None, org_id: int) -> int:
     result = db.session.execute(
         update(Organisation).where(Organisation.subtree_clause(org.path), Organisation.archived_at.is_(None))
         .values(archived_at=clock.now()).execution_options(synchronize_session=False))
-    audit(actor_id, "organisation.archive", "organisation", org.id, before=_snapshot(org),
+    audit(actor, "organisation.archive", "organisation", org.id, before=_snapshot(org),
           after={"archived_units": result.rowcount})
     db.session.commit()
     return result.rowcount
 
 
-def unarchive_organisation(actor_id: int | None, org_id: int) -> Organisation:
+def unarchive_organisation(actor: Actor, org_id: int) -> Organisation:
     """Bring one unit back (not its children: each is restored on its own)."""
-    org = get_organisation(org_id)
+    org = organisation_for(actor, org_id)
     if org.parent is not None and org.parent.is_archived:
         raise OrgError(_("Hãy khôi phục đơn vị cấp trên %(n)s trước.", n=org.parent.name))
     before = _snapshot(org)
     org.archived_at = None
-    audit(actor_id, "organisation.unarchive", "organisation", org.id, before=before, after=_snapshot(org))
+    audit(actor, "organisation.unarchive", "organisation", org.id, before=before, after=_snapshot(org))
     db.session.commit()
     return org
 
 
-def subtree(org_id: int | None = None, *, include_archived: bool = False) -> list[Organisation]:
+def subtree(org_id: int | None = None, *, include_archived: bool = False,
+            actor: Actor | None = None) -> list[Organisation]:
     """The units under `org_id` (itself included; the whole tree when None) in one indexed query,
-    ordered depth-first with siblings by name."""
+    ordered depth-first with siblings by name; with `actor`, only what their staff roles cover."""
     query = select(Organisation)
     if org_id is not None:
         query = query.where(Organisation.subtree_clause(get_organisation(org_id).path))
+    if actor is not None:
+        query = query.where(actor.scope_clause(*STAFF_ROLES))
     if not include_archived:
         query = query.where(Organisation.archived_at.is_(None))
-    units = list(db.session.scalars(query.order_by(Organisation.path)))
+    return _depth_first(list(db.session.scalars(query.order_by(Organisation.path))))
+
+
+def _depth_first(units: list[Organisation]) -> list[Organisation]:
+    """Units ordered depth-first, siblings by name (a unit whose parent is absent counts as a root)."""
     children: dict[int | None, list[Organisation]] = {}
     ids = {u.id for u in units}
     for unit in units:
@@ -182,16 +205,32 @@ def subtree(org_id: int | None = None, *, include_archived: bool = False) -> lis
     return ordered
 
 
-def staff_counts() -> dict[int, int]:
-    """Head count per unit (its own people still working there, not its subtree's)."""
+def filter_choices(actor: Actor, selected_id: int | None = None) -> list[tuple[int, str]]:
+    """The staff list's unit filter: the top two levels of the actor's scope (and the selected unit),
+    not the whole tree on every request; deeper units are reached from the tree page's head counts."""
+    paths = actor.paths(*STAFF_ROLES)
+    top = 0 if paths is None else min((p.count("/") - 2 for p in paths), default=0)
+    query = select(Organisation).where(actor.scope_clause(*STAFF_ROLES), Organisation.archived_at.is_(None),
+                                       Organisation.depth <= top + 1)
+    if selected_id:
+        query = select(Organisation).where(Organisation.id.in_(select(query.subquery().c.id))
+                                           | (Organisation.id == selected_id))
+    units = _depth_first(list(db.session.scalars(query.order_by(Organisation.path))))
+    return [(u.id, "\u2003" * max(u.depth - top, 0) + f"{u.name} ({u.code})") for u in units]
+
+
+def staff_counts(actor: Actor) -> dict[int, int]:
+    """Head count per unit in the actor's scope (its own people still working there, not its subtree's)."""
     return dict(db.session.execute(select(Person.organisation_id, func.count(Person.id))
-                                   .where(Person.left_at.is_(None)).group_by(Person.organisation_id)).all())
+                                   .join(Organisation, Organisation.id == Person.organisation_id)
+                                   .where(Person.left_at.is_(None), actor.scope_clause(*STAFF_ROLES))
+                                   .group_by(Person.organisation_id)).all())
 
 
-def parent_choices(exclude: Organisation | None = None) -> list[tuple[int, str]]:
-    """Active units that may be a parent, indented by depth; a unit's own subtree is left out."""
+def parent_choices(actor: Actor, exclude: Organisation | None = None) -> list[tuple[int, str]]:
+    """Active units in the actor's scope, indented by depth; a unit's own subtree is left out."""
     choices = []
-    for unit in subtree():
+    for unit in subtree(actor=actor):
         if exclude is not None and unit.path.startswith(exclude.path):
             continue
         choices.append((unit.id, "\u2003" * unit.depth + f"{unit.name} ({unit.code})"))
@@ -213,9 +252,11 @@ def list_positions() -> list[JobPosition]:
     return list(db.session.scalars(select(JobPosition).order_by(JobPosition.sort_order, JobPosition.name)))
 
 
-def position_counts() -> dict[int, int]:
+def position_counts(actor: Actor) -> dict[int, int]:
     return dict(db.session.execute(select(Person.position_id, func.count(Person.id))
-                                   .where(Person.left_at.is_(None)).group_by(Person.position_id)).all())
+                                   .join(Organisation, Organisation.id == Person.organisation_id)
+                                   .where(Person.left_at.is_(None), actor.scope_clause(*STAFF_ROLES))
+                                   .group_by(Person.position_id)).all())
 
 
 def _clean_position(name: str, position_id: int | None) -> str:
@@ -228,7 +269,7 @@ def _clean_position(name: str, position_id: int | None) -> str:
     return name
 
 
-def create_position(actor_id: int | None, *, code: str, name: str, sort_order: int = 0) -> JobPosition:
+def create_position(actor: Actor, *, code: str, name: str, sort_order: int = 0) -> JobPosition:
     code = (code or "").strip().lower()
     if not code or len(code) > 32 or not code.replace("_", "").isalnum() or not code.isascii():
         raise OrgError(_("Mã vị trí chỉ gồm chữ không dấu, số và dấu gạch dưới (tối đa 32 ký tự)."))
@@ -237,13 +278,13 @@ def create_position(actor_id: int | None, *, code: str, name: str, sort_order: i
     position = JobPosition(code=code, name=_clean_position(name, None), sort_order=sort_order)
     db.session.add(position)
     db.session.flush()
-    audit(actor_id, "position.create", "job_position", position.id,
+    audit(actor, "position.create", "job_position", position.id,
           after={"code": code, "name": position.name, "sort_order": sort_order})
     db.session.commit()
     return position
 
 
-def update_position(actor_id: int | None, position_id: int, *, name: str, sort_order: int) -> JobPosition:
+def update_position(actor: Actor, position_id: int, *, name: str, sort_order: int) -> JobPosition:
     """Rename or reorder a position; its code (what imports and targets refer to) stays."""
     position = db.session.get(JobPosition, position_id)
     if position is None:
@@ -251,7 +292,7 @@ def update_position(actor_id: int | None, position_id: int, *, name: str, sort_o
     before = {"name": position.name, "sort_order": position.sort_order}
     position.name = _clean_position(name, position.id)
     position.sort_order = sort_order
-    audit(actor_id, "position.update", "job_position", position.id, before=before,
+    audit(actor, "position.update", "job_position", position.id, before=before,
           after={"name": position.name, "sort_order": position.sort_order})
     db.session.commit()
     return position

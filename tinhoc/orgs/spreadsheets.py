@@ -13,6 +13,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
+from ..access import STAFF_ROLES, Actor
 from ..extensions import db
 from .models import Organisation
 from .services import KIND_LABELS, list_positions
@@ -50,7 +51,7 @@ def _save(workbook: Workbook) -> bytes:
     return out.getvalue()
 
 
-def import_template() -> bytes:
+def import_template(actor: Actor) -> bytes:
     """An empty staff sheet with the expected headers, plus a sheet explaining each column and
     listing the organisation codes and positions that exist (so nobody has to guess them)."""
     workbook = Workbook(write_only=True)
@@ -79,20 +80,22 @@ def import_template() -> bytes:
         guide.append([position.code, position.name])
     guide.append([])
     guide.append([WriteOnlyCell(guide, value=_("Mã đơn vị")), None])
-    for org in db.session.scalars(select(Organisation).where(Organisation.archived_at.is_(None))
+    for org in db.session.scalars(select(Organisation).where(Organisation.archived_at.is_(None),
+                                                             actor.scope_clause(*STAFF_ROLES))
                                   .order_by(Organisation.path)):
         guide.append([org.code, f"{org.name} ({KIND_LABELS.get(org.kind, org.kind)})"])
     return _save(workbook)
 
 
-def export_staff(flt: StaffFilter) -> bytes:
-    """The filtered staff list in the import's columns (streamed row by row, write-only)."""
+def export_staff(actor: Actor, flt: StaffFilter) -> bytes:
+    """The filtered staff list the actor may see, in the import's columns (streamed row by row)."""
+    query = staff_query(actor, flt)  # first: a unit out of scope is a 404 before any workbook exists
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Cán bộ"))
     _widths(sheet)
     sheet.freeze_panes = "A2"
     sheet.append(_header(sheet))
-    rows = db.session.execute(staff_query(flt).execution_options(yield_per=1000)).scalars()
+    rows = db.session.execute(query.execution_options(yield_per=1000)).scalars()
     for person in rows:
         sheet.append([person.employee_code, person.full_name,
                       _date_cell(sheet, person.date_of_birth) if person.date_of_birth else None,

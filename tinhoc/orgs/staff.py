@@ -1,6 +1,7 @@
 """People (staff and pupils) one at a time: the filtered list, add/edit, leaving and returning.
 
-The bulk path (Excel import) is in staff_import.py and follows the same rules.
+The bulk path (Excel import) is in staff_import.py and follows the same rules. `person_for` is the
+one place that decides whether an actor may reach a person; `staff_query` filters by scope in SQL.
 """
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, raiseload
 
 from .. import clock
+from ..access import STAFF_ROLES, Actor
 from ..audit import record as audit
 from ..extensions import db
 from .models import JobPosition, Organisation, Person
-from .services import NotFound, OrgError, get_organisation
+from .services import NotFound, OrgError, organisation_for
 
 
 @dataclass
@@ -29,14 +31,18 @@ class StaffFilter:
                                   ("left", 1 if self.include_left else None)) if v}
 
 
-def staff_query(flt: StaffFilter):
+def staff_query(actor: Actor, flt: StaffFilter):
+    """The people the actor may see that match the filter: one query, unit and position joined; any
+    other relationship a list or export touched would raise instead of costing a query per row."""
     query = (select(Person).join(Person.organisation).join(Person.position)
-             .options(contains_eager(Person.organisation), contains_eager(Person.position)))
+             .options(contains_eager(Person.organisation).raiseload("*"), contains_eager(Person.position),
+                      raiseload("*"))
+             .where(actor.scope_clause(*STAFF_ROLES)))
     if flt.q:
         like = f"%{flt.q.strip().lower()}%"
         query = query.where(or_(func.lower(Person.full_name).like(like), func.lower(Person.employee_code).like(like)))
     if flt.org_id:
-        query = query.where(Organisation.subtree_clause(get_organisation(flt.org_id).path))
+        query = query.where(Organisation.subtree_clause(organisation_for(actor, flt.org_id).path))
     if flt.position_id:
         query = query.where(Person.position_id == flt.position_id)
     if not flt.include_left:
@@ -44,12 +50,15 @@ def staff_query(flt: StaffFilter):
     return query.order_by(Organisation.path, Person.full_name, Person.employee_code)
 
 
-def list_staff(flt: StaffFilter, page: int = 1, per_page: int = 50):
-    return db.paginate(staff_query(flt), page=page, per_page=per_page, error_out=False)
+def list_staff(actor: Actor, flt: StaffFilter, page: int = 1, per_page: int = 50):
+    return db.paginate(staff_query(actor, flt), page=page, per_page=per_page, error_out=False)
 
 
-def get_person(person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
+def person_for(actor: Actor, person_id: int) -> Person:
+    """The person if they work in a unit the actor's staff roles cover, else NotFound (a 404).
+    The one place that decides access to staff records; every staff page and service goes through it."""
+    person = db.session.scalar(select(Person).join(Person.organisation)
+                               .where(Person.id == person_id, actor.scope_clause(*STAFF_ROLES)))
     if person is None:
         raise NotFound(_("Không tìm thấy cán bộ."))
     return person
@@ -63,7 +72,7 @@ def _snapshot(person: Person) -> dict:
             "left_at": person.left_at.isoformat() if person.left_at else None}
 
 
-def save_person(actor_id: int | None, person_id: int | None, *, employee_code: str, full_name: str,
+def save_person(actor: Actor, person_id: int | None, *, employee_code: str, full_name: str,
                 date_of_birth, email: str | None, organisation_id: int, position_id: int,
                 title: str | None) -> Person:
     """Create (person_id None) or edit one member of staff; the same rules as the import."""
@@ -72,14 +81,16 @@ def save_person(actor_id: int | None, person_id: int | None, *, employee_code: s
         raise OrgError(_("Mã cán bộ phải có từ 1 đến 32 ký tự."))
     if not name:
         raise OrgError(_("Thiếu họ và tên."))
-    org = get_organisation(organisation_id)
+    org = organisation_for(actor, organisation_id)
     if org.is_archived:
         raise OrgError(_("Đơn vị %(c)s (%(n)s) đã ngừng hoạt động.", c=org.code, n=org.name))
     if db.session.get(JobPosition, position_id) is None:
         raise NotFound(_("Không tìm thấy vị trí việc làm."))
     clash = db.session.scalar(select(Person).where(Person.employee_code == code))
-    person = get_person(person_id) if person_id is not None else Person(created_at=clock.now())
+    person = person_for(actor, person_id) if person_id is not None else Person(created_at=clock.now())
     if clash is not None and clash is not person:
+        if not actor.covers(clash.organisation.path, *STAFF_ROLES):  # no name from outside the scope
+            raise OrgError(_("Mã cán bộ %(c)s đã được dùng ở một đơn vị khác.", c=code))
         raise OrgError(_("Mã cán bộ %(c)s đã thuộc về %(n)s.", c=code, n=clash.full_name))
     before = _snapshot(person) if person_id is not None else None
     person.employee_code, person.full_name, person.date_of_birth = code, name, date_of_birth
@@ -89,31 +100,31 @@ def save_person(actor_id: int | None, person_id: int | None, *, employee_code: s
     person.updated_at = clock.now()
     db.session.add(person)
     db.session.flush()
-    audit(actor_id, "person.update" if before else "person.create", "person", person.id,
+    audit(actor, "person.update" if before else "person.create", "person", person.id,
           before=before, after=_snapshot(person))
     db.session.commit()
     return person
 
 
-def mark_left(actor_id: int | None, person_id: int) -> Person:
+def mark_left(actor: Actor, person_id: int) -> Person:
     """The person retired or moved out of the province: kept for history, no longer counted."""
-    person = get_person(person_id)
+    person = person_for(actor, person_id)
     if person.left_at is None:
         before = _snapshot(person)
         person.left_at = person.updated_at = clock.now()
-        audit(actor_id, "person.leave", "person", person.id, before=before, after=_snapshot(person))
+        audit(actor, "person.leave", "person", person.id, before=before, after=_snapshot(person))
         db.session.commit()
     return person
 
 
-def mark_returned(actor_id: int | None, person_id: int) -> Person:
-    person = get_person(person_id)
+def mark_returned(actor: Actor, person_id: int) -> Person:
+    person = person_for(actor, person_id)
     if person.left_at is not None:
         if person.organisation.is_archived:
             raise OrgError(_("Đơn vị %(c)s (%(n)s) đã ngừng hoạt động.", c=person.organisation.code,
                              n=person.organisation.name))
         before = _snapshot(person)
         person.left_at, person.updated_at = None, clock.now()
-        audit(actor_id, "person.return", "person", person.id, before=before, after=_snapshot(person))
+        audit(actor, "person.return", "person", person.id, before=before, after=_snapshot(person))
         db.session.commit()
     return person

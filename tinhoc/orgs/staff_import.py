@@ -1,6 +1,6 @@
 """Staff import from .xlsx: read (openpyxl, read-only), check every row, preview, apply all-or-nothing.
 
-`plan_import(stream)` reads the file and says, for every row, whether it would be new, updated or
+`plan_import(stream, actor)` reads the file and says, for every row, whether it would be new, updated or
 unchanged, and every error by row number and column. `apply_import` writes a plan that has no
 error in one transaction. The web page and `flask tinhoc import-staff` share both.
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Iterable
@@ -16,16 +15,17 @@ from typing import IO, Iterable
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
+from ..access import STAFF_ROLES, Actor
 from ..audit import record as audit
 from ..extensions import db
 from .models import JobPosition, Organisation, Person
+from .workbook_guard import WorkbookRefused, iter_values, open_workbook
 
 
 @dataclass(frozen=True)
@@ -123,10 +123,9 @@ def _header_map(header: Iterable) -> tuple[dict[str, int], list[str]]:
 
 def _open_workbook(stream: IO[bytes]):
     try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise ImportRefused(_("Tệp không đọc được như một bảng tính Excel .xlsx (%(e)s).", e=type(exc).__name__))
-    return workbook
+        return open_workbook(stream)
+    except WorkbookRefused as exc:
+        raise ImportRefused(str(exc)) from None
 
 
 def _text(value) -> str:
@@ -163,25 +162,29 @@ def _parse_date(value) -> date | None:
 class _Lookups:
     """Everything a row is checked against, loaded in a few queries for the whole file."""
 
-    def __init__(self, codes: list[str]):
+    def __init__(self, codes: list[str], actor: Actor):
+        self.actor = actor
         self.orgs = {o.code.upper(): o for o in db.session.scalars(select(Organisation))}
         positions = list(db.session.scalars(select(JobPosition)))
         self.positions = {p.code.lower(): p for p in positions}
         self.positions.update({_fold(p.name): p for p in positions})
         self.position_names = ", ".join(p.name for p in sorted(positions, key=lambda p: p.sort_order))
-        # Existing people as plain rows (id + the compared fields): no ORM objects, no joins.
+        # Existing people as plain rows (id, the compared fields, their unit's path for the scope check):
+        # no ORM objects.
         self.people: dict[str, dict] = {}
         unique = sorted(set(codes))
-        columns = [Person.id, Person.employee_code, Person.left_at] + [getattr(Person, f) for f in PERSON_FIELDS]
+        columns = ([Person.id, Person.employee_code, Person.left_at, Organisation.path.label("org_path")]
+                   + [getattr(Person, f) for f in PERSON_FIELDS])
+        people = select(*columns).join(Organisation, Organisation.id == Person.organisation_id)
         if len(unique) > 2000:  # a big file: one scan of the table beats many long IN lists
             wanted = set(unique)
-            for row in db.session.execute(select(*columns)).mappings():
+            for row in db.session.execute(people).mappings():
                 if row["employee_code"] in wanted:
                     self.people[row["employee_code"]] = row
             return
         for start in range(0, len(unique), 500):
             chunk = unique[start:start + 500]
-            for row in db.session.execute(select(*columns).where(Person.employee_code.in_(chunk))).mappings():
+            for row in db.session.execute(people.where(Person.employee_code.in_(chunk))).mappings():
                 self.people[row["employee_code"]] = row
 
 
@@ -240,6 +243,8 @@ def _check_row(report: RowReport, raw: dict, columns: dict[str, int], look: _Loo
         org = look.orgs.get(org_code.upper())
         if org is None:
             error("org_code", _("Không có đơn vị nào mang mã “%(c)s”.", c=org_code))
+        elif not look.actor.covers(org.path, *STAFF_ROLES):
+            error("org_code", _("Đơn vị %(c)s nằm ngoài phạm vi bạn quản lý.", c=org.code))
         elif org.is_archived:
             error("org_code", _("Đơn vị %(c)s (%(n)s) đã ngừng hoạt động.", c=org.code, n=org.name))
 
@@ -257,12 +262,14 @@ def _check_row(report: RowReport, raw: dict, columns: dict[str, int], look: _Loo
     if title and len(title) > 120:
         error("title", _("Chức danh dài quá 120 ký tự."))
 
+    person = look.people.get(code)
+    if person is not None and not look.actor.covers(person["org_path"], *STAFF_ROLES):
+        error("employee_code", _("Mã cán bộ %(c)s đã được dùng ở một đơn vị ngoài phạm vi bạn quản lý.", c=code))
     if report.errors:
         report.action = "error"
         return
     report.values = {"employee_code": code, "full_name": name, "date_of_birth": born, "email": email,
                      "organisation_id": org.id, "position_id": position.id, "title": title}
-    person = look.people.get(code)
     if person is None:
         report.action = "new"
         return
@@ -282,8 +289,9 @@ def _jsonable(value):
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
-def plan_import(stream: IO[bytes]) -> ImportReport:
-    """Read the file and check every row against the database; nothing is written."""
+def plan_import(stream: IO[bytes], actor: Actor) -> ImportReport:
+    """Read the file and check every row against the database and the actor's scope (a unit, or an
+    existing person, outside it is a row error); nothing is written."""
     report = ImportReport()
     try:
         workbook = _open_workbook(stream)
@@ -292,10 +300,12 @@ def plan_import(stream: IO[bytes]) -> ImportReport:
         return report
     try:
         sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
         columns: dict[str, int] | None = None
         raw_rows: list[tuple[int, dict]] = []
-        for number, values in enumerate(rows, start=1):
+        for number, values in iter_values(sheet):
+            if number > MAX_ROWS + 1:  # blank rows count: a sheet claiming a million rows stops here
+                report.file_errors.append(_("Tệp có hơn %(n)d dòng; hãy chia nhỏ.", n=MAX_ROWS))
+                return report
             if not any(v is not None and str(v).strip() for v in values):
                 continue
             if columns is None:
@@ -317,7 +327,7 @@ def plan_import(stream: IO[bytes]) -> ImportReport:
     if not raw_rows:
         report.file_errors.append(_("Tệp chỉ có dòng tiêu đề, không có cán bộ nào."))
         return report
-    look = _Lookups([_text(raw.get("employee_code")) for _, raw in raw_rows])
+    look = _Lookups([_text(raw.get("employee_code")) for _, raw in raw_rows], actor)
     first_seen: dict[str, int] = {}
     for number, raw in raw_rows:
         row = RowReport(row=number, employee_code=_text(raw.get("employee_code")),
@@ -327,7 +337,7 @@ def plan_import(stream: IO[bytes]) -> ImportReport:
     return report
 
 
-def apply_import(actor_id: int | None, report: ImportReport, *, source: str = "") -> dict[str, int]:
+def apply_import(actor: Actor, report: ImportReport, *, source: str = "") -> dict[str, int]:
     """Write a clean plan in one transaction; with any error, or a clash, nothing changes."""
     if not report.ok:
         raise ImportRefused(_("Tệp còn %(n)d dòng lỗi: không có thay đổi nào được ghi.", n=len(report.error_rows)))
@@ -342,7 +352,7 @@ def apply_import(actor_id: int | None, report: ImportReport, *, source: str = ""
                 {"id": r.person_id, "updated_at": now, "left_at": None,
                  **{k: v for k, v in r.values.items() if k != "employee_code"}} for r in changed])
         counts = report.counts()
-        audit(actor_id, "staff.import", "person", None, before={
+        audit(actor, "staff.import", "person", None, before={
             r.employee_code: r.before for r in changed},
             after={"source": source, "counts": counts,
                    "new": [r.employee_code for r in report.rows if r.action == "new"],

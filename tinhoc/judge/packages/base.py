@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from ..checkers import Checker, CheckerConfigError, make_checker
+from ..ziplimits import ZipLimitExceeded, check_zip
 from ..scoring import TestCase, TestGroup
 
 # Sanity bounds for limits given by a package (the web side may still override them).
@@ -184,9 +185,13 @@ def extract_zip(zip_path: Path, dest: Path, *, max_bytes: int | None = None,
     dest = dest.resolve()
     total = 0
     with zf:
+        try:
+            check_zip(zf, max_bytes=max_bytes, max_files=max_files)  # stated sizes, before unpacking
+        except ZipLimitExceeded as exc:
+            if exc.kind == "files":
+                raise PackageError(f"zip holds {exc.found} entries, more than the {max_files} allowed") from None
+            raise PackageError(f"zip expands past {max_bytes >> 20} MiB") from None
         infos = zf.infolist()
-        if len(infos) > max_files:
-            raise PackageError(f"zip holds {len(infos)} entries, more than the {max_files} allowed")
         links = []
         for info in infos:
             name = info.filename.replace("\\", "/")
