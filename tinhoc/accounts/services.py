@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import clock
+from .. import clock, text
 from ..audit import record as audit
 from ..extensions import db
-from .models import ROLES, Role, User
+from .models import ROLES, Role, User, user_role
 
 MIN_PASSWORD_LENGTH = 8
 # A hash computed once so that an unknown username costs as much as a wrong password
@@ -37,6 +37,17 @@ class UserNotFound(AccountError):
     pass
 
 
+class LastAdmin(AccountError):
+    """Removing the role (or the account) would leave the site with no active administrator."""
+
+
+def _other_active_admins(user_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(User.id)).join(user_role, user_role.c.user_id == User.id)
+        .join(Role, Role.id == user_role.c.role_id)
+        .where(Role.name == "admin", User.active.is_(True), User.id != user_id)) or 0
+
+
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
@@ -54,7 +65,8 @@ def _check_strength(password: str) -> None:
 
 
 def find_by_username(username: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower()))
+    """The account with this login, whatever its case or Unicode form."""
+    return db.session.scalar(select(User).where(User.username_key == text.code_key(username)))
 
 
 def authenticate(username: str, password: str) -> User:
@@ -87,7 +99,7 @@ def change_password(user_id: int, current: str, new: str) -> None:
 
 
 def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id) if isinstance(user_id, int) and 0 < user_id < 2**31 else None
     if user is None:
         raise UserNotFound(str(user_id))
     return user
@@ -112,10 +124,10 @@ def _snapshot(user: User) -> dict:
 def _person_id_for(employee_code: str | None, user_id: int | None) -> int | None:
     """The staff record an account is linked to, by employee code ("" unlinks); one account per person."""
     from ..orgs.models import Person
-    code = (employee_code or "").strip()
+    code = text.clean(employee_code)
     if not code:
         return None
-    person = db.session.scalar(select(Person).where(Person.employee_code == code))
+    person = db.session.scalar(select(Person).where(Person.code_key == text.code_key(code)))
     if person is None:
         raise AccountError(_("Không có cán bộ nào mang mã %(c)s.", c=code))
     holder = db.session.scalar(select(User).where(User.person_id == person.id))
@@ -131,12 +143,12 @@ def create_user(actor_id: int | None, *, username: str, full_name: str, password
     `employee_code` links the account to that member of staff (training and targets follow the person)."""
     if employee_code:
         person_id = _person_id_for(employee_code, None)
-    username = (username or "").strip()
+    username = text.clean(username)
     if find_by_username(username) is not None:
         raise UsernameTaken(_("Tên đăng nhập %(u)s đã được dùng.", u=username))
     _check_strength(password)
     all_roles = ensure_roles()
-    user = User(username=username, full_name=full_name.strip(), email=(email or None),
+    user = User(username=username, full_name=text.clean(full_name), email=text.clean_or_none(email),
                 password_hash=hash_password(password), must_change_password=must_change_password,
                 person_id=person_id, roles=[all_roles[r] for r in roles])
     db.session.add(user)
@@ -151,11 +163,15 @@ def update_user(actor_id: int, user_id: int, *, full_name: str, email: str | Non
     """Edit an account; with `employee_code` given ("" to unlink) its staff link changes too."""
     user = get_user(user_id)
     before = _snapshot(user)
+    if user.active and "admin" in user.role_names and not (active and "admin" in roles) \
+            and _other_active_admins(user.id) == 0:
+        raise LastAdmin(_("%(u)s là quản trị viên đang hoạt động duy nhất: hãy cấp quyền quản trị cho "
+                          "một tài khoản khác trước khi bỏ quyền hoặc khóa tài khoản này.", u=user.username))
     if employee_code is not None:
         user.person_id = _person_id_for(employee_code, user.id)
     all_roles = ensure_roles()
-    user.full_name = full_name.strip()
-    user.email = email or None
+    user.full_name = text.clean(full_name)
+    user.email = text.clean_or_none(email)
     user.roles = [all_roles[r] for r in roles]
     user.active = active
     audit(actor_id, "user.update", "user", user.id, before=before, after=_snapshot(user))
@@ -175,15 +191,15 @@ def set_temporary_password(actor_id: int, user_id: int, password: str) -> User:
 
 
 def list_users(query: str = "", page: int = 1, per_page: int = 25):
-    stmt = select(User).order_by(User.username)
-    if query:
-        like = f"%{query.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(User.username).like(like), func.lower(User.full_name).like(like)))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    from ..pagination import paginate
+    stmt = select(User).order_by(User.username_key)
+    search = text.matches(User.search_text, query)
+    if search is not None:
+        stmt = stmt.where(search)
+    return paginate(stmt, page, per_page)
 
 
 def count_by_role() -> dict[str, int]:
-    from .models import user_role
     rows = db.session.execute(select(Role.name, func.count(user_role.c.user_id))
                               .join(user_role, user_role.c.role_id == Role.id, isouter=True)
                               .group_by(Role.name)).all()

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from .. import clock
 from ..extensions import db
 from .models import PendingImport
-from .staff_import import ImportRefused
+from .staff_import import ImportRefused, apply_import, plan_import
 
 MAX_AGE = timedelta(hours=24)
 
@@ -37,6 +37,20 @@ def open_upload(actor_id: int | None, token: str) -> tuple[io.BytesIO, str]:
     return io.BytesIO(pending.data), pending.filename
 
 
-def discard_upload(token: str) -> None:
-    db.session.execute(delete(PendingImport).where(PendingImport.token == (token or "")))
-    db.session.commit()
+def apply_upload(actor_id: int | None, token: str) -> dict[str, int]:
+    """Check the kept file again (the data may have changed since the preview) and import it.
+
+    The kept file is deleted in the same transaction as the import: of two "apply" clicks (a double
+    click, two tabs) one deletes it and imports, the other finds nothing and is refused, so one
+    preview is imported, and audited, once."""
+    stream, filename = open_upload(actor_id, token)
+    claimed = db.session.execute(delete(PendingImport).where(
+        PendingImport.token == token, PendingImport.uploaded_by == actor_id))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise ImportRefused(_("Tệp đã xem trước không còn (quá hạn hoặc đã nhập); hãy tải tệp lên lại."))
+    try:
+        return apply_import(actor_id, plan_import(stream), source=filename)
+    except ImportRefused:
+        db.session.rollback()  # the kept file stays: nothing was imported
+        raise

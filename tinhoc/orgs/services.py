@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, select, update
 
-from .. import clock
+from .. import clock, text
 from ..audit import record as audit
 from ..extensions import db
 from .models import ORG_KINDS, JobPosition, Organisation, Person
@@ -46,19 +46,29 @@ def _snapshot(org: Organisation) -> dict:
             "path": org.path, "archived": org.archived_at is not None}
 
 
+def valid_id(value) -> bool:
+    """Whether `value` can be a row id (a 32-bit positive integer): larger numbers typed in a URL or
+    a form are "not found", never a database overflow."""
+    return isinstance(value, int) and 0 < value <= MAX_ID
+
+
+MAX_ID = 2**31 - 1
+
+
 def get_organisation(org_id: int) -> Organisation:
-    org = db.session.get(Organisation, org_id)
+    org = db.session.get(Organisation, org_id) if valid_id(org_id) else None
     if org is None:
         raise NotFound(_("Không tìm thấy đơn vị."))
     return org
 
 
 def find_by_code(code: str) -> Organisation | None:
-    return db.session.scalar(select(Organisation).where(func.upper(Organisation.code) == (code or "").strip().upper()))
+    """The unit with this code, whatever its case or Unicode form."""
+    return db.session.scalar(select(Organisation).where(Organisation.code_key == text.code_key(code)))
 
 
 def _clean_fields(kind: str, code: str, name: str, *, org_id: int | None = None) -> tuple[str, str, str]:
-    code, name = (code or "").strip(), " ".join((name or "").split())
+    code, name = text.clean(code), text.clean(name)
     if kind not in ORG_KINDS:
         raise OrgError(_("Loại đơn vị không hợp lệ: %(k)s.", k=kind))
     if not code or len(code) > 32:
@@ -174,11 +184,13 @@ def subtree(org_id: int | None = None, *, include_archived: bool = False) -> lis
     for unit in units:
         children.setdefault(unit.parent_id if unit.parent_id in ids else None, []).append(unit)
     ordered: list[Organisation] = []
-    stack = sorted(children.get(None, []), key=lambda u: u.name, reverse=True)
+    def by_name(unit: Organisation):
+        return text.sort_key(unit.name)
+    stack = sorted(children.get(None, []), key=by_name, reverse=True)
     while stack:
         unit = stack.pop()
         ordered.append(unit)
-        stack.extend(sorted(children.get(unit.id, []), key=lambda u: u.name, reverse=True))
+        stack.extend(sorted(children.get(unit.id, []), key=by_name, reverse=True))
     return ordered
 
 
@@ -198,11 +210,20 @@ def parent_choices(exclude: Organisation | None = None) -> list[tuple[int, str]]
     return choices
 
 
+def unit_choices(keep: Organisation | None = None) -> list[tuple[int, str]]:
+    """Units a person can be put in; `keep` (their current unit) is offered even when archived,
+    so editing someone's name never moves them out of a unit that was archived meanwhile."""
+    choices = parent_choices()
+    if keep is not None and keep.is_archived:
+        choices.insert(0, (keep.id, _("%(n)s (%(c)s): đã ngừng hoạt động", n=keep.name, c=keep.code)))
+    return choices
+
+
 # --- job positions ---------------------------------------------------------------------------
 
 def ensure_positions() -> None:
     """Seed the standard positions that are missing; names an admin has edited are kept."""
-    existing = set(db.session.scalars(select(JobPosition.code)))
+    existing = set(db.session.scalars(select(JobPosition.code_key)))
     for order, (code, name) in enumerate(DEFAULT_POSITIONS, start=1):
         if code not in existing:
             db.session.add(JobPosition(code=code, name=name, sort_order=order * 10))
@@ -210,7 +231,8 @@ def ensure_positions() -> None:
 
 
 def list_positions() -> list[JobPosition]:
-    return list(db.session.scalars(select(JobPosition).order_by(JobPosition.sort_order, JobPosition.name)))
+    return list(db.session.scalars(select(JobPosition).order_by(JobPosition.sort_order,
+                                                                 text.vi_order(JobPosition.name))))
 
 
 def position_counts() -> dict[int, int]:
@@ -219,20 +241,26 @@ def position_counts() -> dict[int, int]:
 
 
 def _clean_position(name: str, position_id: int | None) -> str:
-    name = " ".join((name or "").split())
-    if not name or len(name) > 120:
-        raise OrgError(_("Tên vị trí việc làm phải có từ 1 đến 120 ký tự."))
-    clash = db.session.scalar(select(JobPosition).where(func.lower(JobPosition.name) == name.lower()))
-    if clash is not None and clash.id != position_id:
-        raise OrgError(_("Đã có vị trí việc làm tên %(n)s.", n=name))
+    """A position name that no other position's name equals once case and accents are ignored:
+    "Giao vien" beside "Giáo viên" would make imports (which match by name) ambiguous."""
+    name = text.clean(name)
+    if not name:
+        raise OrgError(_("Thiếu tên vị trí việc làm."))
+    if len(name) > 120:
+        raise OrgError(_("Tên vị trí việc làm dài %(n)d ký tự; tối đa 120.", n=len(name)))
+    for other in db.session.scalars(select(JobPosition).where(JobPosition.id != (position_id or 0))):
+        if text.fold(other.name) == text.fold(name):
+            raise OrgError(_("Đã có vị trí việc làm “%(o)s”, chỉ khác “%(n)s” ở dấu hoặc chữ hoa.",
+                             o=other.name, n=name) if text.code_key(other.name) != text.code_key(name)
+                           else _("Đã có vị trí việc làm tên %(n)s.", n=name))
     return name
 
 
 def create_position(actor_id: int | None, *, code: str, name: str, sort_order: int = 0) -> JobPosition:
-    code = (code or "").strip().lower()
+    code = text.clean(code).lower()
     if not code or len(code) > 32 or not code.replace("_", "").isalnum() or not code.isascii():
         raise OrgError(_("Mã vị trí chỉ gồm chữ không dấu, số và dấu gạch dưới (tối đa 32 ký tự)."))
-    if db.session.scalar(select(JobPosition).where(JobPosition.code == code)) is not None:
+    if db.session.scalar(select(JobPosition).where(JobPosition.code_key == text.code_key(code))) is not None:
         raise OrgError(_("Mã vị trí %(c)s đã có.", c=code))
     position = JobPosition(code=code, name=_clean_position(name, None), sort_order=sort_order)
     db.session.add(position)
@@ -245,7 +273,7 @@ def create_position(actor_id: int | None, *, code: str, name: str, sort_order: i
 
 def update_position(actor_id: int | None, position_id: int, *, name: str, sort_order: int) -> JobPosition:
     """Rename or reorder a position; its code (what imports and targets refer to) stays."""
-    position = db.session.get(JobPosition, position_id)
+    position = db.session.get(JobPosition, position_id) if valid_id(position_id) else None
     if position is None:
         raise NotFound(_("Không tìm thấy vị trí việc làm."))
     before = {"name": position.name, "sort_order": position.sort_order}
