@@ -66,6 +66,14 @@ def translate_wtforms(message: str) -> str:
     return str(ours) if ours is not None else message
 
 
+def error_summary(form) -> str:
+    """Every error of a form as one line ("Mã đơn vị: Dài quá: tối đa 32 ký tự."), for pages that
+    answer a refused form with a flash message instead of the form itself."""
+    return "; ".join(f"{form[name].label.text}: {message}" if name in form._fields and form[name].label.text
+                     else str(message)
+                     for name, messages in form.errors.items() for message in messages)
+
+
 class _Translations:
     def gettext(self, string):
         return translate_wtforms(string)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock, text
@@ -152,7 +153,11 @@ def create_user(actor_id: int | None, *, username: str, full_name: str, password
                 password_hash=hash_password(password), must_change_password=must_change_password,
                 person_id=person_id, roles=[all_roles[r] for r in roles])
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same login (in any case) created by a concurrent request
+        db.session.rollback()
+        raise UsernameTaken(_("Tên đăng nhập %(u)s đã được dùng.", u=username))
     audit(actor_id, "user.create", "user", user.id, after=_snapshot(user))
     db.session.commit()
     return user

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import clock, text
 from ..audit import record as audit
@@ -81,6 +82,16 @@ def _clean_fields(kind: str, code: str, name: str, *, org_id: int | None = None)
     return kind, code, name
 
 
+def _flush_or_refuse(message: str) -> None:
+    """Flush; a unique key taken by a concurrent request (checked just before, but not locked)
+    becomes the same refusal as when the check itself finds it, not a 500."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise OrgError(message)
+
+
 def _usable_parent(parent_id: int | None) -> Organisation | None:
     if parent_id is None:
         return None
@@ -97,7 +108,7 @@ def create_organisation(actor_id: int | None, *, kind: str, code: str, name: str
     org = Organisation(kind=kind, code=code, name=name, parent_id=parent.id if parent else None,
                        path="", depth=0, created_at=clock.now())
     db.session.add(org)
-    db.session.flush()  # the id is part of the path
+    _flush_or_refuse(_("Mã đơn vị %(c)s vừa được dùng cho một đơn vị khác.", c=code))  # the id is part of the path
     org.path = (parent.path if parent else "/") + org.own_segment()
     org.depth = parent.depth + 1 if parent else 0
     audit(actor_id, "organisation.create", "organisation", org.id, after=_snapshot(org))
@@ -110,6 +121,7 @@ def update_organisation(actor_id: int | None, org_id: int, *, kind: str, code: s
     org = get_organisation(org_id)
     before = _snapshot(org)
     org.kind, org.code, org.name = _clean_fields(kind, code, name, org_id=org.id)
+    _flush_or_refuse(_("Mã đơn vị %(c)s vừa được dùng cho một đơn vị khác.", c=org.code))
     audit(actor_id, "organisation.update", "organisation", org.id, before=before, after=_snapshot(org))
     db.session.commit()
     return org
@@ -172,25 +184,23 @@ def unarchive_organisation(actor_id: int | None, org_id: int) -> Organisation:
 
 def subtree(org_id: int | None = None, *, include_archived: bool = False) -> list[Organisation]:
     """The units under `org_id` (itself included; the whole tree when None) in one indexed query,
-    ordered depth-first with siblings by name."""
+    ordered depth-first with siblings by name in Vietnamese order (sorted by the database)."""
     query = select(Organisation)
     if org_id is not None:
         query = query.where(Organisation.subtree_clause(get_organisation(org_id).path))
     if not include_archived:
         query = query.where(Organisation.archived_at.is_(None))
-    units = list(db.session.scalars(query.order_by(Organisation.path)))
+    units = list(db.session.scalars(query.order_by(text.vi_order(Organisation.name), Organisation.id)))
     children: dict[int | None, list[Organisation]] = {}
     ids = {u.id for u in units}
-    for unit in units:
+    for unit in units:  # in name order, so each list of children is too
         children.setdefault(unit.parent_id if unit.parent_id in ids else None, []).append(unit)
     ordered: list[Organisation] = []
-    def by_name(unit: Organisation):
-        return text.sort_key(unit.name)
-    stack = sorted(children.get(None, []), key=by_name, reverse=True)
+    stack = children.get(None, [])[::-1]
     while stack:
         unit = stack.pop()
         ordered.append(unit)
-        stack.extend(sorted(children.get(unit.id, []), key=by_name, reverse=True))
+        stack.extend(children.get(unit.id, [])[::-1])
     return ordered
 
 
@@ -264,7 +274,7 @@ def create_position(actor_id: int | None, *, code: str, name: str, sort_order: i
         raise OrgError(_("Mã vị trí %(c)s đã có.", c=code))
     position = JobPosition(code=code, name=_clean_position(name, None), sort_order=sort_order)
     db.session.add(position)
-    db.session.flush()
+    _flush_or_refuse(_("Mã vị trí %(c)s đã có.", c=code))
     audit(actor_id, "position.create", "job_position", position.id,
           after={"code": code, "name": position.name, "sort_order": sort_order})
     db.session.commit()

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock, text
 from ..audit import record as audit
 from ..extensions import db
+from ..pagination import paginate
 from .models import JobPosition, Organisation, Person
 from .rules import birth_date_problem
 from .services import NotFound, OrgError, get_organisation, valid_id
@@ -51,7 +53,6 @@ def staff_query(flt: StaffFilter):
 
 
 def list_staff(flt: StaffFilter, page: int = 1, per_page: int = 50):
-    from ..pagination import paginate
     return paginate(staff_query(flt), page, per_page)
 
 
@@ -108,6 +109,9 @@ def save_person(actor_id: int | None, person_id: int | None, *, employee_code: s
     db.session.add(person)
     try:
         db.session.flush()
+    except IntegrityError:  # the same code saved by a concurrent request
+        db.session.rollback()
+        raise OrgError(_("Mã cán bộ %(c)s vừa được dùng cho một người khác.", c=code))
     except StaleDataError:  # saved by someone else between our read and our write
         db.session.rollback()
         raise StaleEdit(_("Hồ sơ của %(n)s vừa được người khác sửa; hãy tải lại trang để xem bản mới "
