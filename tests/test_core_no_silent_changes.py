@@ -43,6 +43,7 @@ def test_the_last_active_admin_cannot_lose_the_role_or_be_deactivated(client, lo
 def test_the_second_of_two_concurrent_edits_is_refused(client, login, db, staff_setup, make_person):
     person = make_person("CB1", staff_setup["department"], full_name="Lê Văn Một")
     login("admin")
+    assert 'name="version" type="hidden" value="1"' in client.get(f"/orgs/staff/{person.id}").get_data(as_text=True)
     first = _person_form(person, full_name="Lê Văn Một Sửa")
     second = _person_form(person, title="Chuyên viên")      # opened before the first was saved
     assert client.post(f"/orgs/staff/{person.id}", data=first).status_code == 302

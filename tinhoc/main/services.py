@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ..accounts.services import count_by_role
+from .. import text
 from ..extensions import db
 from ..orgs.models import JobPosition, Organisation, Person
 from ..orgs.services import KIND_LABELS
@@ -22,7 +23,7 @@ def staff_by_position() -> list[tuple[str, int]]:
         select(JobPosition.name, func.count(Person.id))
         .join(Person, (Person.position_id == JobPosition.id) & Person.left_at.is_(None), isouter=True)
         .group_by(JobPosition.id, JobPosition.name, JobPosition.sort_order)
-        .order_by(JobPosition.sort_order, JobPosition.name)).all()
+        .order_by(JobPosition.sort_order, text.vi_order(JobPosition.name))).all()
     return [(name, n) for name, n in rows]
 
 
