@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
-from .. import clock
+from .. import clock, text
 from ..extensions import db
 from .models import PendingImport
 from .staff_import import ImportRefused, apply_import, plan_import
@@ -21,7 +21,7 @@ def keep_upload(actor_id: int | None, data: bytes, filename: str = "") -> str:
     Uploads older than a day are removed on the way."""
     db.session.execute(delete(PendingImport).where(PendingImport.created_at < clock.now() - MAX_AGE))
     token = secrets.token_urlsafe(24)
-    db.session.add(PendingImport(token=token, uploaded_by=actor_id, filename=(filename or "")[:255], data=data,
+    db.session.add(PendingImport(token=token, uploaded_by=actor_id, filename=text.clean(filename)[:255], data=data,
                                  created_at=clock.now()))
     db.session.commit()
     return token
