@@ -116,6 +116,8 @@ class _Lookups:
         self.orgs = {o.code_key: o for o in db.session.scalars(select(Organisation))}
         positions = list(db.session.scalars(select(JobPosition)))
         self.positions = positions
+        self._by_key: dict[str, list[JobPosition]] | None = None
+        self._by_fold: dict[str, list[JobPosition]] = {}
         self.position_names = ", ".join(p.name for p in sorted(positions, key=lambda p: p.sort_order))
         # Existing people as plain rows (id + the compared fields): no ORM objects, no joins.
         self.people: dict[str, dict] = {}
@@ -136,11 +138,14 @@ class _Lookups:
     def position(self, typed: str) -> tuple[JobPosition | None, list[JobPosition]]:
         """The position a cell names (by code or name, case and Unicode form ignored); when only a
         match without accents is possible and several names fold alike, none: (None, candidates)."""
-        key = text.code_key(typed)
-        exact = [p for p in self.positions if p.code_key == key or text.code_key(p.name) == key]
-        if len(exact) == 1:
-            return exact[0], []
-        alike = exact or [p for p in self.positions if text.fold(p.name) == text.fold(typed)]
+        if self._by_key is None:
+            self._by_key, self._by_fold = {}, {}
+            for p in self.positions:
+                for key in {p.code_key, text.code_key(p.name)}:
+                    self._by_key.setdefault(key, []).append(p)
+                self._by_fold.setdefault(text.fold(p.name), []).append(p)
+        exact = self._by_key.get(text.code_key(typed), [])
+        alike = exact or self._by_fold.get(text.fold(typed), [])
         if len(alike) == 1:
             return alike[0], []
         return None, alike
