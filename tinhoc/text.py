@@ -21,11 +21,13 @@ from sqlalchemy import String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-# Bidi embeddings/overrides/isolates and marks: they reorder what a reader sees (a name that
-# displays differently from what is stored), so they never belong in a name or a code.
-_BIDI = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad"))
-_SPACES = re.compile(r"\s+")
+# Characters that change what a reader sees without being seen: bidi embeddings, overrides,
+# isolates and marks (a name that displays differently from what is stored), zero-width and other
+# format characters, lone surrogates. They never belong in a name or a code.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+                        "\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0001\U000e0020-\U000e007f]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")                 # C0 and C1 controls
+_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # … except tab and line feed
 
 
 def clean(value, *, multiline: bool = False) -> str:
@@ -33,14 +35,15 @@ def clean(value, *, multiline: bool = False) -> str:
     `multiline` keeps line breaks (and tabs) but still drops other control characters."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value)).translate(_BIDI).translate(_ZERO_WIDTH)
-    keep = "\n\t" if multiline else ""
-    text = "".join(c if (c in keep or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co"))
-                   else (" " if unicodedata.category(c) == "Cc" else "") for c in text)
+    text = str(value)
+    if not text.isascii():
+        text = _INVISIBLE.sub("", text)
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
     if multiline:
-        lines = [" ".join(line.split()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-        return "\n".join(lines).strip()
-    return _SPACES.sub(" ", text).strip()
+        text = _CONTROL_BUT_LINES.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+        return "\n".join(" ".join(line.split()) for line in text.split("\n")).strip()
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def clean_or_none(value) -> str | None:
