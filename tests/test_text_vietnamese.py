@@ -354,3 +354,18 @@ def test_migration_normalises_stored_text_and_renames_colliding_codes(tmp_path):
     assert people[0] == ("QI00051", "qi00051", "Đặng Văn Ánh", "dang van anh\nqi00051", 1)
     assert people[1][0] == "qi00051~2" and people[1][2] == "Lê Văn"
     assert org == ("UBND tỉnh Thử", "t01") and renamed == [("migration.code_renamed", "2")]
+
+
+def test_keys_of_the_longest_values_fit_their_columns(client, login, db, staff_setup):
+    """Case folding can lengthen text ("ﬃ" → "ffi", "ß" → "ss"): the longest code and name a form
+    accepts still fit their key and search columns, on PostgreSQL too."""
+    from tinhoc.orgs.models import JobPosition, Person
+    login("admin")
+    position = db.session.scalar(select(JobPosition.id).where(JobPosition.code == "civil_servant"))
+    response = client.post("/orgs/staff/new", data={"employee_code": "ﬃ" * 32, "full_name": "ß" * 200,
+                                                   "organisation_id": staff_setup["department"].id,
+                                                   "position_id": position})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Person.code_key)) == "ffi" * 32
+    assert _total(client.get("/orgs/staff?q=ssss").get_data(as_text=True)) == 1
+    assert client.post("/orgs/new", data={"kind": "department", "code": "ﬃ" * 32, "name": "Sở"}).status_code == 302

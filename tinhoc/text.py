@@ -61,6 +61,15 @@ def fold(value) -> str:
     return "".join(c for c in text if unicodedata.category(c) != "Mn")
 
 
+SEARCH_TEXT_LENGTH = 300  # the stored column's width
+
+
+def search_text(*parts) -> str:
+    """The stored search column of a record: its folded parts, one per line (a query, which has
+    no line break, never matches across two parts)."""
+    return "\n".join(fold(part) for part in parts)[:SEARCH_TEXT_LENGTH]
+
+
 def search_pattern(query) -> str | None:
     """A LIKE pattern (escape character '\\') finding `query` anywhere in a folded column; `%` and
     `_` are taken literally. None when there is nothing to search for."""

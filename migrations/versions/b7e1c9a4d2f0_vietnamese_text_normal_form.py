@@ -60,14 +60,14 @@ def _normalise(conn, name: str) -> None:
         taken.add(text.code_key(code))
         values[key_col] = text.code_key(code)
         if search_cols:
-            values["search_text"] = f"{text.fold(values[search_cols[0]])}\n{text.fold(values[search_cols[1]])}"
+            values["search_text"] = text.search_text(values[search_cols[0]], values[search_cols[1]])
         conn.execute(sa.update(tbl).where(tbl.c.id == row["id"]).values(**values))
 
 
 def upgrade():
     for name, (_code, key_col, _texts, search_cols) in TABLES.items():
         with op.batch_alter_table(name) as batch_op:
-            batch_op.add_column(sa.Column(key_col, sa.String(128 if name == "user" else 64), nullable=True))
+            batch_op.add_column(sa.Column(key_col, sa.String(256 if name == "user" else 128), nullable=True))
             if search_cols:
                 batch_op.add_column(sa.Column("search_text", sa.String(300), nullable=False, server_default=""))
     with op.batch_alter_table("person") as batch_op:
@@ -79,7 +79,7 @@ def upgrade():
 
     for name, (code_col, key_col, _texts, search_cols) in TABLES.items():
         with op.batch_alter_table(name) as batch_op:
-            batch_op.alter_column(key_col, existing_type=sa.String(128 if name == "user" else 64), nullable=False)
+            batch_op.alter_column(key_col, existing_type=sa.String(256 if name == "user" else 128), nullable=False)
             batch_op.drop_constraint(f"uq_{name}_{code_col}", type_="unique")
             batch_op.create_unique_constraint(f"uq_{name}_{key_col}", [key_col])
             if search_cols:

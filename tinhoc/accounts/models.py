@@ -32,7 +32,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), nullable=False)
     # text.code_key(username): one login per name whatever its case or Unicode form.
-    username_key: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
+    username_key: Mapped[str] = mapped_column(String(256), unique=True, nullable=False)
     full_name: Mapped[str] = mapped_column(String(200), nullable=False)
     search_text: Mapped[str] = mapped_column(String(300), nullable=False, default="", index=True)
     email: Mapped[str | None] = mapped_column(String(255), nullable=True)
@@ -53,7 +53,7 @@ class User(UserMixin, db.Model):
         username = value if key == "username" else (self.username or "")
         name = value if key == "full_name" else (self.full_name or "")
         self.username_key = text.code_key(username)
-        self.search_text = f"{text.fold(name)}\n{text.fold(username)}"
+        self.search_text = text.search_text(name, username)
         return value
 
     @property

@@ -25,7 +25,7 @@ class Organisation(db.Model):
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     code: Mapped[str] = mapped_column(String(32), nullable=False)
     # text.code_key(code): the database refuses two codes that differ only by case or Unicode form.
-    code_key: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    code_key: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     archived_at = mapped_column(UTCDateTime, nullable=True)
     created_at = mapped_column(UTCDateTime, nullable=False, default=clock.now)
@@ -65,7 +65,7 @@ class JobPosition(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), nullable=False)
-    code_key: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    code_key: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
     sort_order: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
@@ -87,7 +87,7 @@ class Person(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     employee_code: Mapped[str] = mapped_column(String(32), nullable=False)
-    code_key: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    code_key: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
     full_name: Mapped[str] = mapped_column(String(200), nullable=False)
     # text.fold of the name and the code: what the staff search matches (accents and case ignored).
     search_text: Mapped[str] = mapped_column(String(300), nullable=False, default="", index=True)
@@ -113,7 +113,7 @@ class Person(db.Model):
     def derived(employee_code: str, full_name: str) -> dict:
         """The stored keys of a person (for bulk writes, which bypass the validators below)."""
         return {"code_key": text.code_key(employee_code),
-                "search_text": f"{text.fold(full_name)}\n{text.fold(employee_code)}"}
+                "search_text": text.search_text(full_name, employee_code)}
 
     @validates("employee_code", "full_name")
     def _set_keys(self, key, value):
