@@ -56,7 +56,12 @@ def _app(tmp_path_factory):
     app = create_app(TestConfig)
     app.test_client_class = _isolated_client_class()
     with app.app_context():
-        _db.drop_all()
+        # Every table the database holds, not only today's models: a test database left by an
+        # older schema (a table since renamed) would otherwise block dropping the ones it references.
+        from sqlalchemy import MetaData
+        stale = MetaData()
+        stale.reflect(bind=_db.engine)
+        stale.drop_all(bind=_db.engine)
         _db.create_all()
     return app
 

@@ -59,3 +59,23 @@ def test_demo_district_organiser_sees_only_their_district(app, db):
     assert f'id="fig-staff">{expected}<' in client.get("/").get_data(as_text=True)
     page = client.get("/orgs/staff").get_data(as_text=True)
     assert f'id="staff-total">{expected}<' in page and "UBND huyện Tân Sơn" not in page
+
+
+def test_readme_demo_table_matches_the_seed(app, db):
+    """The README's demo logins, counts and linked staff records are what seed-demo creates."""
+    from tinhoc import ROOT
+    from tinhoc.accounts.services import find_by_username
+    from tinhoc.demo import DEMO_USERS
+    from tinhoc.orgs.models import Organisation, Person
+
+    app.test_cli_runner().invoke(args=["tinhoc", "seed-demo"])
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    units, staff = db.session.scalar(select(func.count(Organisation.id))), db.session.scalar(select(func.count(Person.id)))
+    assert f"{units} units" in readme and f"{staff} staff" in readme
+    for username in DEMO_USERS:
+        row = next(line for line in readme.splitlines() if line.startswith(f"| `{username}` |"))
+        person = find_by_username(username).person
+        if person is None:
+            assert row.endswith("| none |"), row
+        else:
+            assert f"{person.full_name}," in row and f"({person.position.name}) of {person.organisation.name} |" in row

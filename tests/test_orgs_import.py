@@ -135,9 +135,9 @@ def test_files_that_are_not_a_staff_sheet_are_refused_clearly(client, login, sta
     page = _upload(client, b"PK\x03\x04 not really a zip").get_data(as_text=True)
     assert "Tệp không đọc được như một bảng tính Excel .xlsx" in page
     page = _upload(client, build_xlsx([("a", "b")], header=("Mã", "Tên"))).get_data(as_text=True)
-    assert "Dòng tiêu đề (dòng 1) thiếu cột: Mã cán bộ, Họ và tên, Mã đơn vị, Vị trí việc làm" in page
+    assert "Trang “Sheet”: dòng tiêu đề (dòng 1) thiếu cột: Mã cán bộ, Họ và tên, Mã đơn vị, Vị trí việc làm" in page
     page = _upload(client, build_xlsx([])).get_data(as_text=True)
-    assert "Tệp chỉ có dòng tiêu đề" in page
+    assert "Trang “Sheet” chỉ có dòng tiêu đề" in page
     response = _upload(client, b"a,b,c", name="can-bo.csv")
     assert response.status_code == 400 and "Chỉ nhận tệp .xlsx" in response.get_data(as_text=True)
 

@@ -163,7 +163,11 @@ def test_refused_edits_say_why_and_change_nothing(client, login, db, staff_setup
     # a unit without a name
     page = client.post(f"/orgs/{dept.id}/rename", data={"kind": "department", "code": "SO-TT", "name": ""},
                        follow_redirects=True).get_data(as_text=True)
-    assert "Hãy nhập mã và tên đơn vị." in page
+    assert "Tên đơn vị: Mục này không được để trống." in page
+    # a code too long and a kind that does not exist: the real reasons
+    page = client.post(f"/orgs/{dept.id}/rename", data={"kind": "planet", "code": "X" * 33, "name": "Sở"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Loại đơn vị: Lựa chọn không hợp lệ." in page and "Mã đơn vị: Dài quá: tối đa 32 ký tự." in page
     db.session.expire_all()
     assert db.session.get(Organisation, dept.id).name == "Sở Thông tin và Truyền thông"
     # a position code with diacritics

@@ -29,6 +29,7 @@ def create_app(config=None):
     app.config.from_object(config_cls(app.instance_path))
     app.config.update(overrides)
 
+    _register_text_rules(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
@@ -48,6 +49,26 @@ def create_app(config=None):
     _register_template_helpers(app)
     _register_cli(app)
     return app
+
+
+def _register_text_rules(app: Flask) -> None:
+    """Vietnamese sorting on every SQLite connection (PostgreSQL has ICU's `vi-x-icu`), and ids in
+    URLs bounded to what a row id can be, so `/staff/99999999999999999999` is a 404, not a 500."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from werkzeug.routing import IntegerConverter
+
+    from . import text
+
+    if not event.contains(Engine, "connect", text.register_sqlite_collation):
+        event.listen(Engine, "connect", text.register_sqlite_collation)
+
+    class RowIdConverter(IntegerConverter):
+        def __init__(self, map, *args, **kwargs):
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = RowIdConverter
 
 
 def _import_models() -> None:

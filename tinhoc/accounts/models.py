@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .. import clock
+from .. import text
 from ..db_types import UTCDateTime
 from ..extensions import db
 
@@ -40,8 +41,11 @@ class User(UserMixin, db.Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    username: Mapped[str] = mapped_column(String(64), nullable=False)
+    # text.code_key(username): one login per name whatever its case or Unicode form.
+    username_key: Mapped[str] = mapped_column(String(256), unique=True, nullable=False)
     full_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    search_text: Mapped[str] = mapped_column(String(300), nullable=False, default="", index=True)
     email: Mapped[str | None] = mapped_column(String(255), nullable=True)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -59,6 +63,15 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+    @validates("username", "full_name")
+    def _set_keys(self, key, value):
+        value = text.clean(value)
+        username = value if key == "username" else (self.username or "")
+        name = value if key == "full_name" else (self.full_name or "")
+        self.username_key = text.code_key(username)
+        self.search_text = text.search_text(name, username)
+        return value
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import raiseload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import clock
+from .. import clock, text
 from ..access import Actor
 from ..audit import record as audit
 from ..extensions import db
@@ -42,6 +43,17 @@ class UserNotFound(AccountError):
     pass
 
 
+class LastAdmin(AccountError):
+    """Removing the role (or the account) would leave the site with no active administrator."""
+
+
+def _other_active_admins(user_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(func.distinct(User.id))).join(RoleGrant, RoleGrant.user_id == User.id)
+        .join(Role, Role.id == RoleGrant.role_id)
+        .where(Role.name == "admin", User.active.is_(True), User.id != user_id)) or 0
+
+
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
@@ -59,7 +71,8 @@ def _check_strength(password: str) -> None:
 
 
 def find_by_username(username: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower()))
+    """The account with this login, whatever its case or Unicode form."""
+    return db.session.scalar(select(User).where(User.username_key == text.code_key(username)))
 
 
 def authenticate(username: str, password: str) -> User:
@@ -115,7 +128,7 @@ def load_session_user(session_id: str) -> User | None:
 
 
 def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id) if isinstance(user_id, int) and 0 < user_id < 2**31 else None
     if user is None:
         raise UserNotFound(str(user_id))
     return user
@@ -160,10 +173,10 @@ def _snapshot(user: User) -> dict:
 def _person_id_for(employee_code: str | None, user_id: int | None) -> int | None:
     """The staff record an account is linked to, by employee code ("" unlinks); one account per person."""
     from ..orgs.models import Person
-    code = (employee_code or "").strip()
+    code = text.clean(employee_code)
     if not code:
         return None
-    person = db.session.scalar(select(Person).where(Person.employee_code == code))
+    person = db.session.scalar(select(Person).where(Person.code_key == text.code_key(code)))
     if person is None:
         raise AccountError(_("Không có cán bộ nào mang mã %(c)s.", c=code))
     holder = db.session.scalar(select(User).where(User.person_id == person.id))
@@ -179,16 +192,20 @@ def create_user(actor: Actor, *, username: str, full_name: str, password: str,
     `employee_code` links the account to that member of staff (training and targets follow the person)."""
     if employee_code:
         person_id = _person_id_for(employee_code, None)
-    username = (username or "").strip()
+    username = text.clean(username)
     if find_by_username(username) is not None:
         raise UsernameTaken(_("Tên đăng nhập %(u)s đã được dùng.", u=username))
     _check_strength(password)
     all_roles = ensure_roles()
-    user = User(username=username, full_name=full_name.strip(), email=(email or None),
+    user = User(username=username, full_name=text.clean(full_name), email=text.clean_or_none(email),
                 password_hash=hash_password(password), must_change_password=must_change_password,
                 person_id=person_id, grants=[RoleGrant(role=all_roles[r]) for r in roles])
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same login (in any case) created by a concurrent request
+        db.session.rollback()
+        raise UsernameTaken(_("Tên đăng nhập %(u)s đã được dùng.", u=username))
     audit(actor, "user.create", "user", user.id, after=_snapshot(user))
     db.session.commit()
     return user
@@ -200,11 +217,15 @@ def update_user(actor: Actor, user_id: int, *, full_name: str, email: str | None
     With `employee_code` given ("" to unlink) its staff link changes too. Deactivating ends its sessions."""
     user = user_for(actor, user_id)
     before = _snapshot(user)
+    if user.active and "admin" in user.role_names and not (active and "admin" in roles) \
+            and _other_active_admins(user.id) == 0:
+        raise LastAdmin(_("%(u)s là quản trị viên đang hoạt động duy nhất: hãy cấp quyền quản trị cho "
+                          "một tài khoản khác trước khi bỏ quyền hoặc khóa tài khoản này.", u=user.username))
     if employee_code is not None:
         user.person_id = _person_id_for(employee_code, user.id)
     all_roles = ensure_roles()
-    user.full_name = full_name.strip()
-    user.email = email or None
+    user.full_name = text.clean(full_name)
+    user.email = text.clean_or_none(email)
     wanted = set(roles)
     for grant in [g for g in user.grants if g.organisation_id is None and g.role.name not in wanted]:
         user.grants.remove(grant)
@@ -233,13 +254,14 @@ def set_temporary_password(actor: Actor, user_id: int, password: str) -> User:
 
 def list_users(actor: Actor, query: str = "", page: int = 1, per_page: int = 25):
     """The accounts the actor may see (scope filtered in SQL), grants loaded in one more query; anything
-    else the list touched per row would raise rather than lazy-load."""
+    else the list touched per row would raise rather than lazy-load. Search ignores case and accents."""
+    from ..pagination import paginate
     stmt = (_scoped(select(User), actor).options(selectinload(User.grants), raiseload(User.person))
-            .order_by(User.username))
-    if query:
-        like = f"%{query.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(User.username).like(like), func.lower(User.full_name).like(like)))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+            .order_by(User.username_key))
+    search = text.matches(User.search_text, query)
+    if search is not None:
+        stmt = stmt.where(search)
+    return paginate(stmt, page, per_page)
 
 
 def count_by_role(actor: Actor) -> dict[str, int]:

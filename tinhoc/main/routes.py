@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from ..forms import translate_wtforms
 
 from ..access import STAFF_ROLES
 from ..security import current_actor
@@ -25,6 +28,23 @@ def set_language(code: str):
     target = request.referrer or ""
     host = request.host_url
     return redirect(target if target.startswith(host) else url_for("main.index"))
+
+
+@bp.app_errorhandler(400)
+def bad_request(exc):
+    return render_template("errors/400.html", reason=None), 400
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_refused(exc):
+    """A form without (or with an expired) CSRF token: say so in the site's language, not Flask-WTF's."""
+    return render_template("errors/400.html", reason=translate_wtforms(exc.description)), 400
+
+
+@bp.app_errorhandler(413)
+def too_large(exc):
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return render_template("errors/413.html", limit_mb=f"{limit / 1024 / 1024:g}"), 413
 
 
 @bp.app_errorhandler(403)

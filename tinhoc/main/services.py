@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from ..access import STAFF_ROLES, Actor
 from ..accounts.services import count_by_role
+from .. import text
 from ..extensions import db
 from ..orgs.models import JobPosition, Organisation, Person
 from ..orgs.services import KIND_LABELS
@@ -26,7 +27,7 @@ def staff_by_position(actor: Actor) -> list[tuple[str, int]]:
         select(JobPosition.name, func.count(in_scope.c.id))
         .join(in_scope, in_scope.c.position_id == JobPosition.id, isouter=True)
         .group_by(JobPosition.id, JobPosition.name, JobPosition.sort_order)
-        .order_by(JobPosition.sort_order, JobPosition.name)).all()
+        .order_by(JobPosition.sort_order, text.vi_order(JobPosition.name))).all()
     return [(name, n) for name, n in rows]
 
 

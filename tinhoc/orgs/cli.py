@@ -13,6 +13,8 @@ ACTIONS = {"new": "mới", "updated": "cập nhật", "unchanged": "không đổ
 def print_report(report, echo=click.echo) -> None:
     for message in report.file_errors:
         echo(f"Tệp: {message}", err=True)
+    if report.sheet:
+        echo(f"Đã đọc trang “{report.sheet}”, dòng tiêu đề là dòng {report.header_row}.")
     for row in report.rows:
         line = f"Dòng {row.row}: {ACTIONS[row.action]:<10} {row.employee_code} {row.full_name}".rstrip()
         if row.changes:

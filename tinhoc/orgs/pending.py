@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
-from .. import clock
+from .. import clock, text
 from ..access import Actor
 from ..extensions import db
 from .models import PendingImport
@@ -23,7 +23,7 @@ def keep_upload(actor: Actor, data: bytes, filename: str = "") -> str:
     Uploads older than a day are removed on the way."""
     db.session.execute(delete(PendingImport).where(PendingImport.created_at < clock.now() - MAX_AGE))
     token = secrets.token_urlsafe(24)
-    db.session.add(PendingImport(token=token, uploaded_by=actor.user_id, filename=(filename or "")[:255],
+    db.session.add(PendingImport(token=token, uploaded_by=actor.user_id, filename=text.clean(filename)[:255],
                                  data=data, created_at=clock.now()))
     db.session.commit()
     return token
@@ -43,12 +43,20 @@ def pending_import_for(actor: Actor, token: str) -> PendingImport:
 
 def apply_pending(actor: Actor, token: str) -> dict[str, int]:
     """Apply a previewed upload: checked again (the data may have changed since the preview), then the
-    people and the removal of the kept file are written in one transaction, or nothing is."""
+    people and the removal of the kept file are written in one transaction, or nothing is.
+
+    The kept file is claimed by a DELETE in that transaction: of two "apply" clicks (a double click,
+    two tabs) one deletes it and imports, the other finds nothing and is refused, so one preview is
+    imported, and audited, once."""
     pending = pending_import_for(actor, token)
-    report = plan_import(io.BytesIO(pending.data), actor)
-    db.session.delete(pending)
-    try:
-        return apply_import(actor, report, source=pending.filename)
-    except ImportRefused:
+    data, filename = pending.data, pending.filename
+    claimed = db.session.execute(delete(PendingImport).where(
+        PendingImport.token == pending.token, PendingImport.uploaded_by == actor.user_id))
+    if claimed.rowcount != 1:
         db.session.rollback()
+        raise ImportRefused(_("Tệp đã xem trước không còn (quá hạn hoặc đã nhập); hãy tải tệp lên lại."))
+    try:
+        return apply_import(actor, plan_import(io.BytesIO(data), actor), source=filename)
+    except ImportRefused:
+        db.session.rollback()  # the kept file stays: nothing was imported
         raise

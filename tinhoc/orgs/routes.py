@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from ..forms import error_summary
 from ..security import current_actor, role_required
 from . import bp, services
 from .forms import ActionForm, MoveForm, OrganisationForm, PositionEditForm, PositionForm, RenameForm
@@ -71,7 +72,7 @@ def _after(org_id: int, call, success: str):
 def rename_organisation(org_id: int):
     form = RenameForm()
     if not form.validate_on_submit():
-        flash(_("Hãy nhập mã và tên đơn vị."), "danger")
+        flash(error_summary(form), "danger")
         return redirect(url_for("orgs.edit_organisation", org_id=org_id))
     return _after(org_id, lambda: services.update_organisation(
         current_actor(), org_id, kind=form.kind.data, code=form.code.data, name=form.name.data),
@@ -84,7 +85,7 @@ def move_organisation(org_id: int):
     form = MoveForm()
     form.validate_on_submit()
     if form.errors:
-        flash(_("Yêu cầu không hợp lệ, hãy thử lại."), "danger")
+        flash(error_summary(form), "danger")
         return redirect(url_for("orgs.edit_organisation", org_id=org_id))
     return _after(org_id, lambda: services.move_organisation(current_actor(), org_id, form.parent_id.data),
                   _("Đã chuyển đơn vị."))
@@ -135,7 +136,7 @@ def list_positions():
 def edit_position(position_id: int):
     form = PositionEditForm(prefix=f"p{position_id}")
     if not form.validate_on_submit():
-        flash(_("Tên vị trí việc làm không được để trống."), "danger")
+        flash(error_summary(form), "danger")
     else:
         try:
             services.update_position(current_actor(), position_id, name=form.name.data,

@@ -5,22 +5,32 @@ import io
 
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from ..pagination import page_number
 from ..security import current_actor, role_required
 from . import bp, pending, services, spreadsheets, staff, staff_import
 from .forms import ActionForm, ApplyImportForm, ImportForm, PersonForm
 
 
+def _id_arg(name: str) -> int | None:
+    """An id from the query string; what cannot be a row id (text, 2^63) is no filter at all."""
+    value = request.args.get(name, type=int)
+    return value if services.valid_id(value) else None
+
+
+def _int_or_none(value) -> int | None:
+    return int(value) if str(value or "").isdigit() else None
+
+
 def _staff_filter() -> staff.StaffFilter:
-    return staff.StaffFilter(q=request.args.get("q", "").strip(), org_id=request.args.get("org", type=int),
-                             position_id=request.args.get("position", type=int),
-                             include_left=request.args.get("left") == "1")
+    return staff.StaffFilter(q=request.args.get("q", "").strip(), org_id=_id_arg("org"),
+                             position_id=_id_arg("position"), include_left=request.args.get("left") == "1")
 
 
 @bp.get("/staff")
 @role_required("organiser")
 def list_staff():
     flt, actor = _staff_filter(), current_actor()
-    page = staff.list_staff(actor, flt, request.args.get("page", 1, type=int))
+    page = staff.list_staff(actor, flt, page_number(request.args.get("page")))
     return render_template("orgs/staff.html", page=page, flt=flt, positions=services.list_positions(),
                            org_choices=services.filter_choices(actor, flt.org_id))
 
@@ -32,21 +42,23 @@ def edit_person(person_id: int | None):
     actor = current_actor()
     person = staff.person_for(actor, person_id) if person_id is not None else None
     form = PersonForm(obj=person)
-    form.organisation_id.choices = services.parent_choices(actor)
+    form.organisation_id.choices = services.unit_choices(actor, keep=person.organisation if person else None)
     form.position_id.choices = [(p.id, p.name) for p in services.list_positions()]
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
             saved = staff.save_person(actor, person_id, employee_code=form.employee_code.data,
                                       full_name=form.full_name.data, date_of_birth=form.date_of_birth.data,
                                       email=form.email.data, organisation_id=form.organisation_id.data,
-                                      position_id=form.position_id.data, title=form.title.data)
+                                      position_id=form.position_id.data, title=form.title.data,
+                                      version=_int_or_none(form.version.data))
         except services.OrgError as exc:
             flash(str(exc), "danger")
+            status = 409 if isinstance(exc, staff.StaleEdit) else 400
         else:
             flash(_("Đã lưu cán bộ %(n)s.", n=saved.full_name), "success")
             return redirect(url_for("orgs.list_staff", q=saved.employee_code))
-    return render_template("orgs/person.html", form=form, person=person, action=ActionForm()), \
-        400 if request.method == "POST" else 200
+    return render_template("orgs/person.html", form=form, person=person, action=ActionForm()), status
 
 
 @bp.post("/staff/<int:person_id>/leave")

@@ -10,8 +10,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, select, update
+from sqlalchemy.exc import IntegrityError
 
-from .. import clock
+from .. import clock, text
 from ..access import STAFF_ROLES, Actor
 from ..audit import record as audit
 from ..extensions import db
@@ -49,8 +50,17 @@ def _snapshot(org: Organisation) -> dict:
             "path": org.path, "archived": org.archived_at is not None}
 
 
+def valid_id(value) -> bool:
+    """Whether `value` can be a row id (a 32-bit positive integer): larger numbers typed in a URL or
+    a form are "not found", never a database overflow."""
+    return isinstance(value, int) and 0 < value <= MAX_ID
+
+
+MAX_ID = 2**31 - 1
+
+
 def get_organisation(org_id: int) -> Organisation:
-    org = db.session.get(Organisation, org_id)
+    org = db.session.get(Organisation, org_id) if valid_id(org_id) else None
     if org is None:
         raise NotFound(_("Không tìm thấy đơn vị."))
     return org
@@ -63,18 +73,19 @@ def organisation_for(actor: Actor, org_id: int, roles: tuple[str, ...] = STAFF_R
         org = organisation_for(actor, org_id)      # in every service that takes a unit id
         query.where(actor.scope_clause(*STAFF_ROLES))  # in every list, count and export
     """
-    org = db.session.get(Organisation, org_id)
+    org = db.session.get(Organisation, org_id) if valid_id(org_id) else None
     if org is None or not actor.covers(org.path, *roles):
         raise NotFound(_("Không tìm thấy đơn vị."))
     return org
 
 
 def find_by_code(code: str) -> Organisation | None:
-    return db.session.scalar(select(Organisation).where(func.upper(Organisation.code) == (code or "").strip().upper()))
+    """The unit with this code, whatever its case or Unicode form."""
+    return db.session.scalar(select(Organisation).where(Organisation.code_key == text.code_key(code)))
 
 
 def _clean_fields(kind: str, code: str, name: str, *, org_id: int | None = None) -> tuple[str, str, str]:
-    code, name = (code or "").strip(), " ".join((name or "").split())
+    code, name = text.clean(code), text.clean(name)
     if kind not in ORG_KINDS:
         raise OrgError(_("Loại đơn vị không hợp lệ: %(k)s.", k=kind))
     if not code or len(code) > 32:
@@ -85,6 +96,16 @@ def _clean_fields(kind: str, code: str, name: str, *, org_id: int | None = None)
     if same is not None and same.id != org_id:
         raise OrgError(_("Mã đơn vị %(c)s đã được dùng cho %(n)s.", c=code, n=same.name))
     return kind, code, name
+
+
+def _flush_or_refuse(message: str) -> None:
+    """Flush; a unique key taken by a concurrent request (checked just before, but not locked)
+    becomes the same refusal as when the check itself finds it, not a 500."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise OrgError(message)
 
 
 def _usable_parent(actor: Actor, parent_id: int | None) -> Organisation | None:
@@ -103,7 +124,7 @@ def create_organisation(actor: Actor, *, kind: str, code: str, name: str,
     org = Organisation(kind=kind, code=code, name=name, parent_id=parent.id if parent else None,
                        path="", depth=0, created_at=clock.now())
     db.session.add(org)
-    db.session.flush()  # the id is part of the path
+    _flush_or_refuse(_("Mã đơn vị %(c)s vừa được dùng cho một đơn vị khác.", c=code))  # the id is part of the path
     org.path = (parent.path if parent else "/") + org.own_segment()
     org.depth = parent.depth + 1 if parent else 0
     audit(actor, "organisation.create", "organisation", org.id, after=_snapshot(org))
@@ -116,6 +137,7 @@ def update_organisation(actor: Actor, org_id: int, *, kind: str, code: str, name
     org = organisation_for(actor, org_id)
     before = _snapshot(org)
     org.kind, org.code, org.name = _clean_fields(kind, code, name, org_id=org.id)
+    _flush_or_refuse(_("Mã đơn vị %(c)s vừa được dùng cho một đơn vị khác.", c=org.code))
     audit(actor, "organisation.update", "organisation", org.id, before=before, after=_snapshot(org))
     db.session.commit()
     return org
@@ -179,7 +201,8 @@ def unarchive_organisation(actor: Actor, org_id: int) -> Organisation:
 def subtree(org_id: int | None = None, *, include_archived: bool = False,
             actor: Actor | None = None) -> list[Organisation]:
     """The units under `org_id` (itself included; the whole tree when None) in one indexed query,
-    ordered depth-first with siblings by name; with `actor`, only what their staff roles cover."""
+    ordered depth-first with siblings by name in Vietnamese order (sorted by the database); with
+    `actor`, only what their staff roles cover."""
     query = select(Organisation)
     if org_id is not None:
         query = query.where(Organisation.subtree_clause(get_organisation(org_id).path))
@@ -187,21 +210,22 @@ def subtree(org_id: int | None = None, *, include_archived: bool = False,
         query = query.where(actor.scope_clause(*STAFF_ROLES))
     if not include_archived:
         query = query.where(Organisation.archived_at.is_(None))
-    return _depth_first(list(db.session.scalars(query.order_by(Organisation.path))))
+    return _depth_first(list(db.session.scalars(query.order_by(text.vi_order(Organisation.name), Organisation.id))))
 
 
 def _depth_first(units: list[Organisation]) -> list[Organisation]:
-    """Units ordered depth-first, siblings by name (a unit whose parent is absent counts as a root)."""
+    """Units (given in name order) ordered depth-first, siblings by name (a unit whose parent is
+    absent counts as a root)."""
     children: dict[int | None, list[Organisation]] = {}
     ids = {u.id for u in units}
-    for unit in units:
+    for unit in units:  # in name order, so each list of children is too
         children.setdefault(unit.parent_id if unit.parent_id in ids else None, []).append(unit)
     ordered: list[Organisation] = []
-    stack = sorted(children.get(None, []), key=lambda u: u.name, reverse=True)
+    stack = children.get(None, [])[::-1]
     while stack:
         unit = stack.pop()
         ordered.append(unit)
-        stack.extend(sorted(children.get(unit.id, []), key=lambda u: u.name, reverse=True))
+        stack.extend(children.get(unit.id, [])[::-1])
     return ordered
 
 
@@ -215,7 +239,7 @@ def filter_choices(actor: Actor, selected_id: int | None = None) -> list[tuple[i
     if selected_id:
         query = select(Organisation).where(Organisation.id.in_(select(query.subquery().c.id))
                                            | (Organisation.id == selected_id))
-    units = _depth_first(list(db.session.scalars(query.order_by(Organisation.path))))
+    units = _depth_first(list(db.session.scalars(query.order_by(text.vi_order(Organisation.name), Organisation.id))))
     return [(u.id, "\u2003" * max(u.depth - top, 0) + f"{u.name} ({u.code})") for u in units]
 
 
@@ -237,11 +261,20 @@ def parent_choices(actor: Actor, exclude: Organisation | None = None) -> list[tu
     return choices
 
 
+def unit_choices(actor: Actor, keep: Organisation | None = None) -> list[tuple[int, str]]:
+    """Units in the actor's scope a person can be put in; `keep` (their current unit) is offered even
+    when archived, so editing someone's name never moves them out of a unit archived meanwhile."""
+    choices = parent_choices(actor)
+    if keep is not None and keep.is_archived:
+        choices.insert(0, (keep.id, _("%(n)s (%(c)s): đã ngừng hoạt động", n=keep.name, c=keep.code)))
+    return choices
+
+
 # --- job positions ---------------------------------------------------------------------------
 
 def ensure_positions() -> None:
     """Seed the standard positions that are missing; names an admin has edited are kept."""
-    existing = set(db.session.scalars(select(JobPosition.code)))
+    existing = set(db.session.scalars(select(JobPosition.code_key)))
     for order, (code, name) in enumerate(DEFAULT_POSITIONS, start=1):
         if code not in existing:
             db.session.add(JobPosition(code=code, name=name, sort_order=order * 10))
@@ -249,7 +282,8 @@ def ensure_positions() -> None:
 
 
 def list_positions() -> list[JobPosition]:
-    return list(db.session.scalars(select(JobPosition).order_by(JobPosition.sort_order, JobPosition.name)))
+    return list(db.session.scalars(select(JobPosition).order_by(JobPosition.sort_order,
+                                                                 text.vi_order(JobPosition.name))))
 
 
 def position_counts(actor: Actor) -> dict[int, int]:
@@ -260,24 +294,30 @@ def position_counts(actor: Actor) -> dict[int, int]:
 
 
 def _clean_position(name: str, position_id: int | None) -> str:
-    name = " ".join((name or "").split())
-    if not name or len(name) > 120:
-        raise OrgError(_("Tên vị trí việc làm phải có từ 1 đến 120 ký tự."))
-    clash = db.session.scalar(select(JobPosition).where(func.lower(JobPosition.name) == name.lower()))
-    if clash is not None and clash.id != position_id:
-        raise OrgError(_("Đã có vị trí việc làm tên %(n)s.", n=name))
+    """A position name that no other position's name equals once case and accents are ignored:
+    "Giao vien" beside "Giáo viên" would make imports (which match by name) ambiguous."""
+    name = text.clean(name)
+    if not name:
+        raise OrgError(_("Thiếu tên vị trí việc làm."))
+    if len(name) > 120:
+        raise OrgError(_("Tên vị trí việc làm dài %(n)d ký tự; tối đa 120.", n=len(name)))
+    for other in db.session.scalars(select(JobPosition).where(JobPosition.id != (position_id or 0))):
+        if text.fold(other.name) == text.fold(name):
+            raise OrgError(_("Đã có vị trí việc làm “%(o)s”, chỉ khác “%(n)s” ở dấu hoặc chữ hoa.",
+                             o=other.name, n=name) if text.code_key(other.name) != text.code_key(name)
+                           else _("Đã có vị trí việc làm tên %(n)s.", n=name))
     return name
 
 
 def create_position(actor: Actor, *, code: str, name: str, sort_order: int = 0) -> JobPosition:
-    code = (code or "").strip().lower()
+    code = text.clean(code).lower()
     if not code or len(code) > 32 or not code.replace("_", "").isalnum() or not code.isascii():
         raise OrgError(_("Mã vị trí chỉ gồm chữ không dấu, số và dấu gạch dưới (tối đa 32 ký tự)."))
-    if db.session.scalar(select(JobPosition).where(JobPosition.code == code)) is not None:
+    if db.session.scalar(select(JobPosition).where(JobPosition.code_key == text.code_key(code))) is not None:
         raise OrgError(_("Mã vị trí %(c)s đã có.", c=code))
     position = JobPosition(code=code, name=_clean_position(name, None), sort_order=sort_order)
     db.session.add(position)
-    db.session.flush()
+    _flush_or_refuse(_("Mã vị trí %(c)s đã có.", c=code))
     audit(actor, "position.create", "job_position", position.id,
           after={"code": code, "name": position.name, "sort_order": sort_order})
     db.session.commit()
@@ -286,7 +326,7 @@ def create_position(actor: Actor, *, code: str, name: str, sort_order: int = 0) 
 
 def update_position(actor: Actor, position_id: int, *, name: str, sort_order: int) -> JobPosition:
     """Rename or reorder a position; its code (what imports and targets refer to) stays."""
-    position = db.session.get(JobPosition, position_id)
+    position = db.session.get(JobPosition, position_id) if valid_id(position_id) else None
     if position is None:
         raise NotFound(_("Không tìm thấy vị trí việc làm."))
     before = {"name": position.name, "sort_order": position.sort_order}

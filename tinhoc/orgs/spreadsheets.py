@@ -39,6 +39,22 @@ def _widths(sheet) -> None:
         sheet.column_dimensions[get_column_letter(i)].width = col.width
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _text_cell(sheet, value):
+    """A string cell that stays a string: openpyxl would write "=HYPERLINK(…)" as a live formula,
+    and Excel re-reads a typed "+84…" or "@…" as one when the cell is edited; the quote prefix
+    keeps it text there too. None stays an empty cell."""
+    if value is None:
+        return None
+    cell = WriteOnlyCell(sheet, value=str(value))
+    cell.data_type = "s"
+    if str(value).startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+    return cell
+
+
 def _date_cell(sheet, value):
     cell = WriteOnlyCell(sheet, value=value)
     cell.number_format = "DD/MM/YYYY"
@@ -73,17 +89,18 @@ def import_template(actor: Actor) -> bytes:
         "title": _("Không bắt buộc. Chức danh, ví dụ Chuyên viên."),
     }
     for col in COLUMNS:
-        guide.append([col.header, notes[col.key]])
+        guide.append([_text_cell(guide, col.header), _text_cell(guide, notes[col.key])])
     guide.append([])
     guide.append([WriteOnlyCell(guide, value=_("Vị trí việc làm")), None])
     for position in list_positions():
-        guide.append([position.code, position.name])
+        guide.append([_text_cell(guide, position.code), _text_cell(guide, position.name)])
     guide.append([])
     guide.append([WriteOnlyCell(guide, value=_("Mã đơn vị")), None])
     for org in db.session.scalars(select(Organisation).where(Organisation.archived_at.is_(None),
                                                              actor.scope_clause(*STAFF_ROLES))
                                   .order_by(Organisation.path)):
-        guide.append([org.code, f"{org.name} ({KIND_LABELS.get(org.kind, org.kind)})"])
+        guide.append([_text_cell(guide, org.code),
+                      _text_cell(guide, f"{org.name} ({KIND_LABELS.get(org.kind, org.kind)})")])
     return _save(workbook)
 
 
@@ -97,7 +114,8 @@ def export_staff(actor: Actor, flt: StaffFilter) -> bytes:
     sheet.append(_header(sheet))
     rows = db.session.execute(query.execution_options(yield_per=1000)).scalars()
     for person in rows:
-        sheet.append([person.employee_code, person.full_name,
+        sheet.append([_text_cell(sheet, person.employee_code), _text_cell(sheet, person.full_name),
                       _date_cell(sheet, person.date_of_birth) if person.date_of_birth else None,
-                      person.email, person.organisation.code, person.position.name, person.title])
+                      _text_cell(sheet, person.email), _text_cell(sheet, person.organisation.code),
+                      _text_cell(sheet, person.position.name), _text_cell(sheet, person.title)])
     return _save(workbook)

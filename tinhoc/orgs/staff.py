@@ -8,15 +8,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, raiseload
+from sqlalchemy.orm.exc import StaleDataError
 
-from .. import clock
+from .. import clock, text
 from ..access import STAFF_ROLES, Actor
 from ..audit import record as audit
 from ..extensions import db
+from ..pagination import paginate
 from .models import JobPosition, Organisation, Person
-from .services import NotFound, OrgError, organisation_for
+from .rules import birth_date_problem
+from .services import NotFound, OrgError, organisation_for, valid_id
+
+
+class StaleEdit(OrgError):
+    """The record changed since the form was opened: saving would silently undo that change."""
 
 
 @dataclass
@@ -38,27 +46,28 @@ def staff_query(actor: Actor, flt: StaffFilter):
              .options(contains_eager(Person.organisation).raiseload("*"), contains_eager(Person.position),
                       raiseload("*"))
              .where(actor.scope_clause(*STAFF_ROLES)))
-    if flt.q:
-        like = f"%{flt.q.strip().lower()}%"
-        query = query.where(or_(func.lower(Person.full_name).like(like), func.lower(Person.employee_code).like(like)))
+    search = text.matches(Person.search_text, flt.q)
+    if search is not None:
+        query = query.where(search)
     if flt.org_id:
         query = query.where(Organisation.subtree_clause(organisation_for(actor, flt.org_id).path))
     if flt.position_id:
-        query = query.where(Person.position_id == flt.position_id)
+        query = query.where(Person.position_id == flt.position_id if valid_id(flt.position_id) else False)
     if not flt.include_left:
         query = query.where(Person.left_at.is_(None))
-    return query.order_by(Organisation.path, Person.full_name, Person.employee_code)
+    return query.order_by(Organisation.path, text.vi_order(Person.full_name), Person.code_key)
 
 
 def list_staff(actor: Actor, flt: StaffFilter, page: int = 1, per_page: int = 50):
-    return db.paginate(staff_query(actor, flt), page=page, per_page=per_page, error_out=False)
+    return paginate(staff_query(actor, flt), page, per_page)
 
 
 def person_for(actor: Actor, person_id: int) -> Person:
     """The person if they work in a unit the actor's staff roles cover, else NotFound (a 404).
     The one place that decides access to staff records; every staff page and service goes through it."""
     person = db.session.scalar(select(Person).join(Person.organisation)
-                               .where(Person.id == person_id, actor.scope_clause(*STAFF_ROLES)))
+                               .where(Person.id == person_id, actor.scope_clause(*STAFF_ROLES))) \
+        if valid_id(person_id) else None
     if person is None:
         raise NotFound(_("Không tìm thấy cán bộ."))
     return person
@@ -74,32 +83,51 @@ def _snapshot(person: Person) -> dict:
 
 def save_person(actor: Actor, person_id: int | None, *, employee_code: str, full_name: str,
                 date_of_birth, email: str | None, organisation_id: int, position_id: int,
-                title: str | None) -> Person:
-    """Create (person_id None) or edit one member of staff; the same rules as the import."""
-    code, name = (employee_code or "").strip(), " ".join((full_name or "").split())
+                title: str | None, version: int | None = None) -> Person:
+    """Create (person_id None) or edit one member of staff; the same rules as the import.
+
+    `version` is the person's version the editor started from: if someone saved in between, the
+    edit is refused (StaleEdit) rather than silently undoing their change. A person may stay in a
+    unit that was archived after they joined it; nobody is moved into an archived unit."""
+    code, name = text.clean(employee_code), text.clean(full_name)
     if not code or len(code) > 32:
-        raise OrgError(_("Mã cán bộ phải có từ 1 đến 32 ký tự."))
+        raise OrgError(_("Mã cán bộ phải có từ 1 đến 32 ký tự (đang có %(n)d).", n=len(code)))
     if not name:
         raise OrgError(_("Thiếu họ và tên."))
-    org = organisation_for(actor, organisation_id)
-    if org.is_archived:
-        raise OrgError(_("Đơn vị %(c)s (%(n)s) đã ngừng hoạt động.", c=org.code, n=org.name))
-    if db.session.get(JobPosition, position_id) is None:
-        raise NotFound(_("Không tìm thấy vị trí việc làm."))
-    clash = db.session.scalar(select(Person).where(Person.employee_code == code))
+    if len(name) > 200:
+        raise OrgError(_("Họ và tên dài %(n)d ký tự; tối đa 200.", n=len(name)))
+    if problem := birth_date_problem(date_of_birth):
+        raise OrgError(problem)
     person = person_for(actor, person_id) if person_id is not None else Person(created_at=clock.now())
+    if version is not None and person_id is not None and person.version != version:
+        raise StaleEdit(_("Hồ sơ của %(n)s vừa được người khác sửa; hãy tải lại trang để xem bản mới "
+                          "rồi sửa lại.", n=person.full_name))
+    org = organisation_for(actor, organisation_id)
+    if org.is_archived and org.id != person.organisation_id:
+        raise OrgError(_("Đơn vị %(c)s (%(n)s) đã ngừng hoạt động.", c=org.code, n=org.name))
+    if not valid_id(position_id) or db.session.get(JobPosition, position_id) is None:
+        raise NotFound(_("Không tìm thấy vị trí việc làm."))
+    clash = db.session.scalar(select(Person).where(Person.code_key == text.code_key(code)))
     if clash is not None and clash is not person:
         if not actor.covers(clash.organisation.path, *STAFF_ROLES):  # no name from outside the scope
             raise OrgError(_("Mã cán bộ %(c)s đã được dùng ở một đơn vị khác.", c=code))
-        raise OrgError(_("Mã cán bộ %(c)s đã thuộc về %(n)s.", c=code, n=clash.full_name))
+        raise OrgError(_("Mã cán bộ %(c)s đã thuộc về %(n)s.", c=clash.employee_code, n=clash.full_name))
     before = _snapshot(person) if person_id is not None else None
     person.employee_code, person.full_name, person.date_of_birth = code, name, date_of_birth
-    person.email = (email or "").strip().lower() or None
+    person.email = text.clean(email).lower() or None
     person.organisation_id, person.position_id = org.id, position_id
-    person.title = " ".join((title or "").split()) or None
+    person.title = text.clean_or_none(title)
     person.updated_at = clock.now()
     db.session.add(person)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same code saved by a concurrent request
+        db.session.rollback()
+        raise OrgError(_("Mã cán bộ %(c)s vừa được dùng cho một người khác.", c=code))
+    except StaleDataError:  # saved by someone else between our read and our write
+        db.session.rollback()
+        raise StaleEdit(_("Hồ sơ của %(n)s vừa được người khác sửa; hãy tải lại trang để xem bản mới "
+                          "rồi sửa lại.", n=name))
     audit(actor, "person.update" if before else "person.create", "person", person.id,
           before=before, after=_snapshot(person))
     db.session.commit()

@@ -6,26 +6,24 @@ error in one transaction. The web page and `flask tinhoc import-staff` share bot
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import IO, Iterable
+from typing import IO
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import from_excel
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock
+from .. import clock, text
 from ..access import STAFF_ROLES, Actor
 from ..audit import record as audit
 from ..extensions import db
 from .models import JobPosition, Organisation, Person
-from .workbook_guard import WorkbookRefused, iter_values, open_workbook
+from .rules import birth_date_problem
+from .workbook_reading import UnreadableWorkbook, cell_text, header_key, parse_date, read_table
 
 
 @dataclass(frozen=True)
@@ -52,8 +50,6 @@ PERSON_FIELDS = ("full_name", "date_of_birth", "email", "organisation_id", "posi
 FIELD_LABELS = {"full_name": _l("Họ và tên"), "date_of_birth": _l("Ngày sinh"), "email": _l("Email"),
                 "organisation_id": _l("Đơn vị"), "position_id": _l("Vị trí việc làm"), "title": _l("Chức danh")}
 MAX_ROWS = 50_000
-_DATE_TEXT = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
 class ImportRefused(Exception):
@@ -76,6 +72,7 @@ class RowReport:
     changes: list[str] = field(default_factory=list)   # labels of the fields an update changes
     values: dict = field(default_factory=dict)          # clean values to write
     person_id: int | None = None
+    version: int | None = None      # the person's version when planned: a later change refuses the apply
     before: dict | None = None
 
 
@@ -83,6 +80,8 @@ class RowReport:
 class ImportReport:
     rows: list[RowReport] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
+    sheet: str = ""          # the sheet that was read (the report says it: never a hidden one)
+    header_row: int = 0
 
     @property
     def ok(self) -> bool:
@@ -99,62 +98,14 @@ class ImportReport:
         return out
 
 
-# --- reading ---------------------------------------------------------------------------------
+# --- reading (workbook_reading.py: sheet, header row, cell values) ---------------------------
 
-def _fold(text: str) -> str:
-    """Lower case without Vietnamese diacritics, for matching headers as people type them."""
-    text = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
-    return " ".join("".join(c for c in text if unicodedata.category(c) != "Mn").lower().split())
-
-
-def _header_map(header: Iterable) -> tuple[dict[str, int], list[str]]:
+def _wanted_headers() -> dict[str, str]:
     wanted = {}
     for col in COLUMNS:
         for name in (col.header, col.key, *col.aliases):
-            wanted[_fold(name)] = col.key
-    found: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        key = wanted.get(_fold(cell)) if cell is not None else None
-        if key and key not in found:
-            found[key] = index
-    missing = [str(c.label) for c in COLUMNS if c.required and c.key not in found]
-    return found, missing
-
-
-def _open_workbook(stream: IO[bytes]):
-    try:
-        return open_workbook(stream)
-    except WorkbookRefused as exc:
-        raise ImportRefused(str(exc)) from None
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return " ".join(str(value).split())
-
-
-def _parse_date(value) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, (int, float)):  # a date cell stored as a plain number (Excel serial)
-        if 1 <= value < 2_958_466:
-            return from_excel(value).date()
-        raise ValueError
-    text = str(value).strip()
-    if match := _DATE_TEXT.match(text):
-        day, month, year = (int(g) for g in match.groups())
-        return date(year, month, day)
-    if match := _ISO_DATE.match(text):
-        year, month, day = (int(g) for g in match.groups())
-        return date(year, month, day)
-    raise ValueError
+            wanted[header_key(name)] = col.key
+    return wanted
 
 
 # --- planning --------------------------------------------------------------------------------
@@ -162,30 +113,46 @@ def _parse_date(value) -> date | None:
 class _Lookups:
     """Everything a row is checked against, loaded in a few queries for the whole file."""
 
-    def __init__(self, codes: list[str], actor: Actor):
+    def __init__(self, code_keys: list[str], actor: Actor):
         self.actor = actor
-        self.orgs = {o.code.upper(): o for o in db.session.scalars(select(Organisation))}
+        self.orgs = {o.code_key: o for o in db.session.scalars(select(Organisation))}
         positions = list(db.session.scalars(select(JobPosition)))
-        self.positions = {p.code.lower(): p for p in positions}
-        self.positions.update({_fold(p.name): p for p in positions})
+        self.positions = positions
+        self._by_key: dict[str, list[JobPosition]] | None = None
+        self._by_fold: dict[str, list[JobPosition]] = {}
         self.position_names = ", ".join(p.name for p in sorted(positions, key=lambda p: p.sort_order))
         # Existing people as plain rows (id, the compared fields, their unit's path for the scope check):
         # no ORM objects.
         self.people: dict[str, dict] = {}
-        unique = sorted(set(codes))
-        columns = ([Person.id, Person.employee_code, Person.left_at, Organisation.path.label("org_path")]
+        unique = sorted(set(code_keys))
+        columns = ([Person.id, Person.code_key, Person.left_at, Person.version, Organisation.path.label("org_path")]
                    + [getattr(Person, f) for f in PERSON_FIELDS])
         people = select(*columns).join(Organisation, Organisation.id == Person.organisation_id)
         if len(unique) > 2000:  # a big file: one scan of the table beats many long IN lists
             wanted = set(unique)
             for row in db.session.execute(people).mappings():
-                if row["employee_code"] in wanted:
-                    self.people[row["employee_code"]] = row
+                if row["code_key"] in wanted:
+                    self.people[row["code_key"]] = row
             return
         for start in range(0, len(unique), 500):
             chunk = unique[start:start + 500]
-            for row in db.session.execute(people.where(Person.employee_code.in_(chunk))).mappings():
-                self.people[row["employee_code"]] = row
+            for row in db.session.execute(people.where(Person.code_key.in_(chunk))).mappings():
+                self.people[row["code_key"]] = row
+
+    def position(self, typed: str) -> tuple[JobPosition | None, list[JobPosition]]:
+        """The position a cell names (by code or name, case and Unicode form ignored); when only a
+        match without accents is possible and several names fold alike, none: (None, candidates)."""
+        if self._by_key is None:
+            self._by_key, self._by_fold = {}, {}
+            for p in self.positions:
+                for key in {p.code_key, text.code_key(p.name)}:
+                    self._by_key.setdefault(key, []).append(p)
+                self._by_fold.setdefault(text.fold(p.name), []).append(p)
+        exact = self._by_key.get(text.code_key(typed), [])
+        alike = exact or self._by_fold.get(text.fold(typed), [])
+        if len(alike) == 1:
+            return alike[0], []
+        return None, alike
 
 
 def _cell_label(key: str, columns: dict[str, int]) -> str:
@@ -204,29 +171,30 @@ def _check_row(report: RowReport, raw: dict, columns: dict[str, int], look: _Loo
     if not code:
         error("employee_code", _("Thiếu mã cán bộ."))
     elif len(code) > 32:
-        error("employee_code", _("Mã cán bộ dài quá 32 ký tự."))
-    elif code in first_seen:
-        error("employee_code", _("Mã cán bộ %(c)s trùng với dòng %(r)d trong tệp.", c=code, r=first_seen[code]))
+        error("employee_code", _("Mã cán bộ dài %(n)d ký tự; tối đa 32.", n=len(code)))
+    elif text.code_key(code) in first_seen:
+        error("employee_code", _("Mã cán bộ %(c)s trùng với dòng %(r)d trong tệp.", c=code,
+                                 r=first_seen[text.code_key(code)]))
     else:
-        first_seen[code] = report.row
+        first_seen[text.code_key(code)] = report.row
 
     name = report.full_name
     if not name:
         error("full_name", _("Thiếu họ và tên."))
     elif len(name) > 200:
-        error("full_name", _("Họ và tên dài quá 200 ký tự."))
+        error("full_name", _("Họ và tên dài %(n)d ký tự; tối đa 200.", n=len(name)))
 
     born = None
     try:
-        born = _parse_date(raw.get("date_of_birth"))
+        born = parse_date(raw.get("date_of_birth"))
     except (ValueError, OverflowError):
         error("date_of_birth", _("Ngày sinh không hợp lệ: “%(v)s” (hãy ghi theo dạng dd/mm/yyyy).",
-                                 v=_text(raw.get("date_of_birth"))))
-    if born is not None and not (date(1900, 1, 1) <= born <= clock.now().date()):
-        error("date_of_birth", _("Ngày sinh %(d)s nằm ngoài khoảng hợp lý.", d=born.strftime("%d/%m/%Y")))
+                                 v=cell_text(raw.get("date_of_birth"))))
+    if problem := birth_date_problem(born):
+        error("date_of_birth", problem)
         born = None
 
-    email = _text(raw.get("email")) or None
+    email = cell_text(raw.get("email")) or None
     if email:
         try:
             email = validate_email(email, check_deliverability=False).normalized.lower()
@@ -236,11 +204,11 @@ def _check_row(report: RowReport, raw: dict, columns: dict[str, int], look: _Loo
             error("email", _("Email dài quá 255 ký tự."))
 
     org = None
-    org_code = _text(raw.get("org_code"))
+    org_code = cell_text(raw.get("org_code"))
     if not org_code:
         error("org_code", _("Thiếu mã đơn vị."))
     else:
-        org = look.orgs.get(org_code.upper())
+        org = look.orgs.get(text.code_key(org_code))
         if org is None:
             error("org_code", _("Không có đơn vị nào mang mã “%(c)s”.", c=org_code))
         elif not look.actor.covers(org.path, *STAFF_ROLES):
@@ -249,20 +217,24 @@ def _check_row(report: RowReport, raw: dict, columns: dict[str, int], look: _Loo
             error("org_code", _("Đơn vị %(c)s (%(n)s) đã ngừng hoạt động.", c=org.code, n=org.name))
 
     position = None
-    position_text = _text(raw.get("position"))
+    position_text = cell_text(raw.get("position"))
     if not position_text:
         error("position", _("Thiếu vị trí việc làm."))
     else:
-        position = look.positions.get(position_text.lower()) or look.positions.get(_fold(position_text))
-        if position is None:
+        position, candidates = look.position(position_text)
+        if candidates:
+            error("position", _("“%(v)s” có thể là nhiều vị trí việc làm chỉ khác nhau ở dấu hoặc chữ hoa: "
+                                "%(list)s; hãy ghi đúng tên hoặc mã.", v=position_text,
+                                list=", ".join(f"“{p.name}” ({p.code})" for p in candidates)))
+        elif position is None:
             error("position", _("Không có vị trí việc làm “%(v)s”; dùng một trong: %(list)s.",
                                 v=position_text, list=look.position_names))
 
-    title = _text(raw.get("title")) or None
+    title = cell_text(raw.get("title")) or None
     if title and len(title) > 120:
-        error("title", _("Chức danh dài quá 120 ký tự."))
+        error("title", _("Chức danh dài %(n)d ký tự; tối đa 120.", n=len(title)))
 
-    person = look.people.get(code)
+    person = look.people.get(text.code_key(code))
     if person is not None and not look.actor.covers(person["org_path"], *STAFF_ROLES):
         error("employee_code", _("Mã cán bộ %(c)s đã được dùng ở một đơn vị ngoài phạm vi bạn quản lý.", c=code))
     if report.errors:
@@ -274,6 +246,7 @@ def _check_row(report: RowReport, raw: dict, columns: dict[str, int], look: _Loo
         report.action = "new"
         return
     report.person_id = person["id"]
+    report.version = person["version"]
     old = {f: person[f] for f in PERSON_FIELDS}
     changed = [f for f in PERSON_FIELDS if old[f] != report.values[f]]
     report.changes = [str(FIELD_LABELS[f]) for f in changed]
@@ -293,74 +266,64 @@ def plan_import(stream: IO[bytes], actor: Actor) -> ImportReport:
     """Read the file and check every row against the database and the actor's scope (a unit, or an
     existing person, outside it is a row error); nothing is written."""
     report = ImportReport()
+    required = {c.key: str(c.label) for c in COLUMNS if c.required}
     try:
-        workbook = _open_workbook(stream)
-    except ImportRefused as exc:
+        table = read_table(stream, _wanted_headers(), required, max_rows=MAX_ROWS)
+    except UnreadableWorkbook as exc:
         report.file_errors.append(str(exc))
         return report
-    try:
-        sheet = workbook.worksheets[0]
-        columns: dict[str, int] | None = None
-        raw_rows: list[tuple[int, dict]] = []
-        for number, values in iter_values(sheet):
-            if number > MAX_ROWS + 1:  # blank rows count: a sheet claiming a million rows stops here
-                report.file_errors.append(_("Tệp có hơn %(n)d dòng; hãy chia nhỏ.", n=MAX_ROWS))
-                return report
-            if not any(v is not None and str(v).strip() for v in values):
-                continue
-            if columns is None:
-                columns, missing = _header_map(values)
-                if missing:
-                    report.file_errors.append(_("Dòng tiêu đề (dòng %(r)d) thiếu cột: %(cols)s. Hãy dùng tệp mẫu.",
-                                                r=number, cols=", ".join(missing)))
-                    return report
-                continue
-            raw_rows.append((number, {key: values[i] if i < len(values) else None for key, i in columns.items()}))
-            if len(raw_rows) > MAX_ROWS:
-                report.file_errors.append(_("Tệp có hơn %(n)d dòng; hãy chia nhỏ.", n=MAX_ROWS))
-                return report
-    finally:
-        workbook.close()
-    if columns is None:
-        report.file_errors.append(_("Tệp không có dữ liệu: cần dòng tiêu đề và ít nhất một dòng cán bộ."))
+    report.sheet, report.header_row = table.sheet, table.header_row
+    if not table.rows:
+        report.file_errors.append(_("Trang “%(s)s” chỉ có dòng tiêu đề, không có cán bộ nào.", s=table.sheet))
         return report
-    if not raw_rows:
-        report.file_errors.append(_("Tệp chỉ có dòng tiêu đề, không có cán bộ nào."))
-        return report
-    look = _Lookups([_text(raw.get("employee_code")) for _, raw in raw_rows], actor)
+    look = _Lookups([text.code_key(cell_text(raw.get("employee_code"))) for _, raw in table.rows], actor)
     first_seen: dict[str, int] = {}
-    for number, raw in raw_rows:
-        row = RowReport(row=number, employee_code=_text(raw.get("employee_code")),
-                        full_name=_text(raw.get("full_name")))
-        _check_row(row, raw, columns, look, first_seen)
+    for number, raw in table.rows:
+        row = RowReport(row=number, employee_code=cell_text(raw.get("employee_code")),
+                        full_name=cell_text(raw.get("full_name")))
+        _check_row(row, raw, table.columns, look, first_seen)
         report.rows.append(row)
     return report
 
 
 def apply_import(actor: Actor, report: ImportReport, *, source: str = "") -> dict[str, int]:
-    """Write a clean plan in one transaction; with any error, or a clash, nothing changes."""
+    """Write a clean plan in one transaction; with any error, or a clash, nothing changes.
+    Updates bump each person's version and only apply to the version that was planned, so a person
+    edited in between is not silently overwritten."""
     if not report.ok:
         raise ImportRefused(_("Tệp còn %(n)d dòng lỗi: không có thay đổi nào được ghi.", n=len(report.error_rows)))
     now = clock.now()
-    new = [dict(r.values, created_at=now, updated_at=now) for r in report.rows if r.action == "new"]
+    new = [dict(r.values, **Person.derived(r.values["employee_code"], r.values["full_name"]),
+                created_at=now, updated_at=now, version=1) for r in report.rows if r.action == "new"]
     changed = [r for r in report.rows if r.action == "updated"]
+    table = Person.__table__
     try:
         if new:
             db.session.execute(insert(Person), new)
         if changed:
-            db.session.execute(update(Person), [
-                {"id": r.person_id, "updated_at": now, "left_at": None,
-                 **{k: v for k, v in r.values.items() if k != "employee_code"}} for r in changed])
+            fields = [*PERSON_FIELDS, "search_text"]
+            statement = (update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+                         .values(updated_at=now, left_at=None, version=table.c.version + 1,
+                                 **{f: bindparam(f"b_{f}") for f in fields}))
+            params = [{"b_id": r.person_id, "b_version": r.version,
+                       "b_search_text": Person.derived(r.values["employee_code"], r.values["full_name"])["search_text"],
+                       **{f"b_{f}": r.values[f] for f in PERSON_FIELDS}} for r in changed]
+            result = db.session.execute(statement, params)
+            if db.engine.dialect.supports_sane_multi_rowcount and result.rowcount != len(changed):
+                raise _Changed()
         counts = report.counts()
         audit(actor, "staff.import", "person", None, before={
             r.employee_code: r.before for r in changed},
-            after={"source": source, "counts": counts,
+            after={"source": source, "counts": counts, "sheet": report.sheet,
                    "new": [r.employee_code for r in report.rows if r.action == "new"],
                    "updated": {r.employee_code: {k: _jsonable(r.values.get(k)) for k in r.before} for r in changed}})
         db.session.commit()
-    except IntegrityError:
+    except (IntegrityError, _Changed):
         db.session.rollback()
-        raise ImportRefused(_("Dữ liệu cán bộ vừa bị thay đổi trong lúc nhập (trùng mã cán bộ); "
-                              "không có thay đổi nào được ghi. Hãy xem trước và nhập lại."))
+        raise ImportRefused(_("Dữ liệu cán bộ vừa bị thay đổi trong lúc nhập (trùng mã cán bộ hoặc hồ sơ vừa "
+                              "được sửa); không có thay đổi nào được ghi. Hãy xem trước và nhập lại."))
     return report.counts()
 
+
+class _Changed(Exception):
+    """A planned update found its person at another version: someone saved in between."""
