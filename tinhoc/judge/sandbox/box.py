@@ -247,8 +247,10 @@ class Sandbox:
             # The sandbox's own processes (bubblewrap, the helper, the run's init) count as pids.
             base = self.cgroup.pids_current() + 1
             try:
-                self.cgroup.set_limits(run_mib << 20, processes,
-                                       (run_mib + CGROUP_SLACK_MIB) << 20, base + processes)
+                # + 1 in the run: the next run's process waits there already (see helper.c);
+                # the program itself is held to `processes` by RLIMIT_NPROC of its own uid.
+                self.cgroup.set_limits(run_mib << 20, processes + 1,
+                                       (run_mib + CGROUP_SLACK_MIB) << 20, base + processes + 1)
             except OSError as exc:
                 raise SandboxError(f"cannot set the cgroup limits: {exc}") from exc
             oom_before = self.cgroup.oom_kills()

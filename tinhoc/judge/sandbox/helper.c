@@ -22,13 +22,18 @@
  *
  * Cgroups (argv after UID GID: CPUFD CPUKIND JOINFD...): the judge opens, on the host, the
  * cgroup.procs files of the run's own cgroups (memory, pids, cpu accounting) and passes them as
- * inherited descriptors. The program writes "0" (itself) into each before dropping privileges, so
+ * inherited descriptors. The program writes "0" (itself) into each while still privileged, so
  * its memory (tmpfs files included), processes and CPU are counted apart from bubblewrap and this
  * helper: a program that fills /box with files is killed by the OOM killer in its own cgroup (MLE)
  * and can never take the helper down with it. CPUFD (-1 for none) reads that cgroup's CPU usage
  * (CPUKIND 1: cgroup v1 cpuacct.usage in ns, 2: v2 cpu.stat usage_usec), which the watchdog polls:
  * the CPU of every process of the run counts, children included. Without it the watchdog reads the
  * program's own CPU clock and the children's CPU counts once they are reaped.
+ *
+ * A cgroup migration costs a grace period of the kernel (about 10 ms, sleeping), so the next run
+ * is prepared while the current one runs: a spare init with its program process, already in the
+ * run's cgroups, waits for the next request (see make_spare). Until the request arrives that
+ * process holds no privilege it did not have and runs nothing of the contestant's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -254,9 +259,6 @@ static void exec_program(struct request *r, int errfd) {
      * contestant's uid: start from none (only a file right in /box, never through a directory). */
     if (directly_in_box(r->out)) unlink(r->out);
     if (directly_in_box(r->err) && strcmp(r->err, r->out) != 0) unlink(r->err);
-    /* Join the run's own cgroups ("0" = the writing process) while still privileged. */
-    for (int i = 0; i < njoin; i++)
-        if (write(join_fds[i], "0", 1) != 1) fail(errfd, STAGE_CGROUP);
     /* Nothing the program executes may ever regain a capability. */
     for (int cap = 0; cap <= 63; cap++)
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) fail(errfd, STAGE_CAPS);
@@ -294,6 +296,31 @@ static double cgroup_cpu(void) {
     return p ? strtod(p + 11, NULL) / 1e6 : -1;
 }
 
+static char req_buf[MAX_PAYLOAD + 1];
+
+/* Read one request (uint32 length + payload) into req_buf; 1 on success, 0 on EOF, -1 on error. */
+static int read_request(int fd, uint32_t *len) {
+    int got = read_full(fd, len, sizeof *len);
+    if (got <= 0) return got;
+    if (*len > MAX_PAYLOAD || read_full(fd, req_buf, *len) != 1) return -1;
+    req_buf[*len] = 0;
+    return 1;
+}
+
+/* The program's process of a spare run: joins the run's cgroups now ("0" = itself), while the
+ * previous run goes on, then waits for its request and becomes the program. */
+static void spare_program(int go_fd, int errfd) {
+    static struct request r;
+    int join_err = 0;
+    for (int i = 0; i < njoin; i++)
+        if (write(join_fds[i], "0", 1) != 1 && !join_err) join_err = errno ? errno : EIO;
+    uint32_t len;
+    if (read_request(go_fd, &len) != 1 || parse_request(req_buf, len, &r) < 0) _exit(0);
+    if (join_err) { errno = join_err; fail(errfd, STAGE_CGROUP); }
+    r.filter = get_filter(r.mmap_max);
+    exec_program(&r, errfd);
+}
+
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -302,16 +329,15 @@ static double now_s(void) {
 
 /* pid 1 of the run's namespace: runs the program, enforces time, reports, exits (which kills
  * whatever the program left behind). */
-static void run_init(struct request *r, int resfd) {
+static void run_init(struct request *r, int resfd, pid_t pid, int go_fd, int err_fd, uint32_t len) {
     struct result res = { 0 };
-    int errp[2];
-    if (pipe2(errp, O_CLOEXEC) < 0) { res.stage = STAGE_FORK; res.err = errno; goto out; }
+    int errp[2] = { err_fd, -1 };
     double cg0 = cgroup_cpu();     /* what earlier runs left in the cgroup's counter */
     double t0 = now_s();
-    pid_t pid = fork();
-    if (pid < 0) { res.stage = STAGE_FORK; res.err = errno; goto out; }
-    if (pid == 0) { close(errp[0]); close(resfd); exec_program(r, errp[1]); }
-    close(errp[1]);
+    /* Go: the waiting program process reads its request and starts. */
+    if (write(go_fd, &len, sizeof len) != sizeof len) { res.stage = STAGE_FORK; res.err = errno; goto out; }
+    write_full(go_fd, req_buf, len);
+    close(go_fd);
     int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
     clockid_t cpu_clock;
     int have_clock = clock_getcpuclockid(pid, &cpu_clock) == 0;
@@ -385,6 +411,50 @@ out:
     _exit(0);
 }
 
+/* pid 1 of a spare run: forks the program's process (which joins the run's cgroups at once),
+ * then waits for the request, starts the program and watches it. */
+static void spare_init(int req_fd, int resfd) {
+    int go[2], errp[2];
+    if (pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) _exit(1);
+    pid_t pid = fork();
+    if (pid < 0) _exit(1);
+    if (pid == 0) { close(go[1]); close(errp[0]); close(req_fd); close(resfd); spare_program(go[0], errp[1]); }
+    close(go[0]);
+    close(errp[1]);
+    static struct request r;
+    uint32_t len;
+    if (read_request(req_fd, &len) != 1 || parse_request(req_buf, len, &r) < 0) {
+        kill(pid, SIGKILL);      /* no run after all (the sandbox is closing) */
+        _exit(0);
+    }
+    close(req_fd);
+    run_init(&r, resfd, pid, go[1], errp[0], len);
+}
+
+struct spare { pid_t init; int req_fd, res_fd; };
+
+/* A run made ready in advance: its init (in a new PID namespace) and the program's process. */
+static struct spare make_spare(void) {
+    struct spare sp;
+    int rq[2], rs[2];
+    if (pipe2(rq, O_CLOEXEC) < 0 || pipe2(rs, O_CLOEXEC) < 0) die("pipe");
+    sp.init = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
+    if (sp.init < 0) die("clone");
+    if (sp.init == 0) {
+        /* not the judge's pipes: /dev/null on 0 and 1 (so no later descriptor lands there) */
+        int null = open("/dev/null", O_RDWR);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0) _exit(1);
+        if (null > 1) close(null);
+        close(rq[1]); close(rs[0]);
+        spare_init(rq[0], rs[1]);
+    }
+    close(rq[0]);
+    close(rs[1]);
+    sp.req_fd = rq[1];
+    sp.res_fd = rs[0];
+    return sp;
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) { fprintf(stderr, "usage: helper UID GID [CPUFD CPUKIND JOINFD...]\n"); return 2; }
     box_uid = (uid_t)atol(argv[1]);
@@ -393,32 +463,29 @@ int main(int argc, char **argv) {
     for (int i = 5; i < argc && njoin < MAX_JOIN; i++) join_fds[njoin++] = atoi(argv[i]);
     signal(SIGPIPE, SIG_IGN);
     get_filter(0);   /* fail at start-up, not on the first run, if libseccomp is broken */
-    static char buf[MAX_PAYLOAD + 1];
     static struct request req;
+    struct spare next = make_spare();
     write_full(1, "READY\n", 6);
     for (;;) {
         uint32_t len;
-        int got = read_full(0, &len, sizeof len);
+        int got = read_request(0, &len);
         if (got == 0) return 0;
-        if (got < 0 || len > MAX_PAYLOAD) die("bad request header");
-        if (read_full(0, buf, len) != 1) die("short request");
-        buf[len] = 0;
+        if (got < 0) die("bad request");
         struct result res = { 0 };
         char line[256];
-        if (parse_request(buf, len, &req) < 0) {
+        if (parse_request(req_buf, len, &req) < 0) {
             res.stage = STAGE_REQUEST; res.err = EINVAL;
         } else {
-            req.filter = get_filter(req.mmap_max);
-            int rp[2];
-            if (pipe2(rp, O_CLOEXEC) < 0) die("pipe");
-            pid_t init = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
-            if (init < 0) die("clone");
-            if (init == 0) { close(rp[0]); run_init(&req, rp[1]); }
-            close(rp[1]);
+            get_filter(req.mmap_max);          /* built here once, inherited by later spares */
+            struct spare cur = next;
+            write_full(cur.req_fd, (const char *)&len, sizeof len);
+            write_full(cur.req_fd, req_buf, len);
+            close(cur.req_fd);
+            next = make_spare();               /* its cgroup join overlaps this run */
             int st;
-            while (waitpid(init, &st, 0) < 0 && errno == EINTR) {}
-            if (read(rp[0], &res, sizeof res) != sizeof res) { res.stage = STAGE_FORK; res.err = EIO; }
-            close(rp[0]);
+            while (waitpid(cur.init, &st, 0) < 0 && errno == EINTR) {}
+            if (read(cur.res_fd, &res, sizeof res) != sizeof res) { res.stage = STAGE_FORK; res.err = EIO; }
+            close(cur.res_fd);
         }
         int exited = WIFEXITED(res.status), code = exited ? WEXITSTATUS(res.status) : -1;
         int sig = WIFSIGNALED(res.status) ? WTERMSIG(res.status) : 0;
