@@ -1,6 +1,8 @@
 """The organisation tree through its pages: create, rename, move (no cycles), archive; one-query subtrees."""
 from __future__ import annotations
 
+import pytest
+
 from sqlalchemy import event, select
 
 
@@ -118,3 +120,10 @@ def test_subtree_is_one_query(app, db, make_org, staff_setup):
 def test_unknown_unit_is_404(client, login):
     login("admin")
     assert client.get("/orgs/99999").status_code == 404
+
+
+@pytest.mark.parametrize("action", ["rename", "move", "archive", "unarchive"])
+def test_actions_on_an_unknown_unit_are_404(client, login, staff_setup, action):
+    login("admin")
+    data = {"kind": "department", "code": "X", "name": "X", "parent_id": ""}
+    assert client.post(f"/orgs/999999/{action}", data=data).status_code == 404

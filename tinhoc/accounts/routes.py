@@ -5,6 +5,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import text
 from ..extensions import limiter, login_manager
 from ..security import current_actor, role_required, safe_next
 from . import bp, services
@@ -20,7 +21,8 @@ def load_user(session_id: str):
 
 
 def _username() -> str:
-    return (request.form.get("username") or "").strip().lower()
+    """The login as the account is found (any case, any Unicode form): one counter per account."""
+    return text.code_key(request.form.get("username") or "")
 
 
 def _account_key() -> str:

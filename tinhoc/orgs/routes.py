@@ -60,6 +60,8 @@ def edit_organisation(org_id: int):
 def _after(org_id: int, call, success: str):
     try:
         call()
+    except services.NotFound:
+        raise                       # an unknown unit (or one out of scope) is a 404, not a message
     except services.OrgError as exc:
         flash(str(exc), "danger")
     else:
