@@ -27,6 +27,7 @@ ADVANCED_MODULES = {
     "IU15": "Sử dụng phần mềm kế hoạch dự án",
 }
 _PREFIX = re.compile(r"^[A-Z]{2,4}$")
+DETAIL_LABELS = {"title": _l("Khóa học, kỳ thi hoặc hội thi"), "award": _l("Giải"), "division": _l("Bảng")}
 
 
 class DetailsError(ValueError):
@@ -83,7 +84,7 @@ class CertificateKind:
                 out[key] = _text(details[key])
         for key in self.needs:
             if not out.get(key):
-                raise DetailsError(_("Thiếu thông tin bắt buộc: %(k)s.", k=key))
+                raise DetailsError(_("Thiếu thông tin bắt buộc: %(k)s.", k=DETAIL_LABELS[key]))
         if details.get("hours") not in (None, ""):
             try:
                 out["hours"] = int(details["hours"])
