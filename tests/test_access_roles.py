@@ -74,6 +74,7 @@ ACCESS = {
     ("/verify/", "GET"): PUBLIC,
     ("/verify/<number>", "GET"): PUBLIC,
     ("/.well-known/jwks.json", "GET"): PUBLIC,
+    ("/reports/staffing", "GET"): STAFF,
 }
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 

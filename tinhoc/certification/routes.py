@@ -7,13 +7,14 @@ import io
 import segno
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from ..extensions import limiter
 from ..orgs.services import filter_choices
 from ..security import current_actor, role_required
-from . import badges, bp, kinds, pdf, services
+from . import badges, bp, kinds, pdf, services, staffing
 from .forms import IssueForm, RevokeForm
 
 
@@ -37,6 +38,11 @@ def kind_level(name: str) -> str:
 def isodate(text: str | None) -> str:
     """A stored yyyy-mm-dd shown as dd/mm/yyyy."""
     return "/".join(reversed(text.split("-"))) if text else ""
+
+
+@bp.app_template_filter("percent")
+def percent(share: float | None) -> str:
+    return "—" if share is None else format_percent(share, "#,##0.0%")
 
 
 @bp.app_template_filter("qr_data_uri")
@@ -150,6 +156,15 @@ def verify(number: str):
     result = services.verify(number, request.args.get("p"))
     return render_template("certification/verify.html", result=result, number=number), \
         404 if result.status == "unknown" else 200
+
+
+@bp.get("/reports/staffing")
+@role_required(*services.ISSUE_ROLES)
+def staffing_report():
+    actor, org_id = current_actor(), request.args.get("org", type=int)
+    root, metrics = staffing.staffing(actor, org_id)
+    return render_template("certification/staffing.html", root=root, metrics=metrics,
+                           org_choices=filter_choices(actor, root.id))
 
 
 @bp.get("/.well-known/jwks.json")
