@@ -161,3 +161,16 @@ def test_the_signing_key_is_kept_and_can_be_given_by_a_setting(app, tmp_path):
     finally:
         app.config["CERTIFICATE_SIGNING_KEY"] = ""
         app.extensions.pop("tinhoc_certificate_key")
+
+
+def test_qr_links_use_the_public_address_when_set(app, client, login, cert_world):
+    app.config["PUBLIC_URL"] = "https://tinhoc.ankhe.gov.vn/"
+    try:
+        login("anh")
+        page = client.get(f"/certificates/{cert_world['cert'].id}").get_data(as_text=True)
+        with app.app_context():
+            outside = _qr_link(cert_world["cert"])
+    finally:
+        app.config["PUBLIC_URL"] = ""
+    assert 'href="https://tinhoc.ankhe.gov.vn/verify/CB-2026-000001?p=' in page
+    assert outside.startswith("https://tinhoc.ankhe.gov.vn/verify/CB-2026-000001?p=")

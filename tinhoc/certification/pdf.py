@@ -132,8 +132,8 @@ def _render(cert: Certificate, issuer_name: str) -> bytes:
     if kind.level:
         facts.append(f"Trình độ (level): {kind.level}")
     for key, label in (("title", ""), ("division", "Bảng: "), ("award", "Giải: ")):
-        if details.get(key):
-            facts.append(f"{label}{details[key]}")
+        if value := details.get(key):  # "Giải Nhất" needs no "Giải:" before it
+            facts.append(value if value.lower().startswith(label[:-2].lower()) else f"{label}{value}")
     if details.get("score") is not None:
         facts.append(f"Điểm (score): {details['score']:g}")
     if details.get("hours"):

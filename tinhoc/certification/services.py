@@ -259,12 +259,13 @@ def payload_for(cert: Certificate) -> str:
 
 
 def public_url(endpoint: str, **values) -> str:
-    """An absolute URL for QR codes and credentials: PUBLIC_URL when set, else this request's host."""
+    """An absolute URL for QR codes and credentials: on PUBLIC_URL (scheme and host) when it is set,
+    else on this request's host (outside a request: the development server's address)."""
     base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
-    if base or not has_request_context():
-        with current_app.test_request_context(base_url=base or "http://127.0.0.1:5000"):
-            return url_for(endpoint, _external=True, **values)
-    return url_for(endpoint, _external=True, **values)
+    if has_request_context():
+        return base + url_for(endpoint, **values) if base else url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=base or "http://127.0.0.1:5000"):
+        return url_for(endpoint, _external=True, **values)
 
 
 def verify_url(cert: Certificate) -> str:
