@@ -174,3 +174,12 @@ def test_qr_links_use_the_public_address_when_set(app, client, login, cert_world
         app.config["PUBLIC_URL"] = ""
     assert 'href="https://tinhoc.ankhe.gov.vn/verify/CB-2026-000001?p=' in page
     assert outside.startswith("https://tinhoc.ankhe.gov.vn/verify/CB-2026-000001?p=")
+
+
+@pytest.mark.parametrize("payload", ["", ".", "abc", "abc.def", "!!!.???", "Đặng.Ánh", "a" * 3000 + ".b",
+                                     "eyJuIjoxfQ.AAAA", "eyJuIjoxfQ." + "A" * 86, "W10." + "A" * 86])
+def test_garbage_payloads_are_refused_not_crashing(client, cert_world, payload):
+    response = client.get("/verify/CB-2026-000001", query_string={"p": payload})
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert ('data-status="tampered"' in text) is bool(payload), payload
