@@ -75,6 +75,7 @@ ACCESS = {
     ("/verify/<number>", "GET"): PUBLIC,
     ("/.well-known/jwks.json", "GET"): PUBLIC,
     ("/reports/staffing", "GET"): STAFF,
+    ("/reports/staffing.xlsx", "GET"): STAFF,
 }
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 

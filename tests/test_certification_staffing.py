@@ -99,3 +99,21 @@ def test_district_organiser_sees_their_district_only(client, login, db, province
     assert "Huyện 1" in page and "Xã 1.0" in page and "Xã 0.0" not in page and "Sở 0" not in page
     assert client.get(f"/reports/staffing?org={units['H-0'].id}").status_code == 404
     assert client.get(f"/reports/staffing?org={units['H-1-X2'].id}").status_code == 200
+
+
+def test_excel_export_lists_the_agencies_missing(client, login, db, province):
+    import io
+
+    from openpyxl import load_workbook
+    units, people, positions = province
+    login("organiser")
+    response = client.get(f"/reports/staffing.xlsx?org={units['H-0'].id}")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert workbook.sheetnames == ["it_staff", "it_leader"]
+    for code in workbook.sheetnames:
+        rows = list(workbook[code].iter_rows(values_only=True))
+        having, total, missing = _hand_count(units, people, positions, units["H-0"], code)
+        assert rows[1][1] == having and rows[1][3] == total
+        start = next(i for i, r in enumerate(rows) if r[0] == "Mã đơn vị") + 1
+        assert sorted(r[0] for r in rows[start:]) == missing

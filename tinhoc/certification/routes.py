@@ -167,6 +167,14 @@ def staffing_report():
                            org_choices=filter_choices(actor, root.id))
 
 
+@bp.get("/reports/staffing.xlsx")
+@role_required(*services.ISSUE_ROLES)
+def export_staffing():
+    data = staffing.export(current_actor(), request.args.get("org", type=int))
+    return send_file(io.BytesIO(data), as_attachment=True, download_name="can-bo-cntt-cac-co-quan.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 @bp.get("/.well-known/jwks.json")
 def jwks():
     return jsonify(badges.jwks())
