@@ -115,7 +115,7 @@ def _accounts(agencies: list[Organisation], schools: list[Organisation]) -> None
             accounts.grant_role(SYSTEM, user.id, "organiser", DISTRICT_CODE)
 
 
-def seed_demo() -> dict[str, int]:
+def seed_demo() -> dict:
     """Create what is missing of the demo province; running it again changes nothing."""
     orgs.ensure_positions()
     accounts.ensure_roles()
