@@ -86,3 +86,46 @@ def test_revoke_only_in_scope_and_with_a_reason(client, login, cert_world):
     assert "Đã thu hồi chứng chỉ CB-2026-000001" in page and "Cấp nhầm người" in page
     again = client.post(f"/certificates/{cert_id}/revoke", data={"reason": "lần nữa"}, follow_redirects=True)
     assert "đã bị thu hồi" in again.get_data(as_text=True)
+
+
+def test_a_holder_with_an_account_but_no_staff_record(client, login, cert_world, make_user):
+    """A contestant known only by their account: they and province-wide organisers see it, a district
+    organiser (whose scope no unit of theirs lies in) does not."""
+    from tinhoc.access import SYSTEM
+    from tinhoc.certification import services
+    pupil = make_user("pupil", roles=["student"], full_name="Trần Bảo Ngọc")
+    cert = services.issue("contest_award", pupil, {"title": "Hội thi Tin học trẻ", "award": "Giải Ba"},
+                          actor=SYSTEM, source="contest:pupil")
+    assert (cert.holder_name, cert.person_id, cert.unit_name) == ("Trần Bảo Ngọc", None, None)
+    for username, status in (("pupil", 200), ("organiser", 200), ("district", 404), ("anh", 404)):
+        login(username)
+        assert client.get(f"/certificates/{cert.id}").status_code == status, username
+        client.post("/logout")
+
+
+def test_list_costs_the_same_queries_for_n_and_2n_certificates(client, login, cert_world, db):
+    from sqlalchemy import event
+
+    from tinhoc.access import SYSTEM
+    from tinhoc.certification import services
+
+    def count() -> int:
+        statements = []
+
+        def log(conn, cursor, statement, *args):
+            statements.append(statement)
+        event.listen(db.engine, "before_cursor_execute", log)
+        try:
+            assert client.get("/certificates/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", log)
+        return len(statements)
+
+    login("district")
+    person = cert_world["holder_person"]
+    for i in range(3):
+        services.issue("cio_track", person, {"hours": 8}, actor=SYSTEM, source=f"n:{i}")
+    n = count()
+    for i in range(3, 9):
+        services.issue("cio_track", person, {"hours": 8}, actor=SYSTEM, source=f"n:{i}")
+    assert count() == n
