@@ -142,7 +142,7 @@ def revoke_certificate(cert_id: int):
 
 
 @bp.get("/verify/")
-@limiter.limit(_verify_limit)
+@limiter.shared_limit(_verify_limit, scope="certificate-verify")
 def verify_search():
     number = request.args.get("number", "").strip()
     result = services.verify(number) if number else None
@@ -151,7 +151,7 @@ def verify_search():
 
 
 @bp.get("/verify/<number>")
-@limiter.limit(_verify_limit)
+@limiter.shared_limit(_verify_limit, scope="certificate-verify")
 def verify(number: str):
     result = services.verify(number, request.args.get("p"))
     return render_template("certification/verify.html", result=result, number=number), \
