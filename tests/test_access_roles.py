@@ -14,6 +14,11 @@ STAFF = {"admin", "organiser", "district"}   # district: organiser over one dist
 ADMIN = {"admin"}
 PUBLIC = "public"
 
+
+class Owned(frozenset):
+    """Open to every login, but the world's object is reached only by these roles: any other
+    logged-in user gets 404 (what you may not see does not exist for you), not 403."""
+
 # (rule, method) -> roles that may use it (others logged in: 403; anonymous: sent to login).
 ACCESS = {
     ("/", "GET"): EVERYONE,
@@ -57,6 +62,20 @@ ACCESS = {
     ("/orgs/staff/import", "POST"): STAFF,
     ("/orgs/staff/import/template.xlsx", "GET"): STAFF,
     ("/orgs/staff/import/apply", "POST"): STAFF,
+    ("/certificates/", "GET"): STAFF,
+    ("/certificates/issue", "GET"): STAFF,
+    ("/certificates/issue", "POST"): STAFF,
+    ("/certificates/mine", "GET"): EVERYONE,
+    ("/certificates/<int:cert_id>", "GET"): Owned(STAFF),
+    ("/certificates/<int:cert_id>/certificate.pdf", "GET"): Owned(STAFF),
+    ("/certificates/<int:cert_id>/badge.jwt", "GET"): Owned(STAFF),
+    ("/certificates/<int:cert_id>/badge.json", "GET"): Owned(STAFF),
+    ("/certificates/<int:cert_id>/revoke", "POST"): STAFF,
+    ("/verify/", "GET"): PUBLIC,
+    ("/verify/<number>", "GET"): PUBLIC,
+    ("/.well-known/jwks.json", "GET"): PUBLIC,
+    ("/reports/staffing", "GET"): STAFF,
+    ("/reports/staffing.xlsx", "GET"): STAFF,
 }
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -83,8 +102,11 @@ def world(db, make_user, make_org, make_person, make_position):
     make_user("district", roles=[])
     accounts.grant_role(SYSTEM, accounts.find_by_username("district").id, "organiser", "H-AB")
     position = make_position("extra", "Vị trí thêm", 99)
+    from tinhoc.certification import services as certification
+    cert = certification.issue("basic_ict", person, {"hours": 120}, actor=SYSTEM, source="world")
     return {"user_id": target.id, "grant_id": grant.id, "org_id": commune.id, "person_id": person.id,
-            "position_id": position.id, "code": "en", "filename": "css/app.css"}
+            "position_id": position.id, "code": "en", "filename": "css/app.css", "cert_id": cert.id,
+            "number": cert.number}
 
 
 def _url(app, rule: str, ids: dict) -> str:
@@ -125,6 +147,8 @@ def test_access_table(app, client, world, rule, method, role):
         assert status in (200, 302, 400, 422), (status, response.get_data(as_text=True)[:300])
         if method == "GET":
             assert status == 200, response.get_data(as_text=True)[:300]
+    elif isinstance(allowed, Owned):
+        assert status == 404, status
     else:
         assert status == 403, status
         assert "Không có quyền truy cập" in response.get_data(as_text=True)

@@ -75,17 +75,22 @@ def _import_models() -> None:
     """Import every models module so metadata (and Alembic) sees all tables."""
     from . import audit  # noqa: F401
     from .accounts import models as _accounts  # noqa: F401
+    from .certification import models as _certification  # noqa: F401
     from .orgs import models as _orgs  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
+    from .certification import bp as certification_bp
+    from .certification.kinds import check_registry
     from .main import bp as main_bp
     from .orgs import bp as orgs_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(orgs_bp, url_prefix="/orgs")
+    check_registry()  # a certificate kind without a label or a valid prefix stops the start
+    app.register_blueprint(certification_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -103,6 +108,7 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .cli import tinhoc_cli
+    from .certification import cli as _certification_cli  # noqa: F401  (adds verify-certificate)
     from .orgs import cli as _orgs_cli  # noqa: F401  (adds import-staff to the group)
 
     app.cli.add_command(tinhoc_cli)

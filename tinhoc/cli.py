@@ -16,6 +16,7 @@ def seed_demo():
     summary = run()
     click.echo(f"Demo province ready: {summary['organisations']} organisations, {summary['staff']} staff.")
     click.echo(f"Demo logins (password '{DEMO_PASSWORD}'): " + ", ".join(DEMO_USERS))
+    click.echo("Demo certificates (open /verify/NUMBER): " + ", ".join(summary["certificates"]))
 
 
 @tinhoc_cli.command("create-admin")

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from .access import SYSTEM
 from .accounts import services as accounts
+from .certification.demo import seed_certificates
 from .extensions import db
 from .orgs import services as orgs
 from .orgs.models import JobPosition, Organisation, Person
@@ -114,7 +115,7 @@ def _accounts(agencies: list[Organisation], schools: list[Organisation]) -> None
             accounts.grant_role(SYSTEM, user.id, "organiser", DISTRICT_CODE)
 
 
-def seed_demo() -> dict[str, int]:
+def seed_demo() -> dict:
     """Create what is missing of the demo province; running it again changes nothing."""
     orgs.ensure_positions()
     accounts.ensure_roles()
@@ -122,5 +123,6 @@ def seed_demo() -> dict[str, int]:
     _, agencies, schools = _tree()
     _staff(agencies, schools)
     _accounts(agencies, schools)
+    certificates = seed_certificates()
     return {"organisations": db.session.scalar(select(func.count(Organisation.id))),
-            "staff": db.session.scalar(select(func.count(Person.id)))}
+            "staff": db.session.scalar(select(func.count(Person.id))), "certificates": certificates}
