@@ -55,6 +55,7 @@ def _import_models() -> None:
     from . import audit  # noqa: F401
     from .accounts import models as _accounts  # noqa: F401
     from .orgs import models as _orgs  # noqa: F401
+    from training import models as _training  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -65,6 +66,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(orgs_bp, url_prefix="/orgs")
+    import training
+    app.register_blueprint(training.bp, url_prefix="/training")
+    training.init_app(app)
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -83,5 +87,6 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .cli import tinhoc_cli
     from .orgs import cli as _orgs_cli  # noqa: F401  (adds import-staff to the group)
+    from training import cli as _training_cli  # noqa: F401  (adds seed-catalogue)
 
     app.cli.add_command(tinhoc_cli)

@@ -4,8 +4,9 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
+from . import clock
 from .access import SYSTEM
 from .accounts import services as accounts
 from .extensions import db
@@ -114,13 +115,42 @@ def _accounts(agencies: list[Organisation], schools: list[Organisation]) -> None
             accounts.grant_role(SYSTEM, user.id, "organiser", DISTRICT_CODE)
 
 
-def seed_demo() -> dict[str, int]:
-    """Create what is missing of the demo province; running it again changes nothing."""
+def _more_staff(agencies: list[Organisation], total: int) -> None:
+    """`--scale large`: top the staff up to `total` people spread over the agencies (bulk insert)."""
+    have = db.session.scalar(select(func.count(Person.id)))
+    if have >= total:
+        return
+    positions = {p.code: p.id for p in db.session.scalars(select(JobPosition))}
+    rng = random.Random(total)
+    kinds = ["civil_servant"] * 8 + ["public_employee"] * 3 + ["it_staff", "it_leader", "leader"]
+    rows = []
+    for n in range(have + 1, total + 1):
+        org = agencies[n % len(agencies)]
+        rows.append({"employee_code": f"CB{n:06d}", "full_name": _name(rng), "organisation_id": org.id,
+                     "position_id": positions[rng.choice(kinds)], "created_at": clock.now(), "updated_at": clock.now()})
+        if len(rows) == 5000:
+            db.session.execute(insert(Person), rows)
+            rows = []
+    if rows:
+        db.session.execute(insert(Person), rows)
+    db.session.commit()
+
+
+SCALES = {"small": None, "large": 100_000}
+
+
+def seed_demo(scale: str = "small") -> dict[str, int]:
+    """Create what is missing of the demo province; running it again changes nothing. `scale="large"`
+    tops the staff up to 100,000 people (benchmarks)."""
     orgs.ensure_positions()
     accounts.ensure_roles()
     db.session.commit()
     _, agencies, schools = _tree()
     _staff(agencies, schools)
+    if SCALES[scale]:
+        _more_staff(agencies, SCALES[scale])
     _accounts(agencies, schools)
+    from training.demo import seed_training  # the catalogue and the rules by job position
+    seed_training()
     return {"organisations": db.session.scalar(select(func.count(Organisation.id))),
             "staff": db.session.scalar(select(func.count(Person.id)))}

@@ -17,6 +17,7 @@ from ..audit import record as audit
 from ..extensions import db
 from .models import JobPosition, Organisation, Person
 from .services import NotFound, OrgError, organisation_for
+from .signals import staff_changed
 
 
 @dataclass
@@ -103,6 +104,7 @@ def save_person(actor: Actor, person_id: int | None, *, employee_code: str, full
     audit(actor, "person.update" if before else "person.create", "person", person.id,
           before=before, after=_snapshot(person))
     db.session.commit()
+    staff_changed.send(None, person_ids=[person.id])
     return person
 
 

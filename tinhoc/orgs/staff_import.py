@@ -25,6 +25,7 @@ from ..access import STAFF_ROLES, Actor
 from ..audit import record as audit
 from ..extensions import db
 from .models import JobPosition, Organisation, Person
+from .signals import staff_changed
 from .workbook_guard import WorkbookRefused, iter_values, open_workbook
 
 
@@ -362,5 +363,7 @@ def apply_import(actor: Actor, report: ImportReport, *, source: str = "") -> dic
         db.session.rollback()
         raise ImportRefused(_("Dữ liệu cán bộ vừa bị thay đổi trong lúc nhập (trùng mã cán bộ); "
                               "không có thay đổi nào được ghi. Hãy xem trước và nhập lại."))
+    staff_changed.send(None, employee_codes=[r.values["employee_code"] for r in report.rows
+                                             if r.action in ("new", "updated")])
     return report.counts()
 
