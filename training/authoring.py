@@ -75,10 +75,10 @@ def save_course(actor: Actor, course_id: int | None, *, code: str, title: str, h
         if not actor.may("instructor", *EDITOR_ROLES):
             raise NotFound(_("Không tìm thấy khóa học."))
         course = Course(owner_id=actor.user_id, organisation_id=_home_unit(actor), created_at=clock.now())
-        db.session.add(course)
     else:
         course = course_for_editing(actor, course_id)
     course.code, course.title = _clean_course(code, title, course_id)
+    db.session.add(course)
     course.hours = max(int(hours or 0), 0)
     course.description = (description or "").strip()
     course.open_enrolment = bool(open_enrolment)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import bleach
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -34,7 +36,7 @@ class RichText(LessonType):
 
     def clean(self, data, upload, old, store):
         html = sanitize_html(data.get("body"))
-        if not html.strip():
+        if not bleach.clean(html, tags=[], strip=True).strip():
             raise LessonError(_("Bài học chưa có nội dung."))
         return {"html": html}
 
