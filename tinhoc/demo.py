@@ -139,16 +139,17 @@ def _more_staff(agencies: list[Organisation], total: int) -> None:
 SCALES = {"small": None, "large": 100_000}
 
 
-def seed_demo(scale: str = "small") -> dict[str, int]:
+def seed_demo(scale: str | int = "small") -> dict[str, int]:
     """Create what is missing of the demo province; running it again changes nothing. `scale="large"`
-    tops the staff up to 100,000 people (benchmarks)."""
+    (or a number) tops the staff up to 100,000 (or that many) people, for benchmarks."""
     orgs.ensure_positions()
     accounts.ensure_roles()
     db.session.commit()
     _, agencies, schools = _tree()
     _staff(agencies, schools)
-    if SCALES[scale]:
-        _more_staff(agencies, SCALES[scale])
+    total = scale if isinstance(scale, int) else SCALES[scale]
+    if total:
+        _more_staff(agencies, total)
     _accounts(agencies, schools)
     from training.demo import seed_training  # the catalogue and the rules by job position
     seed_training()

@@ -28,8 +28,8 @@ def show_report():
     tracks = assignment.list_tracks()
     if not tracks:
         return render_template("training/report.html", tracks=[], flt=flt)
-    return render_template("training/report.html", tracks=tracks, flt=flt, counts=report.counts(actor, flt),
-                           people=report.people(actor, flt, request.args.get("page", 1, type=int)),
+    counts, people = report.summary(actor, flt, request.args.get("page", 1, type=int))
+    return render_template("training/report.html", tracks=tracks, flt=flt, counts=counts, people=people,
                            statuses=report.STATUSES, today=services.today(), status_of=report.status_of,
                            org_choices=orgs.filter_choices(actor, flt.org_id))
 
