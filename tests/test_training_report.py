@@ -44,6 +44,9 @@ def test_counts_list_and_district_scope(client, login, db, catalogue, staff_setu
     assert "Lê Văn Chưa" in page and "Phạm Văn Nghỉ" not in page
     page = client.get(f"/training/report?track={basic}&status=completed").get_data(as_text=True)
     assert "Nguyễn Văn Xong" in page and "Trần Thị Đang" not in page
+    assert '<td class="text-end courses-done">6/6</td>' in page
+    page = client.get(f"/training/report?track={basic}&status=started").get_data(as_text=True)
+    assert "Trần Thị Đang" in page and '<td class="text-end courses-done">1/6</td>' in page
     client.post("/logout")
     grant(make_user("district", roles=[]), "organiser", "H-AB")
     login("district")

@@ -18,7 +18,7 @@ from tinhoc.orgs.services import NotFound as OrgNotFound, organisation_for
 from tinhoc.orgs.spreadsheets import XLSX_MIME, _BOLD, _HEAD_FILL, _date_cell, _save  # noqa: F401
 
 from .assignment import track_by_id
-from .models import TrackAssignment
+from .models import Enrolment, TrackAssignment, TrackCourse
 from .services import NotFound, today
 
 REPORT_ROLES = ("organiser",)
@@ -97,7 +97,21 @@ def summary(actor: Actor, flt: ReportFilter, page: int = 1, per_page: int = 50) 
     total = _total(figures, flt.status)
     page = max(page, 1)
     rows = db.session.execute(people_query(actor, flt).limit(per_page).offset((page - 1) * per_page)).all()
-    return figures, {"rows": rows, "total": total, "page": page, "pages": max((total + per_page - 1) // per_page, 1)}
+    return figures, {"rows": rows, "total": total, "page": page, "pages": max((total + per_page - 1) // per_page, 1),
+                     "courses_done": courses_done(flt.track_id, [r.id for r in rows]), "courses": len(
+                         db.session.scalars(select(TrackCourse.id).where(TrackCourse.track_id == flt.track_id)).all())}
+
+
+def courses_done(track_id: int, assignment_ids: list[int]) -> dict[int, int]:
+    """Assignment id -> how many of the track's courses that person completed (one grouped query)."""
+    if not assignment_ids:
+        return {}
+    return dict(db.session.execute(
+        select(TrackAssignment.id, func.count(Enrolment.id))
+        .join(Enrolment, Enrolment.person_id == TrackAssignment.person_id)
+        .join(TrackCourse, and_(TrackCourse.course_id == Enrolment.course_id, TrackCourse.track_id == track_id))
+        .where(TrackAssignment.id.in_(assignment_ids), Enrolment.completed_at.is_not(None))
+        .group_by(TrackAssignment.id)).all())
 
 
 def status_of(row, now) -> str:

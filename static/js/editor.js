@@ -15,7 +15,9 @@
     });
     quill.clipboard.dangerouslyPasteHTML(area.value || "");
     area.form.addEventListener("submit", function () {
-      area.value = quill.getText().trim() ? quill.getSemanticHTML() : "";
+      // getSemanticHTML gives real <ul>/<ol> lists (the editor's own markup marks them with an
+      // attribute the sanitiser drops) but writes every space as &nbsp;: put plain spaces back.
+      area.value = quill.getText().trim() ? quill.getSemanticHTML().replace(/&nbsp;|\u00a0/g, " ") : "";
     });
   });
 })();
