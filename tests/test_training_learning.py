@@ -141,3 +141,25 @@ def test_file_store_checks_type_and_size(app):
             app.config.pop("TRAINING_MAX_FILE_BYTES")
         stored = files.store(Upload("../../bai.mp4", b"\x00\x00\x00\x18ftypmp42"), VIDEOS)
         assert stored["filename"] == "bai.mp4" and files.path_of(stored["stored"]).is_file()
+
+
+def test_progress_page_own_or_in_scope_else_404(client, login, db, catalogue, staff_setup, make_person, make_user,
+                                                grant):
+    from training.models import TrackAssignment
+    mine = _learner(db, catalogue, staff_setup, make_person, make_user)
+    theirs = _learner(db, catalogue, staff_setup, make_person, make_user, code="HV2", username="hoc-vien-2")
+    ids = {a.person_id: a.id for a in db.session.scalars(select(TrackAssignment))}
+    login("hoc-vien")
+    client.get(f"/training/lessons/{catalogue['courses']['IU01'].lessons[0].id}")
+    page = client.get(f"/training/progress/{ids[mine.id]}").get_data(as_text=True)
+    assert "HV1" in page and 'data-course="IU06"' in page
+    assert client.get(f"/training/progress/{ids[theirs.id]}").status_code == 404
+    assert client.get("/training/progress/999999").status_code == 404
+    client.post("/logout")
+    grant(make_user("district", roles=[]), "organiser", "H-AB")
+    login("district")  # the commune lies in the district
+    assert client.get(f"/training/progress/{ids[theirs.id]}").status_code == 200
+    client.post("/logout")
+    grant(make_user("so-tt", roles=[]), "organiser", "SO-TT")
+    login("so-tt")
+    assert client.get(f"/training/progress/{ids[theirs.id]}").status_code == 404

@@ -39,7 +39,7 @@ def training_world(db) -> dict:
     from training import files
     from training.assignment import create_rule
     from training.lessons import Upload
-    from training.models import Course, Lesson, Track, TrackCourse
+    from training.models import Course, Lesson, Track, TrackAssignment, TrackCourse
 
     district = db.session.scalar(select(Organisation).where(Organisation.code == "H-AB"))
     course = Course(code="KH-1", title="Khóa học thử", hours=4, open_enrolment=True,
@@ -55,4 +55,5 @@ def training_world(db) -> dict:
     db.session.commit()
     position = db.session.scalar(select(JobPosition).where(JobPosition.code == "civil_servant"))
     rule = create_rule(SYSTEM, position_id=position.id, organisation_id=district.id, track_id=track.id, due_date=None)
-    return {"course_id": course.id, "lesson_id": lesson.id, "rule_id": rule.id}
+    assignment = db.session.scalar(select(TrackAssignment))  # the civil servant CB-1 of the commune X-01
+    return {"course_id": course.id, "lesson_id": lesson.id, "rule_id": rule.id, "assignment_id": assignment.id}

@@ -81,3 +81,10 @@ def video_progress(lesson_id: int):
     except services.TrainingError as exc:
         return {"error": str(exc)}, 400
     return {"percent": row.percent if row else 0, "complete": bool(row and row.completed_at)}
+
+
+@bp.get("/progress/<int:assignment_id>")
+@login_required
+def show_progress(assignment_id: int):
+    """One person's progress in a track: the learner's own, or anyone's in an organiser's scope."""
+    return render_template("training/progress.html", **services.assignment_progress(current_actor(), assignment_id))
