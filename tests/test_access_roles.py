@@ -68,6 +68,7 @@ ACCESS = {
     ("/training/report.xlsx", "GET"): STAFF,
     ("/training/rules", "GET"): STAFF,
     ("/training/rules", "POST"): STAFF,
+    ("/training/rules/<int:rule_id>", "POST"): STAFF,
     ("/training/rules/<int:rule_id>/delete", "POST"): STAFF,
     ("/training/assignments", "POST"): STAFF,
     ("/training/progress/<int:assignment_id>", "GET"): STAFF,

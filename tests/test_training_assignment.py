@@ -126,3 +126,17 @@ def test_demo_assigns_basic_to_the_learner(db):
                                    .where(TrackAssignment.person_id == learner.person_id)))
     assert codes == {"BASIC"}
     assert ("CIO" in {c for _, c in _assigned(db)}) and ("IT-STAFF" in {c for _, c in _assigned(db)})
+
+
+def test_changing_a_rule_moves_open_due_dates_and_reapplies(client, login, db, catalogue, staff_setup, make_person):
+    from training.models import TrackAssignment
+    make_person("P1", staff_setup["department"])
+    rule = _rule(db, catalogue, "civil_servant", "BASIC")
+    make_person("P2", staff_setup["commune"])  # added behind the signals' back (e.g. a direct insert)
+    login("organiser")
+    assert client.post(f"/training/rules/{rule.id}", data={"due_date": "2027-06-30"}).status_code == 302
+    db.session.expire_all()
+    assert {a.due_date for a in db.session.scalars(select(TrackAssignment))} == {date(2027, 6, 30)}
+    assert _assigned(db) == {("P1", "BASIC"), ("P2", "BASIC")}
+    rules_page = client.get("/training/rules").get_data(as_text=True)
+    assert 'value="2027-06-30"' in rules_page

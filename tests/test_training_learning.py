@@ -41,11 +41,11 @@ def test_home_shows_assigned_track_and_iu01_then_100_percent(client, login, db, 
 def test_overdue_and_resume_on_home(client, login, db, catalogue, staff_setup, make_person, make_user, frozen_clock):
     _learner(db, catalogue, staff_setup, make_person, make_user, due=date(2026, 2, 1))
     login("hoc-vien")
-    lesson = catalogue["courses"]["IU02"].lessons[0]
-    client.get(f"/training/lessons/{lesson.id}")
+    first, second = catalogue["courses"]["IU02"].lessons[:2]
+    client.get(f"/training/lessons/{first.id}")
     home = client.get("/").get_data(as_text=True)
     assert 'id="overdue-note"' in home and "Quá hạn" in home
-    assert f'href="/training/lessons/{lesson.id}"' in home  # continue where you left off
+    assert f'id="resume" href="/training/lessons/{second.id}"' in home  # continue with the next lesson
 
 
 def test_courses_not_assigned_nor_open_are_404(client, login, db, catalogue, staff_setup, make_person, make_user):

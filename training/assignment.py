@@ -31,8 +31,8 @@ def list_tracks() -> list[Track]:
     return list(db.session.scalars(select(Track).order_by(Track.id)))
 
 
-def track_by_id(track_id: int) -> Track:
-    track = db.session.get(Track, track_id)
+def track_by_id(track_id: int | None) -> Track:
+    track = db.session.get(Track, track_id) if track_id else None
     if track is None:
         raise NotFound(_("Không tìm thấy lộ trình."))
     return track
@@ -81,6 +81,22 @@ def create_rule(actor: Actor, *, position_id: int, organisation_id: int | None, 
     audit(actor, "training.rule.create", "assignment_rule", rule.id,
           after={"position_id": position_id, "organisation_id": rule.organisation_id, "track": track.code,
                  "due_date": due_date.isoformat() if due_date else None})
+    _apply(rule)
+    db.session.commit()
+    return rule
+
+
+def update_rule(actor: Actor, rule_id: int, *, due_date: date | None) -> AssignmentRule:
+    """A new due date: moved on the assignments the rule made that are not completed yet, and the
+    rule is applied again (anyone it matches now and lacks the track gets it)."""
+    rule = rule_for(actor, rule_id)
+    before = rule.due_date.isoformat() if rule.due_date else None
+    rule.due_date = due_date
+    db.session.execute(update(TrackAssignment).where(TrackAssignment.rule_id == rule.id,
+                                                     TrackAssignment.completed_at.is_(None))
+                       .values(due_date=due_date).execution_options(synchronize_session=False))
+    audit(actor, "training.rule.update", "assignment_rule", rule.id, before={"due_date": before},
+          after={"due_date": due_date.isoformat() if due_date else None})
     _apply(rule)
     db.session.commit()
     return rule

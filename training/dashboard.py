@@ -84,8 +84,11 @@ def learner_dashboard(actor: Actor) -> dict | None:
     resume = None
     latest = max((e for e in enrolments if e.last_activity_at is not None and e.completed_at is None),
                  key=lambda e: e.last_activity_at, default=None)
-    if latest is not None and latest.last_lesson_id is not None:
-        resume = db.session.get(Lesson, latest.last_lesson_id)
+    if latest is not None:  # the first lesson not yet done of the course last worked on
+        from .services import lesson_states, next_lesson
+        resume = next_lesson(latest.course, lesson_states(learner, latest.course_id))
+        if resume is None and latest.last_lesson_id is not None:
+            resume = db.session.get(Lesson, latest.last_lesson_id)
     if not tracks and not others:
         return None
     return {"tracks": tracks, "courses": others, "resume": resume,

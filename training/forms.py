@@ -25,6 +25,10 @@ class RuleForm(FlaskForm):
     due_date = DateField(_l("Hạn hoàn thành"), validators=[Optional()])
 
 
+class RuleDueForm(FlaskForm):
+    due_date = DateField(_l("Hạn hoàn thành"), validators=[Optional()])
+
+
 class AssignForm(FlaskForm):
     employee_code = StringField(_l("Mã cán bộ"), validators=[DataRequired(), Length(max=32)])
     track_id = SelectField(_l("Lộ trình"), coerce=int, validate_choice=False)

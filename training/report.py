@@ -22,8 +22,12 @@ from .models import Enrolment, TrackAssignment, TrackCourse
 from .services import NotFound, today
 
 REPORT_ROLES = ("organiser",)
-STATUSES = {"assigned": _l("Được giao"), "started": _l("Đang học"), "completed": _l("Đã hoàn thành"),
+# Filters of the list (the counts' cards): "started" counts everyone who began, completed or not.
+STATUSES = {"assigned": _l("Được giao"), "started": _l("Đã bắt đầu"), "completed": _l("Đã hoàn thành"),
             "overdue": _l("Quá hạn"), "not_started": _l("Chưa bắt đầu")}
+# Where one person stands (a row of the list and of the export).
+ROW_STATUSES = {"in_progress": _l("Đang học"), "completed": _l("Đã hoàn thành"), "overdue": _l("Quá hạn"),
+                "not_started": _l("Chưa bắt đầu")}
 
 
 @dataclass
@@ -69,7 +73,7 @@ def counts(actor: Actor, flt: ReportFilter) -> dict[str, int]:
 def people_query(actor: Actor, flt: ReportFilter):
     query = _base(actor, flt)
     if flt.status == "started":
-        query = query.where(TrackAssignment.started_at.is_not(None), TrackAssignment.completed_at.is_(None))
+        query = query.where(TrackAssignment.started_at.is_not(None))
     elif flt.status == "completed":
         query = query.where(TrackAssignment.completed_at.is_not(None))
     elif flt.status == "overdue":
@@ -86,8 +90,6 @@ def people_query(actor: Actor, flt: ReportFilter):
 
 def _total(counts: dict[str, int], status: str) -> int:
     """How many rows the list has, from the counts already made (no second scan of the subtree)."""
-    if status == "started":
-        return counts["started"] - counts["completed"]
     return counts[status]
 
 
@@ -119,7 +121,7 @@ def status_of(row, now) -> str:
         return "completed"
     if row.due_date is not None and row.due_date < now:
         return "overdue"
-    return "started" if row.started_at is not None else "not_started"
+    return "in_progress" if row.started_at is not None else "not_started"
 
 
 def export(actor: Actor, flt: ReportFilter) -> bytes:
@@ -143,5 +145,5 @@ def export(actor: Actor, flt: ReportFilter) -> bytes:
                       _date_cell(sheet, row.due_date) if row.due_date else None,
                       _date_cell(sheet, row.started_at.date()) if row.started_at else None,
                       _date_cell(sheet, row.completed_at.date()) if row.completed_at else None,
-                      str(STATUSES[status_of(row, now)])])
+                      str(ROW_STATUSES[status_of(row, now)])])
     return _save(workbook)

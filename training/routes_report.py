@@ -10,7 +10,7 @@ from tinhoc.orgs import services as orgs
 from tinhoc.security import current_actor, role_required
 
 from . import assignment, bp, report, services
-from .forms import ActionForm, AssignForm, RuleForm
+from .forms import ActionForm, AssignForm, RuleDueForm, RuleForm
 
 
 def _filter() -> report.ReportFilter:
@@ -30,7 +30,7 @@ def show_report():
         return render_template("training/report.html", tracks=[], flt=flt)
     counts, people = report.summary(actor, flt, request.args.get("page", 1, type=int))
     return render_template("training/report.html", tracks=tracks, flt=flt, counts=counts, people=people,
-                           statuses=report.STATUSES, today=services.today(), status_of=report.status_of,
+                           statuses=report.STATUSES, row_statuses=report.ROW_STATUSES, today=services.today(), status_of=report.status_of,
                            org_choices=orgs.filter_choices(actor, flt.org_id))
 
 
@@ -66,6 +66,16 @@ def list_rules():
             flash(str(exc), "danger")
     return render_template("training/rules.html", form=form, rules=assignment.list_rules(actor),
                            action_form=ActionForm(), assign_form=_assign_form())
+
+
+@bp.post("/rules/<int:rule_id>")
+@role_required("organiser")
+def update_rule(rule_id: int):
+    form = RuleDueForm()
+    if form.validate_on_submit():
+        assignment.update_rule(current_actor(), rule_id, due_date=form.due_date.data)
+        flash(_("Đã đổi hạn hoàn thành và áp dụng lại quy tắc."), "success")
+    return redirect(url_for("training.list_rules"))
 
 
 @bp.post("/rules/<int:rule_id>/delete")
