@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import and_, case, func, select
 
 from tinhoc.access import Actor
 from tinhoc.extensions import db
 from tinhoc.orgs.models import JobPosition, Organisation, Person
 from tinhoc.orgs.services import NotFound as OrgNotFound, organisation_for
-from tinhoc.orgs.spreadsheets import XLSX_MIME, _BOLD, _HEAD_FILL, _date_cell, _save  # noqa: F401
+from tinhoc.orgs.spreadsheets import XLSX_MIME, date_cell, header_cells, workbook_bytes
 
 from .assignment import track_by_id
 from .models import Enrolment, TrackAssignment, TrackCourse
@@ -134,16 +133,11 @@ def export(actor: Actor, flt: ReportFilter) -> bytes:
                _("Bắt đầu"), _("Hoàn thành"), _("Tình trạng")]
     for i, width in enumerate((14, 28, 12, 40, 24, 14, 14, 14, 16)):
         sheet.column_dimensions[chr(ord("A") + i)].width = width
-    head = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font, cell.fill = _BOLD, _HEAD_FILL
-        head.append(cell)
-    sheet.append(head)
+    sheet.append(header_cells(sheet, headers))
     for row in db.session.execute(query.execution_options(yield_per=1000)):
         sheet.append([row.employee_code, row.full_name, row.org_code, row.org_name, row.position,
-                      _date_cell(sheet, row.due_date) if row.due_date else None,
-                      _date_cell(sheet, row.started_at.date()) if row.started_at else None,
-                      _date_cell(sheet, row.completed_at.date()) if row.completed_at else None,
+                      date_cell(sheet, row.due_date) if row.due_date else None,
+                      date_cell(sheet, row.started_at.date()) if row.started_at else None,
+                      date_cell(sheet, row.completed_at.date()) if row.completed_at else None,
                       str(ROW_STATUSES[status_of(row, now)])])
-    return _save(workbook)
+    return workbook_bytes(workbook)

@@ -25,13 +25,18 @@ _BOLD = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
-def _header(sheet) -> list:
+def header_cells(sheet, titles) -> list:
+    """A bold, shaded header row for a write-only sheet (every export of the site looks the same)."""
     cells = []
-    for col in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=col.header)
+    for title in titles:
+        cell = WriteOnlyCell(sheet, value=title)
         cell.font, cell.fill = _BOLD, _HEAD_FILL
         cells.append(cell)
     return cells
+
+
+def _header(sheet) -> list:
+    return header_cells(sheet, [col.header for col in COLUMNS])
 
 
 def _widths(sheet) -> None:
@@ -39,13 +44,14 @@ def _widths(sheet) -> None:
         sheet.column_dimensions[get_column_letter(i)].width = col.width
 
 
-def _date_cell(sheet, value):
+def date_cell(sheet, value):
+    """A dd/mm/yyyy date cell for a write-only sheet."""
     cell = WriteOnlyCell(sheet, value=value)
     cell.number_format = "DD/MM/YYYY"
     return cell
 
 
-def _save(workbook: Workbook) -> bytes:
+def workbook_bytes(workbook: Workbook) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -84,7 +90,7 @@ def import_template(actor: Actor) -> bytes:
                                                              actor.scope_clause(*STAFF_ROLES))
                                   .order_by(Organisation.path)):
         guide.append([org.code, f"{org.name} ({KIND_LABELS.get(org.kind, org.kind)})"])
-    return _save(workbook)
+    return workbook_bytes(workbook)
 
 
 def export_staff(actor: Actor, flt: StaffFilter) -> bytes:
@@ -98,6 +104,6 @@ def export_staff(actor: Actor, flt: StaffFilter) -> bytes:
     rows = db.session.execute(query.execution_options(yield_per=1000)).scalars()
     for person in rows:
         sheet.append([person.employee_code, person.full_name,
-                      _date_cell(sheet, person.date_of_birth) if person.date_of_birth else None,
+                      date_cell(sheet, person.date_of_birth) if person.date_of_birth else None,
                       person.email, person.organisation.code, person.position.name, person.title])
-    return _save(workbook)
+    return workbook_bytes(workbook)
