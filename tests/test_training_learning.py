@@ -163,3 +163,28 @@ def test_progress_page_own_or_in_scope_else_404(client, login, db, catalogue, st
     grant(make_user("so-tt", roles=[]), "organiser", "SO-TT")
     login("so-tt")
     assert client.get(f"/training/progress/{ids[theirs.id]}").status_code == 404
+
+
+def test_home_panel_queries_do_not_grow_with_tracks(client, login, db, catalogue, staff_setup, make_person,
+                                                    make_user):
+    from sqlalchemy import event
+
+    from tinhoc.access import SYSTEM
+    from training.assignment import assign_track
+    person = _learner(db, catalogue, staff_setup, make_person, make_user)
+    login("hoc-vien")
+    client.get(f"/training/lessons/{catalogue['courses']['IU01'].lessons[0].id}")
+
+    def queries():
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+    one_track = queries()
+    for code in ("CIO", "IT-STAFF", "ADVANCED"):
+        assign_track(SYSTEM, person_id=person.id, track_id=catalogue["tracks"][code].id, due_date=None)
+    assert queries() == one_track
