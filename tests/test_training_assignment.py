@@ -140,3 +140,25 @@ def test_changing_a_rule_moves_open_due_dates_and_reapplies(client, login, db, c
     assert _assigned(db) == {("P1", "BASIC"), ("P2", "BASIC")}
     rules_page = client.get("/training/rules").get_data(as_text=True)
     assert 'value="2027-06-30"' in rules_page
+
+
+def test_organiser_assigns_by_hand_and_adds_a_rule_in_the_browser_forms(client, login, db, catalogue, staff_setup,
+                                                                       make_person):
+    make_person("M1", staff_setup["commune"], position_code="teacher")
+    make_person("M2", staff_setup["department"], position_code="it_staff")
+    login("organiser")
+    page = client.get("/training/rules").get_data(as_text=True)
+    assert 'name="assign-employee_code"' in page
+    response = client.post("/training/assignments", data={"assign-employee_code": "M1",
+                                                          "assign-track_id": catalogue["tracks"]["OSS"].id,
+                                                          "assign-due_date": "2026-10-01"}, follow_redirects=True)
+    assert "Đã giao lộ trình." in response.get_data(as_text=True)
+    response = client.post("/training/rules", data={"track_id": catalogue["tracks"]["IT-STAFF"].id,
+                                                   "position_id": _position(db, "it_staff").id,
+                                                   "organisation_id": "", "due_date": ""}, follow_redirects=True)
+    assert "Đã thêm quy tắc giao" in response.get_data(as_text=True)
+    assert _assigned(db) == {("M1", "OSS"), ("M2", "IT-STAFF")}
+    response = client.post("/training/assignments", data={"assign-employee_code": "KHONG-CO",
+                                                          "assign-track_id": catalogue["tracks"]["OSS"].id},
+                           follow_redirects=True)
+    assert "Không tìm thấy cán bộ." in response.get_data(as_text=True)
