@@ -128,3 +128,12 @@ def test_catalogue_is_idempotent_and_complete(db, catalogue):
     assert [s.code for s in iu01.sections][:2] == ["IU01.1", "IU01.2"]
     advanced = catalogue["tracks"]["ADVANCED"]
     assert sum(1 for i in advanced.items if i.required) == 6 and len(advanced.items) == 15
+
+
+def test_seeding_fails_on_a_lesson_type_no_class_handles(db, catalogue):
+    from training.catalogue import seed_catalogue
+    from training.models import Lesson
+    db.session.add(Lesson(course_id=catalogue["courses"]["IU01"].id, type="quiz", title="Chưa có", params={}))
+    db.session.commit()
+    with pytest.raises(RuntimeError, match="quiz"):
+        seed_catalogue()

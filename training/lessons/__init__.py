@@ -3,7 +3,8 @@
 A type says how a lesson completes (`completes_on`: "view", "open" or "progress"), cleans what an
 instructor submits into the JSON kept in `Lesson.params`, and names the template that shows it.
 Adding the quiz (with the exams issue) is one more module here that registers `quiz`. An unknown or
-duplicate type fails at start-up (`check_types`, called by the blueprint).
+duplicate type fails when this package is imported (at start-up); a type stored in the database that
+no class handles fails `check_types`, which the catalogue seeding (and so `make demo`) runs.
 """
 from __future__ import annotations
 
