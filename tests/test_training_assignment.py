@@ -162,3 +162,14 @@ def test_organiser_assigns_by_hand_and_adds_a_rule_in_the_browser_forms(client, 
                                                           "assign-track_id": catalogue["tracks"]["OSS"].id},
                            follow_redirects=True)
     assert "Không tìm thấy cán bộ." in response.get_data(as_text=True)
+
+
+def test_a_person_back_at_work_gets_the_rules_made_while_away(db, catalogue, staff_setup, make_person):
+    from tinhoc.access import SYSTEM
+    from tinhoc.orgs.staff import mark_left, mark_returned
+    person = make_person("R1", staff_setup["department"])
+    mark_left(SYSTEM, person.id)
+    _rule(db, catalogue, "civil_servant", "BASIC")
+    assert _assigned(db) == set()
+    mark_returned(SYSTEM, person.id)
+    assert _assigned(db) == {("R1", "BASIC")}

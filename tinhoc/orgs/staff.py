@@ -129,4 +129,5 @@ def mark_returned(actor: Actor, person_id: int) -> Person:
         person.left_at, person.updated_at = None, clock.now()
         audit(actor, "person.return", "person", person.id, before=before, after=_snapshot(person))
         db.session.commit()
+        staff_changed.send(None, person_ids=[person.id])
     return person
