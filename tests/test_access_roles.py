@@ -12,6 +12,7 @@ ROLES = ("admin", "organiser", "district", "instructor", "grader", "learner", "s
 EVERYONE = {"admin", "organiser", "district", "instructor", "grader", "learner", "student"}
 STAFF = {"admin", "organiser", "district"}   # district: organiser over one district's subtree
 ADMIN = {"admin"}
+EDITORS = {"admin", "organiser", "district", "instructor"}  # training: instructors their own courses
 PUBLIC = "public"
 
 
@@ -76,6 +77,32 @@ ACCESS = {
     ("/.well-known/jwks.json", "GET"): PUBLIC,
     ("/reports/staffing", "GET"): STAFF,
     ("/reports/staffing.xlsx", "GET"): STAFF,
+    ("/training/", "GET"): EVERYONE,
+    ("/training/courses/<int:course_id>", "GET"): EVERYONE,
+    ("/training/courses/<int:course_id>/enrol", "POST"): EVERYONE,
+    ("/training/lessons/<int:lesson_id>", "GET"): EVERYONE,
+    ("/training/lessons/<int:lesson_id>/file", "GET"): EVERYONE,
+    ("/training/lessons/<int:lesson_id>/progress", "POST"): EVERYONE,
+    ("/training/report", "GET"): STAFF,
+    ("/training/report.xlsx", "GET"): STAFF,
+    ("/training/rules", "GET"): STAFF,
+    ("/training/rules", "POST"): STAFF,
+    ("/training/rules/<int:rule_id>", "POST"): STAFF,
+    ("/training/rules/<int:rule_id>/delete", "POST"): STAFF,
+    ("/training/assignments", "POST"): STAFF,
+    ("/training/progress/<int:assignment_id>", "GET"): Owned(STAFF),
+    ("/training/manage", "GET"): EDITORS,
+    ("/training/manage/new", "GET"): EDITORS,
+    ("/training/manage/new", "POST"): EDITORS,
+    ("/training/manage/<int:course_id>", "GET"): EDITORS,
+    ("/training/manage/<int:course_id>", "POST"): EDITORS,
+    ("/training/manage/<int:course_id>/sections", "POST"): EDITORS,
+    ("/training/manage/<int:course_id>/lessons/new", "GET"): EDITORS,
+    ("/training/manage/<int:course_id>/lessons/new", "POST"): EDITORS,
+    ("/training/manage/<int:course_id>/lessons/<int:lesson_id>", "GET"): EDITORS,
+    ("/training/manage/<int:course_id>/lessons/<int:lesson_id>", "POST"): EDITORS,
+    ("/training/manage/lessons/<int:lesson_id>/move", "POST"): EDITORS,
+    ("/training/manage/lessons/<int:lesson_id>/delete", "POST"): EDITORS,
 }
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -104,9 +131,10 @@ def world(db, make_user, make_org, make_person, make_position):
     position = make_position("extra", "Vị trí thêm", 99)
     from tinhoc.certification import services as certification
     cert = certification.issue("basic_ict", person, {"hours": 120}, actor=SYSTEM, source="world")
+    from tests.training_helpers import training_world
     return {"user_id": target.id, "grant_id": grant.id, "org_id": commune.id, "person_id": person.id,
             "position_id": position.id, "code": "en", "filename": "css/app.css", "cert_id": cert.id,
-            "number": cert.number}
+            "number": cert.number, **training_world(db)}
 
 
 def _url(app, rule: str, ids: dict) -> str:

@@ -77,6 +77,7 @@ def _import_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .certification import models as _certification  # noqa: F401
     from .orgs import models as _orgs  # noqa: F401
+    from training import models as _training  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -91,6 +92,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(orgs_bp, url_prefix="/orgs")
     check_registry()  # a certificate kind without a label or a valid prefix stops the start
     app.register_blueprint(certification_bp)
+    import training
+    app.register_blueprint(training.bp, url_prefix="/training")
+    training.init_app(app)
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -110,5 +114,6 @@ def _register_cli(app: Flask) -> None:
     from .cli import tinhoc_cli
     from .certification import cli as _certification_cli  # noqa: F401  (adds verify-certificate)
     from .orgs import cli as _orgs_cli  # noqa: F401  (adds import-staff to the group)
+    from training import cli as _training_cli  # noqa: F401  (adds seed-catalogue)
 
     app.cli.add_command(tinhoc_cli)

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..forms import Form
 from . import services
 
 
-class IssueForm(FlaskForm):
+class IssueForm(Form):
     """Manual issue: a person of the organiser's scope (by employee code), the kind, why, and what it certifies."""
 
     kind = SelectField(_l("Loại chứng chỉ"))
@@ -43,5 +43,5 @@ class IssueForm(FlaskForm):
                 "hours": self.hours.data, "modules": modules}
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     reason = TextAreaField(_l("Lý do thu hồi"), validators=[DataRequired(), Length(max=1000)])
