@@ -3,6 +3,7 @@ completion at once, recorded once for certification; video at 90 %, file on down
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -67,7 +68,7 @@ def test_learner_completes_basic_track_at_once(db, catalogue, make_user, make_or
     assert db.session.scalar(select(func.count(TrackCompletion.id))) == 0
     complete_course(actor, catalogue["courses"]["IU06"])
     completion = db.session.scalar(select(TrackCompletion))
-    assert completion.person_id == person.id and completion.certificate_kind == "basic"
+    assert completion.person_id == person.id and completion.certificate_kind == "basic_ict"
     assert sorted(completion.course_codes) == ["IU01", "IU02", "IU03", "IU04", "IU05", "IU06"]
     assert completion.hours == sum(catalogue["courses"][c].hours for c in completion.course_codes)
     assert completion.completed_at == frozen_clock.now()
@@ -75,6 +76,32 @@ def test_learner_completes_basic_track_at_once(db, catalogue, make_user, make_or
     assert assignment.completed_at == frozen_clock.now()
     complete_course(actor, catalogue["courses"]["IU06"])  # again: nothing new
     assert db.session.scalar(select(func.count(TrackCompletion.id))) == 1
+
+
+def test_completing_a_track_issues_its_certificate_once(db, catalogue, make_user, make_org, make_person,
+                                                        frozen_clock):
+    """The hand-over: the moment the basic track completes, certification issues the basic ICT
+    certificate (automatic, its source the completion), with the six modules, their date and the hours."""
+    from tinhoc.access import SYSTEM
+    from tinhoc.certification.models import Certificate
+    from training.assignment import assign_track
+    from training.models import TrackCompletion
+    org = make_org("SO-1")
+    person = make_person("CB1", org)
+    actor = actor_of(make_user("hoc-vien", person_id=person.id))
+    assign_track(SYSTEM, person_id=person.id, track_id=catalogue["tracks"]["BASIC"].id, due_date=None)
+    for code in ("IU01", "IU02", "IU03", "IU04", "IU05", "IU06"):
+        complete_course(actor, catalogue["courses"][code])
+    completion = db.session.scalar(select(TrackCompletion))
+    cert = db.session.scalar(select(Certificate))
+    assert cert is not None and cert.kind == "basic_ict" and cert.person_id == person.id
+    assert cert.source == f"training.track_completion:{completion.id}" and cert.issued_by is None
+    assert [m["code"] for m in cert.details["modules"]] == ["IU01", "IU02", "IU03", "IU04", "IU05", "IU06"]
+    assert cert.details["hours"] == completion.hours
+    vietnam_day = frozen_clock.now().astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+    assert {m["completed_on"] for m in cert.details["modules"]} == {vietnam_day}
+    complete_course(actor, catalogue["courses"]["IU06"])      # again: no second certificate
+    assert db.session.scalar(select(func.count(Certificate.id))) == 1
 
 
 def test_advanced_track_after_three_of_nine(db, catalogue, make_user, make_org, make_person):
@@ -115,7 +142,7 @@ def test_cio_track(db, catalogue, make_user, make_org, make_person):
         complete_course(actor, catalogue["courses"][f"CIO0{i}"])
     assert db.session.scalar(select(func.count(TrackCompletion.id))) == 0
     complete_course(actor, catalogue["courses"]["CIO07"])
-    assert db.session.scalar(select(TrackCompletion.certificate_kind)) == "cio"
+    assert db.session.scalar(select(TrackCompletion.certificate_kind)) == "cio_track"
 
 
 def test_catalogue_is_idempotent_and_complete(db, catalogue):

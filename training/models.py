@@ -169,7 +169,7 @@ class LessonProgress(db.Model):
 
 class TrackCompletion(db.Model):
     """The hand-over to certification: written once, when a learner's courses first satisfy a track's
-    rule. Certificates (issue #13) are issued from these rows."""
+    rule; right after the commit, training.services.certify_completions issues its certificate."""
 
     __tablename__ = "track_completion"
 

@@ -3,7 +3,7 @@
 `course_for`, `lesson_for` and `enrolment_for` are the one place each that decides access; they
 return the object or raise NotFound (a 404). A lesson's completion completes its course when it was
 the last one, and the course completes every track whose rule it satisfies: `record_track_completion`
-is the hand-over to certification (issue #13 issues certificates from its rows).
+records it and, after the commit, `certify_completions` hands it to certification (one call).
 """
 from __future__ import annotations
 
@@ -184,6 +184,7 @@ def open_lesson(actor: Actor, lesson_id: int) -> tuple[Lesson, Enrolment | None]
     if enrolment is not None:
         _touch(enrolment, lesson, complete=lessons.get(lesson.type).completes_on == "view")
         db.session.commit()
+        certify_completions()
     return lesson, enrolment
 
 
@@ -197,6 +198,7 @@ def open_file(actor: Actor, lesson_id: int) -> tuple[Lesson, dict]:
     if enrolment is not None and kind.completes_on == "open":
         _touch(enrolment, lesson, complete=True)
         db.session.commit()
+        certify_completions()
     return lesson, lesson.params
 
 
@@ -212,6 +214,7 @@ def report_video(actor: Actor, lesson_id: int, percent: int) -> LessonProgress |
         return None
     row = _touch(enrolment, lesson, complete=percent >= VIDEO_DONE_PERCENT, percent=percent)
     db.session.commit()
+    certify_completions()
     return row
 
 
@@ -266,12 +269,53 @@ def record_track_completion(learner: Learner, track: Track, codes: list[str], no
     completion = TrackCompletion(track_id=track.id, certificate_kind=track.certificate_kind, course_codes=codes,
                                  hours=hours, completed_at=now, **learner.key())
     db.session.add(completion)
+    db.session.flush()
+    db.session.info.setdefault(_PENDING_CERTIFICATES, []).append(completion.id)
     if learner.person_id is not None:
         db.session.execute(update(TrackAssignment).where(
             TrackAssignment.person_id == learner.person_id, TrackAssignment.track_id == track.id,
             TrackAssignment.completed_at.is_(None)).values(completed_at=now, started_at=func.coalesce(
                 TrackAssignment.started_at, now)).execution_options(synchronize_session=False))
     return completion
+
+
+_PENDING_CERTIFICATES = "training.completions_to_certify"
+
+
+def certify_completions() -> list:
+    """After the commit that recorded them: each new track completion whose track leads to a
+    certificate kind becomes that certificate, through certification's one public call (automatic,
+    idempotent by source). A completion that cannot be certified (a kind the registry does not
+    know, details it refuses) stays recorded and is logged: an organiser can issue it by hand."""
+    import logging
+
+    from tinhoc import certification
+    from tinhoc.access import SYSTEM
+    from tinhoc.certification import kinds as certificate_kinds
+    from tinhoc.orgs.models import Person
+
+    issued = []
+    for completion_id in db.session.info.pop(_PENDING_CERTIFICATES, []):
+        completion = db.session.get(TrackCompletion, completion_id)
+        if completion is None or not completion.certificate_kind:
+            continue
+        holder = (db.session.get(Person, completion.person_id) if completion.person_id is not None
+                  else db.session.get(User, completion.user_id))
+        try:
+            kind = certificate_kinds.get(completion.certificate_kind)
+            titles = dict(db.session.execute(select(Course.code, Course.title)
+                                             .where(Course.code.in_(completion.course_codes))).all())
+            day = clock.as_utc(completion.completed_at).astimezone(certification.services.LOCAL).date()
+            modules = [{"code": code, "name": titles.get(code, ""), "completed_on": day.isoformat()}
+                       for code in sorted(completion.course_codes) if not kind.modules or code in kind.modules]
+            issued.append(certification.issue(
+                completion.certificate_kind, holder, {"hours": completion.hours or None, "modules": modules},
+                actor=SYSTEM, source=f"training.track_completion:{completion.id}"))
+        except (certification.services.CertificationError, certificate_kinds.DetailsError,
+                certificate_kinds.UnknownKind) as exc:
+            logging.getLogger(__name__).warning("track completion %s not certified: %s", completion.id, exc)
+            db.session.rollback()
+    return issued
 
 
 # --- what a learner sees ----------------------------------------------------------------------

@@ -132,7 +132,7 @@ def issue(kind: str, holder, details: dict | None, *, actor: Actor, reason: str 
 def issue_manually(actor: Actor, *, kind: str, employee_code: str, reason: str, details: dict) -> Certificate:
     """An organiser issues a certificate to a member of staff of their scope (by employee code)."""
     person = db.session.scalar(select(Person).join(Person.organisation)
-                               .where(Person.employee_code == (employee_code or "").strip(),
+                               .where(Person.code_key == text.code_key(employee_code),
                                       actor.scope_clause(*ISSUE_ROLES)))
     if person is None:
         raise IssueRefused(_("Không tìm thấy cán bộ trong phạm vi của bạn."))
