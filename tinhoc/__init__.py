@@ -76,6 +76,7 @@ def _import_models() -> None:
     from . import audit  # noqa: F401
     from .accounts import models as _accounts  # noqa: F401
     from .orgs import models as _orgs  # noqa: F401
+    from exams import models as _exams  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -86,6 +87,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(orgs_bp, url_prefix="/orgs")
+    from exams import bp as exams_bp
+    from exams.questions import check_registry
+    check_registry()  # an unknown or missing question type stops the start
+    app.register_blueprint(exams_bp, url_prefix="/exams")
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -104,5 +109,6 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .cli import tinhoc_cli
     from .orgs import cli as _orgs_cli  # noqa: F401  (adds import-staff to the group)
+    from exams import cli as _exams_cli  # noqa: F401  (adds import-questions)
 
     app.cli.add_command(tinhoc_cli)

@@ -1,0 +1,1 @@
+"""Question bank pages (filled below)."""
