@@ -141,4 +141,6 @@ def _typed(question, kind: str) -> dict:
         return {"type": "matching", "pairs": [
             {"question": _html(sub), "answer": _text(sub, "answer/text").strip()}
             for sub in question.findall("subquestion")]}
+    if kind == "essay" and _text(question, "responseformat").strip() == "noinline":
+        return {"type": "file"}   # an essay answered by an attached file only: our file upload
     return {"type": kind}
