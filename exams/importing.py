@@ -16,6 +16,7 @@ from tinhoc.orgs import pending
 
 from . import services
 from .importers import FORMATS, Parsed, parse
+from .importers.common import MAX_BYTES
 from .questions import ParamsInvalid
 
 _PLUGINFILE = re.compile(r'@@PLUGINFILE@@/([^"\'<>]+)')
@@ -79,6 +80,8 @@ def plan(data: bytes, fmt: str, *, category: str = "") -> ImportPlan:
     parsed.items = checked
     return result
 
+
+MAX_UPLOAD = MAX_BYTES  # read one byte more than this and the file is refused by its size
 
 # An image reference kept in the stored text until the apply gives it its /exams/images/<id> URL.
 PENDING_SRC = "/exams/images/0?f="

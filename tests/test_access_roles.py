@@ -13,6 +13,7 @@ EVERYONE = {"admin", "organiser", "district", "instructor", "grader", "learner",
 STAFF = {"admin", "organiser", "district"}   # district: organiser over one district's subtree
 ADMIN = {"admin"}
 PUBLIC = "public"
+BANK = {"admin", "organiser", "district", "instructor"}   # the question bank is province-wide
 
 # (rule, method) -> roles that may use it (others logged in: 403; anonymous: sent to login).
 ACCESS = {
@@ -57,6 +58,19 @@ ACCESS = {
     ("/orgs/staff/import", "POST"): STAFF,
     ("/orgs/staff/import/template.xlsx", "GET"): STAFF,
     ("/orgs/staff/import/apply", "POST"): STAFF,
+    ("/exams/bank", "GET"): BANK,
+    ("/exams/bank/categories", "POST"): BANK,
+    ("/exams/bank/questions/new", "GET"): BANK,
+    ("/exams/bank/questions/new", "POST"): BANK,
+    ("/exams/bank/questions/<int:question_id>", "GET"): BANK,
+    ("/exams/bank/questions/<int:question_id>", "POST"): BANK,
+    ("/exams/bank/questions/<int:question_id>/archive", "POST"): BANK,
+    ("/exams/bank/import", "GET"): BANK,
+    ("/exams/bank/import", "POST"): BANK,
+    ("/exams/bank/import/apply", "POST"): BANK,
+    ("/exams/bank/export.gift", "GET"): BANK,
+    ("/exams/bank/export.xml", "GET"): BANK,
+    ("/exams/images/<int:image_id>", "GET"): EVERYONE,
 }
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -83,7 +97,9 @@ def world(db, make_user, make_org, make_person, make_position):
     make_user("district", roles=[])
     accounts.grant_role(SYSTEM, accounts.find_by_username("district").id, "organiser", "H-AB")
     position = make_position("extra", "Vị trí thêm", 99)
-    return {"user_id": target.id, "grant_id": grant.id, "org_id": commune.id, "person_id": person.id,
+    from tests.test_exams_pages import bank_question
+    question_id, image_id = bank_question()
+    return {"question_id": question_id, "image_id": image_id,"user_id": target.id, "grant_id": grant.id, "org_id": commune.id, "person_id": person.id,
             "position_id": position.id, "code": "en", "filename": "css/app.css"}
 
 

@@ -234,3 +234,12 @@ def _numerical(block: str, fmt: str) -> dict:
 
 def _num(value: str) -> float:
     return float(value.replace(",", "."))
+
+
+def answer_item(block: str) -> dict:
+    """The question type and answers an answer block (without braces) stands for, as the edit page
+    takes them; ValueError says what is wrong."""
+    block = _protect(block.strip())
+    if _CLOZE.match(block):
+        raise ValueError(_("Câu hỏi dạng Cloze (ô trống nhúng như {1:MC:...}) không được hỗ trợ."))
+    return _answers(block, "html")
