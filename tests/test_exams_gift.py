@@ -111,3 +111,10 @@ def test_script_in_question_is_removed_on_check(app):
     from exams import importing
     plan = importing.plan("[html]<p>Hi<script>alert(1)</script></p>{T}".encode(), "gift")
     assert plan.ok and "<script>" not in plan.parsed.items[0]["text"]
+
+
+def test_a_block_of_many_braces_is_refused_quickly(app):
+    import time
+    started = time.perf_counter()
+    report = _parse(app, "Câu " + "{" * 200_000 + "}" * 10)
+    assert report.errors and time.perf_counter() - started < 2

@@ -21,7 +21,7 @@ from .common import Parsed, decode_text
 _ESCAPES = {"\\\\": "\ue000", "\\~": "\ue001", "\\=": "\ue002", "\\#": "\ue003", "\\{": "\ue004",
             "\\}": "\ue005", "\\:": "\ue006"}
 _RESTORE = {v: k[1] for k, v in _ESCAPES.items()}
-_CLOZE = re.compile(r"^\s*\d+\s*:\s*(MC|MCV|MCH|MCS|MCVS|MCHS|MR|MRH|MRS|MRHS|MULTICHOICE\w*|MULTIRESPONSE\w*|"
+_CLOZE = re.compile(r"\s*\d+\s*:\s*(MC|MCV|MCH|MCS|MCVS|MCHS|MR|MRH|MRS|MRHS|MULTICHOICE\w*|MULTIRESPONSE\w*|"
                     r"SA|MW|SAC|MWC|SHORTANSWER\w*|NM|NUMERICAL)\s*:", re.I)
 _WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 _NUMBER = r"[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?"
@@ -85,7 +85,7 @@ def _question(report: Parsed, raw: str, line: int, category):
         _add(report, line, category, "description", name or _restore(" ".join(body.split()))[:80], text, fmt=fmt)
         return category
     if len(opens) != 1 or len(closes) != 1 or closes[0] < opens[0]:
-        if any(_CLOZE.match(body[o + 1:]) for o in opens):
+        if any(_CLOZE.match(body, o + 1) for o in opens):  # match at a position: no copy per brace
             report.skip(line, _("Câu hỏi dạng Cloze (ô trống nhúng như {1:MC:...}) không được hỗ trợ."), snippet)
         elif len(opens) > 1 and len(closes) == len(opens):
             report.skip(line, _("Câu hỏi có nhiều khối đáp án {…}: GIFT không có dạng này (có thể là Cloze)."), snippet)
