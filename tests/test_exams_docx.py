@@ -81,7 +81,9 @@ def test_malformed_shapes_have_their_paragraph_number(app):
         d.add_paragraph("Câu 5: Hai phương án đậm")   # 14
         _option(d, "A.", "x", bold=True)
         _option(d, "B.", "y", bold=True)
+        d.add_table(rows=1, cols=2).cell(0, 0).text = "Câu 6: trong bảng"
     report = parse(_docx(build), "docx")
+    assert [u["line"] for u in report.unsupported] == [17]
     assert [e["line"] for e in report.errors] == [1, 6, 10, 13, 14]
     assert report.items == []
 

@@ -131,3 +131,10 @@ def test_bank_is_not_found_for_learners(app, make_user):
     learner = make_user("hv", roles=["learner"])
     with pytest.raises(services.NotFound):
         services.category_tree(load_actor(learner.id))
+
+
+def test_start_up_check_fails_on_a_missing_or_extra_type(monkeypatch):
+    from exams import questions
+    monkeypatch.setitem(questions.registry, "cloze", object())
+    with pytest.raises(RuntimeError):
+        questions.check_registry()

@@ -123,7 +123,20 @@ def parse(data: bytes) -> Parsed:
             continue
         current["stem"].append(str(escape(text.strip())) + _images(paragraph, document, report, number, current))
     _finish(report, current)
+    _tables(report, document)
     return report
+
+
+def _tables(report: Parsed, document) -> None:
+    """Tables are not part of the shape: each is listed (by the number of the paragraph after it)."""
+    paragraphs = 0
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            paragraphs += 1
+        elif tag == "tbl":
+            report.skip(paragraphs + 1, _("Bảng trong văn bản Word không được đọc; hãy viết câu hỏi thành các đoạn "
+                                          "“Câu 1:”, “A. …”."), "")
 
 
 def _finish(report: Parsed, question: dict | None) -> None:
