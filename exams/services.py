@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from tinhoc import clock, text
 from tinhoc.access import Actor
@@ -148,6 +149,8 @@ def list_questions(actor: Actor, flt: QuestionFilter, page: int = 1):
         query = query.where(Question.difficulty == flt.difficulty)
     if flt.tag:
         query = query.where(Question.tags.any(QuestionTagName.name_key == text.code_key(flt.tag)))
+    query = query.options(contains_eager(Question.category), selectinload(Question.versions),
+                          selectinload(Question.tags))   # a page is three queries, not three per row
     return paginate(query.order_by(Question.id.desc()), page, per_page=50)
 
 
