@@ -118,3 +118,10 @@ def test_a_block_of_many_braces_is_refused_quickly(app):
     started = time.perf_counter()
     report = _parse(app, "Câu " + "{" * 200_000 + "}" * 10)
     assert report.errors and time.perf_counter() - started < 2
+
+
+def test_an_item_its_type_refuses_is_an_error_in_vietnamese(app):
+    from exams import importing
+    plan = importing.plan("Tốt {T}\n\nKhông có đáp án đúng {~a ~b}\n".encode(), "gift")
+    assert not plan.ok and [e["line"] for e in plan.parsed.errors] == [3]
+    assert "100%" in plan.parsed.errors[0]["reason"] and "phương án" in plan.parsed.errors[0]["reason"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 registry: dict[str, "QuestionType"] = {}
@@ -27,7 +28,7 @@ def get_type(name: str) -> "QuestionType":
     try:
         return registry[name]
     except KeyError:
-        raise ParamsInvalid(f"unknown question type {name!r}") from None
+        raise ParamsInvalid(_l("Không có loại câu hỏi “%(t)s”.", t=name)) from None
 
 
 def clamp(value: float) -> float:
@@ -40,9 +41,9 @@ def fraction(value) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ParamsInvalid(f"fraction {value!r} is not a number") from None
+        raise ParamsInvalid(_l("Trọng số “%(v)s” không phải là số.", v=value)) from None
     if math.isnan(number) or not -1.0 <= number <= 1.0:
-        raise ParamsInvalid(f"fraction {value!r} must lie between -1 and 1")
+        raise ParamsInvalid(_l("Trọng số %(v)s phải nằm trong khoảng -100%% đến 100%%.", v=value))
     return number
 
 

@@ -1,6 +1,7 @@
 """Choice types: single choice, multiple choice (partial credit), true/false."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from .base import ParamsInvalid, QuestionType, clamp, fraction, radio_list, register
@@ -10,11 +11,11 @@ from ..html import sanitize_question_html
 def _answers(params: dict, *, minimum: int = 2) -> list[dict]:
     answers = params.get("answers") or []
     if not isinstance(answers, list) or len(answers) < minimum:
-        raise ParamsInvalid(f"at least {minimum} answers are needed")
+        raise ParamsInvalid(_l("Cần ít nhất %(n)d phương án.", n=minimum))
     out = []
     for answer in answers:
         if not isinstance(answer, dict):
-            raise ParamsInvalid("an answer must be an object")
+            raise ParamsInvalid(_l("Phương án không hợp lệ."))
         out.append({"text": sanitize_question_html(answer.get("text", "")), "fraction": fraction(answer.get("fraction", 0)),
                     "feedback": sanitize_question_html(answer.get("feedback", ""))})
     return out
@@ -33,7 +34,7 @@ class SingleChoice(QuestionType):
     def validate(self, params):
         answers = _answers(params)
         if not any(a["fraction"] >= 1.0 for a in answers):
-            raise ParamsInvalid("a single-choice question needs one answer worth 100%")
+            raise ParamsInvalid(_l("Câu một đáp án cần một phương án đúng 100%."))
         return {"answers": answers, "shuffle": bool(params.get("shuffle", True))}
 
     def grade(self, params, response):
@@ -54,7 +55,7 @@ class MultipleChoice(QuestionType):
     def validate(self, params):
         answers = _answers(params)
         if sum(a["fraction"] for a in answers if a["fraction"] > 0) < 0.99:
-            raise ParamsInvalid("the positive weights of a multiple-choice question must add up to 100%")
+            raise ParamsInvalid(_l("Câu nhiều đáp án: tổng trọng số dương của các phương án phải là 100%."))
         return {"answers": answers, "shuffle": bool(params.get("shuffle", True))}
 
     def grade(self, params, response):
@@ -77,7 +78,7 @@ class MultipleChoice(QuestionType):
 class TrueFalse(QuestionType):
     def validate(self, params):
         if not isinstance(params.get("correct"), bool):
-            raise ParamsInvalid("a true/false question needs its correct value")
+            raise ParamsInvalid(_l("Câu đúng/sai cần cho biết đáp án đúng."))
         return {"correct": params["correct"],
                 "feedback_true": sanitize_question_html(params.get("feedback_true", "")),
                 "feedback_false": sanitize_question_html(params.get("feedback_false", ""))}

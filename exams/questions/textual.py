@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from tinhoc import text
@@ -19,16 +20,16 @@ class ShortAnswer(QuestionType):
     def validate(self, params):
         answers = params.get("answers") or []
         if not answers:
-            raise ParamsInvalid("a short-answer question needs at least one accepted answer")
+            raise ParamsInvalid(_l("Câu trả lời ngắn cần ít nhất một đáp án được chấp nhận."))
         clean = []
         for a in answers:
             value = text.clean(a.get("text", ""))
             if not value:
-                raise ParamsInvalid("an accepted answer is empty")
+                raise ParamsInvalid(_l("Có đáp án để trống."))
             clean.append({"text": value, "fraction": fraction(a.get("fraction", 1)),
                           "feedback": sanitize_question_html(a.get("feedback", ""))})
         if not any(a["fraction"] >= 1 for a in clean):
-            raise ParamsInvalid("one accepted answer must be worth 100%")
+            raise ParamsInvalid(_l("Cần một đáp án đúng 100%."))
         return {"answers": clean, "case_sensitive": bool(params.get("case_sensitive", False)),
                 "accent_sensitive": bool(params.get("accent_sensitive", True))}
 
@@ -81,9 +82,9 @@ def _number(value, what: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ParamsInvalid(f"{what} {value!r} is not a number") from None
+        raise ParamsInvalid(_l("“%(v)s” không phải là số.", v=value)) from None
     if not math.isfinite(number):
-        raise ParamsInvalid(f"{what} must be a finite number")
+        raise ParamsInvalid(_l("“%(v)s” không phải là một số hữu hạn.", v=value))
     return number
 
 
@@ -106,7 +107,7 @@ class Numerical(QuestionType):
     def validate(self, params):
         answers = params.get("answers") or []
         if not answers:
-            raise ParamsInvalid("a numerical question needs at least one answer")
+            raise ParamsInvalid(_l("Câu trả lời bằng số cần ít nhất một đáp án."))
         clean = []
         for a in answers:
             tolerance = abs(_number(a.get("tolerance", 0) or 0, "tolerance"))
@@ -114,7 +115,7 @@ class Numerical(QuestionType):
                           "fraction": fraction(a.get("fraction", 1)),
                           "feedback": sanitize_question_html(a.get("feedback", ""))})
         if not any(a["fraction"] >= 1 for a in clean):
-            raise ParamsInvalid("one answer must be worth 100%")
+            raise ParamsInvalid(_l("Cần một đáp án đúng 100%."))
         return {"answers": clean, "unit": text.clean(params.get("unit", ""))}
 
     def grade(self, params, response):
@@ -150,9 +151,9 @@ class Matching(QuestionType):
                  for p in pairs]
         real = [p for p in clean if p["question"]]
         if len(real) < 2:
-            raise ParamsInvalid("a matching question needs at least two pairs")
+            raise ParamsInvalid(_l("Câu ghép đôi cần ít nhất hai cặp."))
         if any(not p["answer"] for p in clean):
-            raise ParamsInvalid("a matching pair has no answer")
+            raise ParamsInvalid(_l("Có cặp ghép đôi thiếu câu trả lời."))
         return {"pairs": clean}
 
     def grade(self, params, response):
