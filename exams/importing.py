@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from tinhoc import text
 from tinhoc.access import Actor
@@ -115,6 +116,10 @@ def apply(actor: Actor, import_plan: ImportPlan, *, source: str = "") -> dict[st
     except services.BankError:
         db.session.rollback()
         raise
+    except IntegrityError:   # another import created the same category (or tag) meanwhile
+        db.session.rollback()
+        raise ImportRefused(_("Ngân hàng vừa được thay đổi trong lúc nhập; không có câu hỏi nào được ghi. "
+                              "Hãy nhập lại.")) from None
     return counts
 
 
