@@ -73,3 +73,12 @@ def test_images_are_stored_and_linked(app, db, tmp_path):
     image = db.session.scalar(select(QuestionImage))
     text = db.session.scalar(select(QuestionVersion.text).where(QuestionVersion.name == "Một đáp án"))
     assert f'src="/exams/images/{image.id}"' in text
+
+
+def test_demo_bank_loads_through_the_importer_once(app, db):
+    from exams.demo import seed_bank
+    from exams.models import QuestionCategory
+    assert seed_bank() == 60 and seed_bank() == 0
+    assert _count(db) == 60
+    roots = sorted(db.session.scalars(select(QuestionCategory.name).where(QuestionCategory.parent_key == 0)))
+    assert [r[:4] for r in roots] == ["IU01", "IU02", "IU03", "IU04", "IU05", "IU06"]

@@ -122,5 +122,7 @@ def seed_demo() -> dict[str, int]:
     _, agencies, schools = _tree()
     _staff(agencies, schools)
     _accounts(agencies, schools)
+    from exams.demo import seed_bank
+    seed_bank()
     return {"organisations": db.session.scalar(select(func.count(Organisation.id))),
             "staff": db.session.scalar(select(func.count(Person.id)))}
