@@ -170,3 +170,33 @@ def _typed_xml(q, item: dict) -> None:
             sub = _text(q, "subquestion", p["question"])
             answer = etree.SubElement(sub, "answer")
             etree.SubElement(answer, "text").text = p["answer"]
+
+
+def xlsx_template() -> bytes:
+    """The Excel import template: the header row and one example row per type (text cells)."""
+    import io
+
+    from openpyxl import Workbook
+
+    from tinhoc.orgs.spreadsheets import _text_cell
+
+    from .importers.xlsx import HEADERS
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Câu hỏi")
+    for index, width in enumerate((14, 18, 50, 18, 18, 18, 18, 12, 12, 14, 30, 20, 8, 16)):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    examples = [
+        ("single", "", "Thiết bị nào là thiết bị nhập?", "Màn hình", "Bàn phím", "Máy in", "", "", "", "B", "",
+         "IU01", "1", "phần cứng"),
+        ("multiple", "", "Những hàm nào thuộc nhóm logic?", "IF", "SUM", "AND", "", "", "", "A, C", "", "IU04", "2", ""),
+        ("truefalse", "", "RAM mất dữ liệu khi tắt máy.", "", "", "", "", "", "", "Đúng", "", "IU01", "1", ""),
+        ("shortanswer", "", "Viết tắt của mạng cục bộ?", "", "", "", "", "", "", "LAN|mạng LAN", "", "IU01", "2", ""),
+        ("numerical", "", "1 byte bằng bao nhiêu bit?", "", "", "", "", "", "", "8", "", "IU01", "1", ""),
+        ("essay", "", "Soạn một công văn theo mẫu.", "", "", "", "", "", "", "", "", "IU03", "3", ""),
+    ]
+    sheet.append([_text_cell(sheet, h) for h in HEADERS])
+    for row in examples:
+        sheet.append([_text_cell(sheet, v) if v else None for v in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

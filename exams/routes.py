@@ -108,6 +108,13 @@ def import_questions():
     return render_template("exams/import.html", form=form), 400 if form.errors else 200
 
 
+@bp.get("/bank/import/template.xlsx")
+@role_required(*BANK)
+def import_template():
+    return send_file(io.BytesIO(exporting.xlsx_template()), as_attachment=True, download_name="mau-nhap-cau-hoi.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 @bp.post("/bank/import/apply")
 @role_required(*BANK)
 def apply_import():

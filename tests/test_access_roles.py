@@ -68,6 +68,7 @@ ACCESS = {
     ("/exams/bank/import", "GET"): BANK,
     ("/exams/bank/import", "POST"): BANK,
     ("/exams/bank/import/apply", "POST"): BANK,
+    ("/exams/bank/import/template.xlsx", "GET"): BANK,
     ("/exams/bank/export.gift", "GET"): BANK,
     ("/exams/bank/export.xml", "GET"): BANK,
     ("/exams/images/<int:image_id>", "GET"): EVERYONE,

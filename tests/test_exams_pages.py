@@ -155,3 +155,13 @@ def test_export_and_images(client, login, db):
     image = client.get(f"/exams/images/{image_id}")
     assert image.status_code == 200 and image.mimetype == "image/png" and image.data == PNG
     assert client.get("/exams/images/999999").status_code == 404
+
+
+def test_the_excel_template_imports_as_it_is(client, login, db):
+    login("instructor")
+    response = client.get("/exams/bank/import/template.xlsx")
+    assert response.status_code == 200
+    from exams import importing
+    plan = importing.plan(response.data, "xlsx")
+    assert plan.ok and [i["type"] for i in plan.parsed.items] == [
+        "single", "multiple", "truefalse", "shortanswer", "numerical", "essay"]
