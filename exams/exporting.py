@@ -101,9 +101,24 @@ _XML_TYPES = {"single": "multichoice", "multiple": "multichoice", "truefalse": "
               "file": "essay", "description": "description"}
 
 
-def _text(parent, tag: str, value: str, fmt: str | None = "html"):
+def _embed(node, html: str) -> str:
+    """Images of the bank inside `html` become <file> children of `node` referenced by @@PLUGINFILE@@."""
+    for image_id in sorted(set(_IMG.findall(html))):
+        image = db.session.get(QuestionImage, int(image_id))
+        if image is None:
+            continue
+        name = f"image{image.id}.{image.content_type.split('/')[1]}"
+        html = re.sub(rf'/exams/images/{image_id}(?=["\'])', f"@@PLUGINFILE@@/{name}", html)
+        etree.SubElement(node, "file", name=name, path="/", encoding="base64").text = base64.b64encode(image.data).decode()
+    return html
+
+
+def _text(parent, tag: str, value: str, fmt: str | None = "html", *, embed: bool = False):
     node = etree.SubElement(parent, tag, **({"format": fmt} if fmt else {}))
-    etree.SubElement(node, "text").text = etree.CDATA(value) if value and fmt == "html" else value
+    text_node = etree.SubElement(node, "text")
+    if embed and value:
+        value = _embed(node, value)
+    text_node.text = etree.CDATA(value) if value and fmt == "html" else value
     return node
 
 
@@ -117,26 +132,20 @@ def export_moodle_xml(actor: Actor, category_id: int | None = None) -> bytes:
             _text(node, "category", f"$course$/top/{category}", None)
         q = etree.SubElement(quiz, "question", type=_XML_TYPES[item["type"]])
         _text(q, "name", item["name"], None)
-        body = item["text"]
-        qtext = _text(q, "questiontext", "")
-        for image_id in sorted(set(_IMG.findall(body))):
-            image = db.session.get(QuestionImage, int(image_id))
-            if image is None:
-                continue
-            name = f"image{image.id}.{image.content_type.split('/')[1]}"
-            body = body.replace(f"/exams/images/{image_id}\"", f"@@PLUGINFILE@@/{name}\"")
-            etree.SubElement(qtext, "file", name=name, path="/", encoding="base64").text = \
-                base64.b64encode(image.data).decode()
-        qtext.find("text").text = etree.CDATA(body) if body else ""
-        _text(q, "generalfeedback", item.get("general_feedback", ""))
+        _text(q, "questiontext", item["text"], embed=True)
+        _text(q, "generalfeedback", item.get("general_feedback", ""), embed=True)
         _typed_xml(q, item)
     return etree.tostring(quiz, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def _answer(q, text: str, fraction: float, feedback: str, fmt="html"):
     node = etree.SubElement(q, "answer", fraction=_num(round(fraction * 100, 5)), format=fmt)
-    etree.SubElement(node, "text").text = etree.CDATA(text) if fmt == "html" and text else text
-    _text(node, "feedback", feedback or "")
+    text_node = etree.SubElement(node, "text")
+    if fmt == "html" and text:
+        text_node.text = etree.CDATA(_embed(node, text))
+    else:
+        text_node.text = text
+    _text(node, "feedback", feedback or "", embed=True)
     return node
 
 
@@ -167,7 +176,7 @@ def _typed_xml(q, item: dict) -> None:
         etree.SubElement(q, "attachmentsrequired").text = "1"
     elif kind == "matching":
         for p in item["pairs"]:
-            sub = _text(q, "subquestion", p["question"])
+            sub = _text(q, "subquestion", p["question"], embed=True)
             answer = etree.SubElement(sub, "answer")
             etree.SubElement(answer, "text").text = p["answer"]
 

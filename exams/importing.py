@@ -65,8 +65,8 @@ def plan(data: bytes, fmt: str, *, category: str = "") -> ImportPlan:
     checked = []
     for item in parsed.items:
         try:
-            body = _PLUGINFILE.sub(lambda m: f"{PENDING_SRC}{m.group(1)}", item.get("text", ""))
-            version = services.clean_version(item["type"], item.get("name", ""), body,
+            _pending_images(item)   # @@PLUGINFILE@@/name → a marker the sanitiser keeps until the apply
+            version = services.clean_version(item["type"], item.get("name", ""), item.get("text", ""),
                                              item.get("general_feedback", ""), item, item=True)
         except ParamsInvalid as exc:
             parsed.error(item.get("line"), _("Câu “%(n)s”: %(e)s", n=item.get("name", "")[:60], e=str(exc)))
@@ -100,11 +100,10 @@ def apply(actor: Actor, import_plan: ImportPlan, *, source: str = "") -> dict[st
         for item, version in zip(import_plan.parsed.items, import_plan.versions):
             category = services.ensure_category_path(item["category"], cache)
             version = dict(version)
-            if item.get("images"):
-                urls = {i["name"]: f"/exams/images/{services.store_image(i['data'], i['name']).id}"
-                        for i in item["images"]}
-                version["text"] = re.sub(re.escape(PENDING_SRC) + r"([^\"'<>]+)",
-                                         lambda m: urls.get(_unquote(m.group(1)), ""), version["text"])
+            urls = {i["name"]: f"/exams/images/{services.store_image(i['data'], i['name']).id}"
+                    for i in item.get("images") or ()}
+            version = _strings(version, lambda value: re.sub(
+                re.escape(PENDING_SRC) + r"([^\"'<>]+)", lambda m: urls.get(_unquote(m.group(1)), ""), value))
             version["text"] = services.sanitize_question_html(version["text"])
             services.add_question(actor, category, version, difficulty=item.get("difficulty") or 2,
                                   tags=item.get("tags") or ())
@@ -121,6 +120,23 @@ def apply(actor: Actor, import_plan: ImportPlan, *, source: str = "") -> dict[st
         raise ImportRefused(_("Ngân hàng vừa được thay đổi trong lúc nhập; không có câu hỏi nào được ghi. "
                               "Hãy nhập lại.")) from None
     return counts
+
+
+def _strings(value, change):
+    """`value` (dicts, lists, strings) with `change` applied to every string."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {k: _strings(v, change) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strings(v, change) for v in value]
+    return value
+
+
+def _pending_images(item: dict) -> None:
+    for key in ("text", "general_feedback", "answers", "pairs"):
+        if key in item:
+            item[key] = _strings(item[key], lambda v: _PLUGINFILE.sub(lambda m: f"{PENDING_SRC}{m.group(1)}", v))
 
 
 def _unquote(value: str) -> str:

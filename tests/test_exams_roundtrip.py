@@ -70,3 +70,29 @@ def test_cross_format_round_trip(app, db, fmt):
     again = importing.plan(data, fmt)
     assert [i["type"] for i in again.parsed.items] == ["single", "multiple", "truefalse", "shortanswer", "numerical",
                                                       "matching", "essay", "description"]
+
+
+def test_images_in_answers_and_feedback_are_kept_through_moodle_xml(app, db):
+    import base64
+
+    from sqlalchemy import select
+
+    from exams.models import QuestionImage, QuestionVersion
+    from tests.test_exams_moodlexml import PNG
+    encoded = base64.b64encode(PNG).decode()
+    xml = f"""<quiz><question type="multichoice"><name><text>Biểu tượng</text></name>
+<questiontext format="html"><text>Biểu tượng nào là thùng rác?</text></questiontext>
+<generalfeedback format="html"><text><![CDATA[Xem <img src="@@PLUGINFILE@@/g.png">]]></text>
+<file name="g.png" encoding="base64">{encoded}</file></generalfeedback>
+<single>true</single>
+<answer fraction="100" format="html"><text><![CDATA[<img src="@@PLUGINFILE@@/b.png" alt="thùng rác">]]></text>
+<file name="b.png" encoding="base64">{encoded}</file></answer>
+<answer fraction="0" format="html"><text>Không có</text></answer></question></quiz>""".encode()
+    _import(xml, "moodlexml")
+    image = db.session.scalar(select(QuestionImage))
+    version = db.session.scalar(select(QuestionVersion))
+    assert f'src="/exams/images/{image.id}"' in version.params["answers"][0]["text"]
+    assert f'src="/exams/images/{image.id}"' in version.general_feedback
+    again = importing.plan(exporting.export_moodle_xml(SYSTEM), "moodlexml")
+    assert again.ok and again.parsed.items[0]["images"][0]["data"] == PNG
+    assert "/exams/images/0?f=" in again.parsed.items[0]["answers"][0]["text"]

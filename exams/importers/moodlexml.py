@@ -55,7 +55,7 @@ def _files(element, report: Parsed, line: int) -> list[dict]:
     images = []
     if element is None:
         return images
-    for node in element.findall("file"):
+    for node in element.iter("file"):   # in the question text, the answers and the feedback
         name = node.get("name", "")
         try:
             data = base64.b64decode((node.text or "").strip(), validate=True)
@@ -95,7 +95,7 @@ def parse(data: bytes) -> Parsed:
         qtext = question.find("questiontext")
         item = {"line": line, "name": name[:255], "text": _html(qtext), "category": category,
                 "general_feedback": _html(question.find("generalfeedback")),
-                "images": _files(qtext, report, line)}
+                "images": _files(question, report, line)}
         try:
             item.update(_typed(question, kind))
         except (ValueError, TypeError):
