@@ -82,7 +82,9 @@ def edit_question(question_id: int | None):
         else:
             flash(_("Đã lưu câu hỏi (phiên bản %(v)d).", v=saved.current_version), "success")
             return redirect(url_for("exams.edit_question", question_id=saved.id))
-    return render_template("exams/question.html", form=form, question=question, action=ActionForm()), status
+    preview = services.render_for_candidate(question.current) if question else None
+    return render_template("exams/question.html", form=form, question=question, action=ActionForm(),
+                           preview=preview), status
 
 
 @bp.post("/bank/questions/<int:question_id>/archive")

@@ -237,6 +237,11 @@ def save_question(actor: Actor, question_id: int | None, *, category_id: int, ty
     return question
 
 
+def render_for_candidate(version: QuestionVersion, field: str = "q"):
+    """The version as a candidate sees it (text and inputs), from its type."""
+    return get_type(version.type).render(version.params, version.text, field)
+
+
 def mark_used(version: QuestionVersion) -> None:
     """Hook for the attempt code: an attempt has shown this version, so it is frozen from now on
     (the next edit makes a new version). Runs in the caller's transaction; the caller commits."""

@@ -165,3 +165,13 @@ def test_the_excel_template_imports_as_it_is(client, login, db):
     plan = importing.plan(response.data, "xlsx")
     assert plan.ok and [i["type"] for i in plan.parsed.items] == [
         "single", "multiple", "truefalse", "shortanswer", "numerical", "essay"]
+
+
+def test_question_page_shows_the_candidate_view_and_archive_hides_it(client, login, db):
+    login("organiser")
+    question_id, _image = bank_question()
+    page = client.get(f"/exams/bank/questions/{question_id}").get_data(as_text=True)
+    assert 'type="radio" name="q"' in page and "Bàn phím" in page
+    assert client.post(f"/exams/bank/questions/{question_id}/archive").status_code == 302
+    assert "Thiết bị nhập" not in client.get("/exams/bank").get_data(as_text=True)
+    assert client.get("/exams/bank/questions/999999").status_code == 404

@@ -90,9 +90,9 @@ class TrueFalse(QuestionType):
     def render(self, params, text_html, field):
         return super().render(params, text_html, field) + Markup(
             '<div class="form-check"><input class="form-check-input" type="radio" name="{f}" value="true" id="{f}-t">'
-            '<label class="form-check-label" for="{f}-t">Đúng</label></div>'
+            '<label class="form-check-label" for="{f}-t">{t}</label></div>'
             '<div class="form-check"><input class="form-check-input" type="radio" name="{f}" value="false" id="{f}-f">'
-            '<label class="form-check-label" for="{f}-f">Sai</label></div>').format(f=field)
+            '<label class="form-check-label" for="{f}-f">{s}</label></div>').format(f=field, t=_l("Đúng"), s=_l("Sai"))
 
     def from_item(self, item):
         answers = item.get("answers") or []
