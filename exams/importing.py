@@ -18,7 +18,7 @@ from tinhoc.orgs import pending
 from . import services
 from .importers import FORMATS, Parsed, parse
 from .importers.common import MAX_BYTES
-from .questions import ParamsInvalid
+from .questions import ParamsInvalid, get_type
 
 _PLUGINFILE = re.compile(r'@@PLUGINFILE@@/([^"\'<>]+)')
 
@@ -72,13 +72,13 @@ def plan(data: bytes, fmt: str, *, category: str = "") -> ImportPlan:
             parsed.error(item.get("line"), _("Câu “%(n)s”: %(e)s", n=item.get("name", "")[:60], e=str(exc)))
             continue
         # What is stored is what the preview shows: the type's own reading of the answers.
-        from .questions import get_type
         item.update(get_type(item["type"]).to_item(version["params"]))
         item["category"] = _target(result.category, item.get("category"))
         item["text"] = version["text"]
         checked.append(item)
         result.versions.append(version)
     parsed.items = checked
+    parsed.errors.sort(key=lambda e: e["line"] or 0)   # the file's problems first, then in file order
     return result
 
 
