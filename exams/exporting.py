@@ -187,7 +187,7 @@ def xlsx_template() -> bytes:
 
     from openpyxl import Workbook
 
-    from tinhoc.orgs.spreadsheets import _text_cell
+    from tinhoc.orgs.spreadsheets import text_cell
 
     from .importers.xlsx import HEADERS
     workbook = Workbook(write_only=True)
@@ -203,9 +203,9 @@ def xlsx_template() -> bytes:
         ("numerical", "", "1 byte bằng bao nhiêu bit?", "", "", "", "", "", "", "8", "", "IU01", "1", ""),
         ("essay", "", "Soạn một công văn theo mẫu.", "", "", "", "", "", "", "", "", "IU03", "3", ""),
     ]
-    sheet.append([_text_cell(sheet, h) for h in HEADERS])
+    sheet.append([text_cell(sheet, h) for h in HEADERS])
     for row in examples:
-        sheet.append([_text_cell(sheet, v) if v else None for v in row])
+        sheet.append([text_cell(sheet, v) if v else None for v in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -37,3 +37,13 @@ def needs_sandbox():
     import pytest
     why = sandbox_missing()
     return [pytest.mark.sandbox, pytest.mark.skipif(why is not None, reason=why or "")]
+
+
+def assert_prompt_in_wall_time(out, cpu: float) -> None:
+    """On a quiet machine the program has a core to itself, so the CPU limit is also reached
+    within a tenth of a second of wall time. On a loaded one (other suites running on the same
+    two cores) the program gets less than a core and wall time says nothing about the watchdog:
+    the CPU overshoot, asserted by the caller, still does."""
+    import os
+    if os.getloadavg()[0] < 1.5:
+        assert out.wall_time < cpu + 0.1, out

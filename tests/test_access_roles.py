@@ -12,8 +12,14 @@ ROLES = ("admin", "organiser", "district", "instructor", "grader", "learner", "s
 EVERYONE = {"admin", "organiser", "district", "instructor", "grader", "learner", "student"}
 STAFF = {"admin", "organiser", "district"}   # district: organiser over one district's subtree
 ADMIN = {"admin"}
+EDITORS = {"admin", "organiser", "district", "instructor"}  # training: instructors their own courses
 PUBLIC = "public"
 BANK = {"admin", "organiser", "district", "instructor"}   # the question bank is province-wide
+
+
+class Owned(frozenset):
+    """Open to every login, but the world's object is reached only by these roles: any other
+    logged-in user gets 404 (what you may not see does not exist for you), not 403."""
 
 # (rule, method) -> roles that may use it (others logged in: 403; anonymous: sent to login).
 ACCESS = {
@@ -58,6 +64,46 @@ ACCESS = {
     ("/orgs/staff/import", "POST"): STAFF,
     ("/orgs/staff/import/template.xlsx", "GET"): STAFF,
     ("/orgs/staff/import/apply", "POST"): STAFF,
+    ("/certificates/", "GET"): STAFF,
+    ("/certificates/issue", "GET"): STAFF,
+    ("/certificates/issue", "POST"): STAFF,
+    ("/certificates/mine", "GET"): EVERYONE,
+    ("/certificates/<int:cert_id>", "GET"): Owned(STAFF),
+    ("/certificates/<int:cert_id>/certificate.pdf", "GET"): Owned(STAFF),
+    ("/certificates/<int:cert_id>/badge.jwt", "GET"): Owned(STAFF),
+    ("/certificates/<int:cert_id>/badge.json", "GET"): Owned(STAFF),
+    ("/certificates/<int:cert_id>/revoke", "POST"): STAFF,
+    ("/verify/", "GET"): PUBLIC,
+    ("/verify/<number>", "GET"): PUBLIC,
+    ("/.well-known/jwks.json", "GET"): PUBLIC,
+    ("/reports/staffing", "GET"): STAFF,
+    ("/reports/staffing.xlsx", "GET"): STAFF,
+    ("/training/", "GET"): EVERYONE,
+    ("/training/courses/<int:course_id>", "GET"): EVERYONE,
+    ("/training/courses/<int:course_id>/enrol", "POST"): EVERYONE,
+    ("/training/lessons/<int:lesson_id>", "GET"): EVERYONE,
+    ("/training/lessons/<int:lesson_id>/file", "GET"): EVERYONE,
+    ("/training/lessons/<int:lesson_id>/progress", "POST"): EVERYONE,
+    ("/training/report", "GET"): STAFF,
+    ("/training/report.xlsx", "GET"): STAFF,
+    ("/training/rules", "GET"): STAFF,
+    ("/training/rules", "POST"): STAFF,
+    ("/training/rules/<int:rule_id>", "POST"): STAFF,
+    ("/training/rules/<int:rule_id>/delete", "POST"): STAFF,
+    ("/training/assignments", "POST"): STAFF,
+    ("/training/progress/<int:assignment_id>", "GET"): Owned(STAFF),
+    ("/training/manage", "GET"): EDITORS,
+    ("/training/manage/new", "GET"): EDITORS,
+    ("/training/manage/new", "POST"): EDITORS,
+    ("/training/manage/<int:course_id>", "GET"): EDITORS,
+    ("/training/manage/<int:course_id>", "POST"): EDITORS,
+    ("/training/manage/<int:course_id>/sections", "POST"): EDITORS,
+    ("/training/manage/<int:course_id>/lessons/new", "GET"): EDITORS,
+    ("/training/manage/<int:course_id>/lessons/new", "POST"): EDITORS,
+    ("/training/manage/<int:course_id>/lessons/<int:lesson_id>", "GET"): EDITORS,
+    ("/training/manage/<int:course_id>/lessons/<int:lesson_id>", "POST"): EDITORS,
+    ("/training/manage/lessons/<int:lesson_id>/move", "POST"): EDITORS,
+    ("/training/manage/lessons/<int:lesson_id>/delete", "POST"): EDITORS,
     ("/exams/bank", "GET"): BANK,
     ("/exams/bank/categories", "POST"): BANK,
     ("/exams/bank/questions/new", "GET"): BANK,
@@ -98,10 +144,14 @@ def world(db, make_user, make_org, make_person, make_position):
     make_user("district", roles=[])
     accounts.grant_role(SYSTEM, accounts.find_by_username("district").id, "organiser", "H-AB")
     position = make_position("extra", "Vị trí thêm", 99)
+    from tinhoc.certification import services as certification
+    cert = certification.issue("basic_ict", person, {"hours": 120}, actor=SYSTEM, source="world")
+    from tests.training_helpers import training_world
     from tests.test_exams_pages import bank_question
     question_id, image_id = bank_question()
-    return {"question_id": question_id, "image_id": image_id,"user_id": target.id, "grant_id": grant.id, "org_id": commune.id, "person_id": person.id,
-            "position_id": position.id, "code": "en", "filename": "css/app.css"}
+    return {"user_id": target.id, "grant_id": grant.id, "org_id": commune.id, "person_id": person.id,
+            "position_id": position.id, "code": "en", "filename": "css/app.css", "cert_id": cert.id,
+            "number": cert.number, **training_world(db), "question_id": question_id, "image_id": image_id}
 
 
 def _url(app, rule: str, ids: dict) -> str:
@@ -142,6 +192,8 @@ def test_access_table(app, client, world, rule, method, role):
         assert status in (200, 302, 400, 422), (status, response.get_data(as_text=True)[:300])
         if method == "GET":
             assert status == 200, response.get_data(as_text=True)[:300]
+    elif isinstance(allowed, Owned):
+        assert status == 404, status
     else:
         assert status == 403, status
         assert "Không có quyền truy cập" in response.get_data(as_text=True)

@@ -75,21 +75,30 @@ def _import_models() -> None:
     """Import every models module so metadata (and Alembic) sees all tables."""
     from . import audit  # noqa: F401
     from .accounts import models as _accounts  # noqa: F401
+    from .certification import models as _certification  # noqa: F401
     from .orgs import models as _orgs  # noqa: F401
+    from training import models as _training  # noqa: F401
     from exams import models as _exams  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
+    from .certification import bp as certification_bp
+    from .certification.kinds import check_registry
     from .main import bp as main_bp
     from .orgs import bp as orgs_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(orgs_bp, url_prefix="/orgs")
+    check_registry()  # a certificate kind without a label or a valid prefix stops the start
+    app.register_blueprint(certification_bp)
+    import training
+    app.register_blueprint(training.bp, url_prefix="/training")
+    training.init_app(app)
     from exams import bp as exams_bp
-    from exams.questions import check_registry
-    check_registry()  # an unknown or missing question type stops the start
+    from exams.questions import check_registry as check_question_types
+    check_question_types()  # an unknown or missing question type stops the start
     app.register_blueprint(exams_bp, url_prefix="/exams")
 
 
@@ -108,7 +117,9 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .cli import tinhoc_cli
+    from .certification import cli as _certification_cli  # noqa: F401  (adds verify-certificate)
     from .orgs import cli as _orgs_cli  # noqa: F401  (adds import-staff to the group)
+    from training import cli as _training_cli  # noqa: F401  (adds seed-catalogue)
     from exams import cli as _exams_cli  # noqa: F401  (adds import-questions)
 
     app.cli.add_command(tinhoc_cli)

@@ -10,12 +10,15 @@ tinhoc_cli = AppGroup("tinhoc", help="tinhoc administration commands.")
 
 
 @tinhoc_cli.command("seed-demo")
-def seed_demo():
-    """Create the demo province and one account per role (idempotent)."""
+@click.option("--scale", type=click.Choice(["small", "large"]), default="small",
+              help="large: 100,000 staff (for benchmarks).")
+def seed_demo(scale):
+    """Create the demo province, one account per role and the training catalogue (idempotent)."""
     from .demo import seed_demo as run, DEMO_PASSWORD, DEMO_USERS
-    summary = run()
+    summary = run(scale)
     click.echo(f"Demo province ready: {summary['organisations']} organisations, {summary['staff']} staff.")
     click.echo(f"Demo logins (password '{DEMO_PASSWORD}'): " + ", ".join(DEMO_USERS))
+    click.echo("Demo certificates (open /verify/NUMBER): " + ", ".join(summary["certificates"]))
 
 
 @tinhoc_cli.command("create-admin")

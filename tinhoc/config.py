@@ -70,6 +70,13 @@ class Config:
         # on 2 cores while keeping offline guessing expensive (see README).
         self.PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "pbkdf2:sha256:200000")
         self.WTF_CSRF_TIME_LIMIT = None  # an exam can last longer than the default hour
+        # Certificates: the Ed25519 signing key (PEM text or a PEM file's path; generated once into
+        # instance/ when unset), the issuer printed on them, the site's public address for QR codes
+        # (else the request's host) and the limit on the public verification pages per client address.
+        self.CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "")
+        self.CERTIFICATE_ISSUER_NAME = os.environ.get("CERTIFICATE_ISSUER_NAME", "Sở Thông tin và Truyền thông")
+        self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
+        self.CERTIFICATE_VERIFY_LIMIT = os.environ.get("CERTIFICATE_VERIFY_LIMIT", "30 per minute;300 per hour")
 
 
 class TestConfig(Config):

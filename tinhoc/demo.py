@@ -4,10 +4,12 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
+from . import clock
 from .access import SYSTEM
 from .accounts import services as accounts
+from .certification.demo import seed_certificates
 from .extensions import db
 from .orgs import services as orgs
 from .orgs.models import JobPosition, Organisation, Person
@@ -114,15 +116,48 @@ def _accounts(agencies: list[Organisation], schools: list[Organisation]) -> None
             accounts.grant_role(SYSTEM, user.id, "organiser", DISTRICT_CODE)
 
 
-def seed_demo() -> dict[str, int]:
-    """Create what is missing of the demo province; running it again changes nothing."""
+def _more_staff(agencies: list[Organisation], total: int) -> None:
+    """`--scale large`: top the staff up to `total` people spread over the agencies (bulk insert)."""
+    have = db.session.scalar(select(func.count(Person.id)))
+    if have >= total:
+        return
+    positions = {p.code: p.id for p in db.session.scalars(select(JobPosition))}
+    rng = random.Random(total)
+    kinds = ["civil_servant"] * 8 + ["public_employee"] * 3 + ["it_staff", "it_leader", "leader"]
+    rows = []
+    for n in range(have + 1, total + 1):
+        org = agencies[n % len(agencies)]
+        code, name = f"CB{n:06d}", _name(rng)
+        rows.append({"employee_code": code, "full_name": name, **Person.derived(code, name), "version": 1,
+                     "organisation_id": org.id, "position_id": positions[rng.choice(kinds)],
+                     "created_at": clock.now(), "updated_at": clock.now()})
+        if len(rows) == 5000:
+            db.session.execute(insert(Person), rows)
+            rows = []
+    if rows:
+        db.session.execute(insert(Person), rows)
+    db.session.commit()
+
+
+SCALES = {"small": None, "large": 100_000}
+
+
+def seed_demo(scale: str | int = "small") -> dict:
+    """Create what is missing of the demo province; running it again changes nothing. `scale="large"`
+    (or a number) tops the staff up to 100,000 (or that many) people, for benchmarks."""
     orgs.ensure_positions()
     accounts.ensure_roles()
     db.session.commit()
     _, agencies, schools = _tree()
     _staff(agencies, schools)
+    total = scale if isinstance(scale, int) else SCALES[scale]
+    if total:
+        _more_staff(agencies, total)
     _accounts(agencies, schools)
+    from training.demo import seed_training  # the catalogue and the rules by job position
+    seed_training()
+    certificates = seed_certificates()
     from exams.demo import seed_bank
     seed_bank()
     return {"organisations": db.session.scalar(select(func.count(Organisation.id))),
-            "staff": db.session.scalar(select(func.count(Person.id)))}
+            "staff": db.session.scalar(select(func.count(Person.id))), "certificates": certificates}

@@ -82,6 +82,16 @@ class _Translations:
         return translate_wtforms(singular) if singular in WTFORMS_MESSAGES else (singular if n == 1 else plural)
 
 
+class RichTextField(TextAreaField):
+    """HTML from the rich-text editor: only put in NFC here (spaces inside <pre> are content);
+    the service sanitises it with bleach (security.sanitize_html) before it is stored."""
+
+
+def _nfc(value):
+    import unicodedata
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
 class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
@@ -90,7 +100,8 @@ class Form(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             field_class = unbound_field.field_class
             if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
-                rule = (functools.partial(text.clean, multiline=True) if issubclass(field_class, TextAreaField)
+                rule = (_nfc if issubclass(field_class, RichTextField)
+                        else functools.partial(text.clean, multiline=True) if issubclass(field_class, TextAreaField)
                         else text.clean)
                 options = dict(options, filters=[*unbound_field.kwargs.get("filters", ()), rule])
             return unbound_field.bind(form=form, **options)

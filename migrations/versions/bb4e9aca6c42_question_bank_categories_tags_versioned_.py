@@ -3,7 +3,7 @@
 Kept files of the staff import become kind "staff" (server default).
 
 Revision ID: bb4e9aca6c42
-Revises: b7e1c9a4d2f0
+Revises: 0835cc9c1055
 Create Date: 2026-11-29 22:55:10.530653
 
 """
@@ -14,7 +14,7 @@ import tinhoc.db_types  # noqa: F401  (custom column types used below)
 
 # revision identifiers, used by Alembic.
 revision = 'bb4e9aca6c42'
-down_revision = 'b7e1c9a4d2f0'
+down_revision = '0835cc9c1055'
 branch_labels = None
 depends_on = None
 

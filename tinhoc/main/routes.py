@@ -18,7 +18,7 @@ def index():
         return redirect(url_for("accounts.login"))
     actor = current_actor()
     figures = services.admin_dashboard(actor) if actor.has_role(*STAFF_ROLES) else None
-    return render_template("main/index.html", figures=figures)
+    return render_template("main/index.html", figures=figures, panels=services.home_panels(actor))
 
 
 @bp.get("/lang/<code>")

@@ -36,3 +36,17 @@ def admin_dashboard(actor: Actor) -> dict:
     staff = staff_by_position(actor)
     return {"org_counts": orgs, "org_total": sum(orgs.values()), "kind_labels": KIND_LABELS, "staff_by_position": staff,
             "staff_total": sum(n for _, n in staff), "users_by_role": count_by_role(actor)}
+
+
+# Feature packages add a panel to the home page without main importing them: (template, function of
+# the actor returning the template's `panel` context, or None to show nothing).
+HOME_PANELS: list[tuple[str, object]] = []
+
+
+def register_home_panel(template: str, build) -> None:
+    if all(t != template for t, _ in HOME_PANELS):
+        HOME_PANELS.append((template, build))
+
+
+def home_panels(actor: Actor) -> list[tuple[str, dict]]:
+    return [(template, panel) for template, build in HOME_PANELS if (panel := build(actor))]

@@ -25,13 +25,18 @@ _BOLD = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
-def _header(sheet) -> list:
+def header_cells(sheet, titles) -> list:
+    """A bold, shaded header row for a write-only sheet (every export of the site looks the same)."""
     cells = []
-    for col in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=col.header)
+    for title in titles:
+        cell = WriteOnlyCell(sheet, value=title)
         cell.font, cell.fill = _BOLD, _HEAD_FILL
         cells.append(cell)
     return cells
+
+
+def _header(sheet) -> list:
+    return header_cells(sheet, [col.header for col in COLUMNS])
 
 
 def _widths(sheet) -> None:
@@ -42,10 +47,10 @@ def _widths(sheet) -> None:
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 
-def _text_cell(sheet, value):
+def text_cell(sheet, value):
     """A string cell that stays a string: openpyxl would write "=HYPERLINK(…)" as a live formula,
     and Excel re-reads a typed "+84…" or "@…" as one when the cell is edited; the quote prefix
-    keeps it text there too. None stays an empty cell."""
+    keeps it text there too. None stays an empty cell. Every export writes user text this way."""
     if value is None:
         return None
     cell = WriteOnlyCell(sheet, value=str(value))
@@ -55,13 +60,14 @@ def _text_cell(sheet, value):
     return cell
 
 
-def _date_cell(sheet, value):
+def date_cell(sheet, value):
+    """A dd/mm/yyyy date cell for a write-only sheet."""
     cell = WriteOnlyCell(sheet, value=value)
     cell.number_format = "DD/MM/YYYY"
     return cell
 
 
-def _save(workbook: Workbook) -> bytes:
+def workbook_bytes(workbook: Workbook) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -89,19 +95,19 @@ def import_template(actor: Actor) -> bytes:
         "title": _("Không bắt buộc. Chức danh, ví dụ Chuyên viên."),
     }
     for col in COLUMNS:
-        guide.append([_text_cell(guide, col.header), _text_cell(guide, notes[col.key])])
+        guide.append([text_cell(guide, col.header), text_cell(guide, notes[col.key])])
     guide.append([])
     guide.append([WriteOnlyCell(guide, value=_("Vị trí việc làm")), None])
     for position in list_positions():
-        guide.append([_text_cell(guide, position.code), _text_cell(guide, position.name)])
+        guide.append([text_cell(guide, position.code), text_cell(guide, position.name)])
     guide.append([])
     guide.append([WriteOnlyCell(guide, value=_("Mã đơn vị")), None])
     for org in db.session.scalars(select(Organisation).where(Organisation.archived_at.is_(None),
                                                              actor.scope_clause(*STAFF_ROLES))
                                   .order_by(Organisation.path)):
-        guide.append([_text_cell(guide, org.code),
-                      _text_cell(guide, f"{org.name} ({KIND_LABELS.get(org.kind, org.kind)})")])
-    return _save(workbook)
+        guide.append([text_cell(guide, org.code),
+                      text_cell(guide, f"{org.name} ({KIND_LABELS.get(org.kind, org.kind)})")])
+    return workbook_bytes(workbook)
 
 
 def export_staff(actor: Actor, flt: StaffFilter) -> bytes:
@@ -114,8 +120,8 @@ def export_staff(actor: Actor, flt: StaffFilter) -> bytes:
     sheet.append(_header(sheet))
     rows = db.session.execute(query.execution_options(yield_per=1000)).scalars()
     for person in rows:
-        sheet.append([_text_cell(sheet, person.employee_code), _text_cell(sheet, person.full_name),
-                      _date_cell(sheet, person.date_of_birth) if person.date_of_birth else None,
-                      _text_cell(sheet, person.email), _text_cell(sheet, person.organisation.code),
-                      _text_cell(sheet, person.position.name), _text_cell(sheet, person.title)])
-    return _save(workbook)
+        sheet.append([text_cell(sheet, person.employee_code), text_cell(sheet, person.full_name),
+                      date_cell(sheet, person.date_of_birth) if person.date_of_birth else None,
+                      text_cell(sheet, person.email), text_cell(sheet, person.organisation.code),
+                      text_cell(sheet, person.position.name), text_cell(sheet, person.title)])
+    return workbook_bytes(workbook)

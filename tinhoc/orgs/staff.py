@@ -21,6 +21,7 @@ from ..pagination import paginate
 from .models import JobPosition, Organisation, Person
 from .rules import birth_date_problem
 from .services import NotFound, OrgError, organisation_for, valid_id
+from .signals import staff_changed
 
 
 class StaleEdit(OrgError):
@@ -131,6 +132,7 @@ def save_person(actor: Actor, person_id: int | None, *, employee_code: str, full
     audit(actor, "person.update" if before else "person.create", "person", person.id,
           before=before, after=_snapshot(person))
     db.session.commit()
+    staff_changed.send(None, person_ids=[person.id])
     return person
 
 
@@ -155,4 +157,5 @@ def mark_returned(actor: Actor, person_id: int) -> Person:
         person.left_at, person.updated_at = None, clock.now()
         audit(actor, "person.return", "person", person.id, before=before, after=_snapshot(person))
         db.session.commit()
+        staff_changed.send(None, person_ids=[person.id])
     return person

@@ -23,6 +23,7 @@ from ..audit import record as audit
 from ..extensions import db
 from .models import JobPosition, Organisation, Person
 from .rules import birth_date_problem
+from .signals import staff_changed
 from .workbook_reading import UnreadableWorkbook, cell_text, header_key, parse_date, read_table
 
 
@@ -322,6 +323,8 @@ def apply_import(actor: Actor, report: ImportReport, *, source: str = "") -> dic
         db.session.rollback()
         raise ImportRefused(_("Dữ liệu cán bộ vừa bị thay đổi trong lúc nhập (trùng mã cán bộ hoặc hồ sơ vừa "
                               "được sửa); không có thay đổi nào được ghi. Hãy xem trước và nhập lại."))
+    staff_changed.send(None, employee_codes=[r.values["employee_code"] for r in report.rows
+                                             if r.action in ("new", "updated")])
     return report.counts()
 
 
