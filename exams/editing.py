@@ -19,12 +19,14 @@ def form_values(question) -> dict:
     item = get_type(version.type).to_item(version.params)
     return {"category_id": question.category_id, "name": version.name, "body": version.text,
             "answers": answer_block(version.type, item), "general_feedback": version.general_feedback,
-            "as_file": version.type == "file", "as_description": version.type == "description",
+            "as_file": version.type == "file", "case_sensitive": bool(version.params.get("case_sensitive")),
+            "accent_insensitive": version.params.get("accent_sensitive") is False, "as_description": version.type == "description",
             "difficulty": question.difficulty, "tags": ", ".join(t.name for t in question.tags)}
 
 
 def save_from_form(actor: Actor, question_id: int | None, *, category_id: int, name: str, body: str, answers: str,
                    general_feedback: str, as_file: bool, as_description: bool, difficulty: int, tags: str,
+                   case_sensitive: bool = False, accent_insensitive: bool = False,
                    image: bytes | None = None, image_name: str = "") -> "services.Question":
     """Save what the edit page posted; an image, when given, is stored and added below the text."""
     try:
@@ -32,6 +34,7 @@ def save_from_form(actor: Actor, question_id: int | None, *, category_id: int, n
     except ValueError as exc:
         raise services.BankError(_("Đáp án: %(e)s", e=str(exc))) from None
     type_ = item.pop("type")
+    item.update(case_sensitive=case_sensitive, accent_sensitive=not accent_insensitive)
     if type_ == "essay" and as_description:
         type_ = "description"
     elif type_ == "essay" and as_file:

@@ -25,6 +25,8 @@ class QuestionForm(Form):
     answers = TextAreaField(_l("Đáp án (cú pháp GIFT)"), validators=[Length(max=20_000)],
                             description=_l("Ví dụ: =Đúng ~Sai ~%-50%Sai nặng · T hoặc F · #3.14:0.01 · "
                                            "=Ctrl+C -> Sao chép =Ctrl+V -> Dán · để trống: tự luận."))
+    case_sensitive = BooleanField(_l("Trả lời ngắn: phân biệt chữ hoa, chữ thường"))
+    accent_insensitive = BooleanField(_l("Trả lời ngắn: chấp nhận câu trả lời không dấu"))
     as_file = BooleanField(_l("Tự luận nộp bằng tệp (phần thực hành)"))
     as_description = BooleanField(_l("Chỉ là đoạn mô tả, không chấm điểm"))
     general_feedback = TextAreaField(_l("Giải thích chung"), validators=[Length(max=20_000)])

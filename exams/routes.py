@@ -76,6 +76,7 @@ def edit_question(question_id: int | None):
                 actor, question_id, category_id=form.category_id.data, name=form.name.data, body=form.body.data,
                 answers=form.answers.data, general_feedback=form.general_feedback.data, as_file=form.as_file.data,
                 as_description=form.as_description.data, difficulty=form.difficulty.data, tags=form.tags.data,
+                case_sensitive=form.case_sensitive.data, accent_insensitive=form.accent_insensitive.data,
                 image=image.read() if image else None, image_name=image.filename if image else "")
         except services.BankError as exc:
             flash(str(exc), "danger")

@@ -175,3 +175,18 @@ def test_question_page_shows_the_candidate_view_and_archive_hides_it(client, log
     assert client.post(f"/exams/bank/questions/{question_id}/archive").status_code == 302
     assert "Thiết bị nhập" not in client.get("/exams/bank").get_data(as_text=True)
     assert client.get("/exams/bank/questions/999999").status_code == 404
+
+
+def test_short_answer_options_survive_an_edit(client, login, db):
+    from exams.models import Question
+    from exams import services
+    login("instructor")
+    category = services.ensure_category_path("IU06")
+    db.session.commit()
+    form = {"category_id": category.id, "name": "Tên miền", "body": "<p>Tên miền Việt Nam?</p>",
+            "answers": "=.vn", "difficulty": 1, "case_sensitive": "y", "accent_insensitive": "y"}
+    assert client.post("/exams/bank/questions/new", data=form).status_code == 302
+    question = db.session.scalar(select(Question))
+    assert question.current.params["case_sensitive"] is True and question.current.params["accent_sensitive"] is False
+    page = client.get(f"/exams/bank/questions/{question.id}").get_data(as_text=True)
+    assert re.search(r'id="case_sensitive"[^>]*checked|checked[^>]*id="case_sensitive"', page)
