@@ -14,6 +14,7 @@ STAFF = {"admin", "organiser", "district"}   # district: organiser over one dist
 ADMIN = {"admin"}
 EDITORS = {"admin", "organiser", "district", "instructor"}  # training: instructors their own courses
 PUBLIC = "public"
+BANK = {"admin", "organiser", "district", "instructor"}   # the question bank is province-wide
 
 
 class Owned(frozenset):
@@ -103,6 +104,20 @@ ACCESS = {
     ("/training/manage/<int:course_id>/lessons/<int:lesson_id>", "POST"): EDITORS,
     ("/training/manage/lessons/<int:lesson_id>/move", "POST"): EDITORS,
     ("/training/manage/lessons/<int:lesson_id>/delete", "POST"): EDITORS,
+    ("/exams/bank", "GET"): BANK,
+    ("/exams/bank/categories", "POST"): BANK,
+    ("/exams/bank/questions/new", "GET"): BANK,
+    ("/exams/bank/questions/new", "POST"): BANK,
+    ("/exams/bank/questions/<int:question_id>", "GET"): BANK,
+    ("/exams/bank/questions/<int:question_id>", "POST"): BANK,
+    ("/exams/bank/questions/<int:question_id>/archive", "POST"): BANK,
+    ("/exams/bank/import", "GET"): BANK,
+    ("/exams/bank/import", "POST"): BANK,
+    ("/exams/bank/import/apply", "POST"): BANK,
+    ("/exams/bank/import/template.xlsx", "GET"): BANK,
+    ("/exams/bank/export.gift", "GET"): BANK,
+    ("/exams/bank/export.xml", "GET"): BANK,
+    ("/exams/images/<int:image_id>", "GET"): EVERYONE,
 }
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -132,9 +147,11 @@ def world(db, make_user, make_org, make_person, make_position):
     from tinhoc.certification import services as certification
     cert = certification.issue("basic_ict", person, {"hours": 120}, actor=SYSTEM, source="world")
     from tests.training_helpers import training_world
+    from tests.test_exams_pages import bank_question
+    question_id, image_id = bank_question()
     return {"user_id": target.id, "grant_id": grant.id, "org_id": commune.id, "person_id": person.id,
             "position_id": position.id, "code": "en", "filename": "css/app.css", "cert_id": cert.id,
-            "number": cert.number, **training_world(db)}
+            "number": cert.number, **training_world(db), "question_id": question_id, "image_id": image_id}
 
 
 def _url(app, rule: str, ids: dict) -> str:

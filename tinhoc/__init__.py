@@ -78,6 +78,7 @@ def _import_models() -> None:
     from .certification import models as _certification  # noqa: F401
     from .orgs import models as _orgs  # noqa: F401
     from training import models as _training  # noqa: F401
+    from exams import models as _exams  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -95,6 +96,10 @@ def _register_blueprints(app: Flask) -> None:
     import training
     app.register_blueprint(training.bp, url_prefix="/training")
     training.init_app(app)
+    from exams import bp as exams_bp
+    from exams.questions import check_registry as check_question_types
+    check_question_types()  # an unknown or missing question type stops the start
+    app.register_blueprint(exams_bp, url_prefix="/exams")
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -115,5 +120,6 @@ def _register_cli(app: Flask) -> None:
     from .certification import cli as _certification_cli  # noqa: F401  (adds verify-certificate)
     from .orgs import cli as _orgs_cli  # noqa: F401  (adds import-staff to the group)
     from training import cli as _training_cli  # noqa: F401  (adds seed-catalogue)
+    from exams import cli as _exams_cli  # noqa: F401  (adds import-questions)
 
     app.cli.add_command(tinhoc_cli)

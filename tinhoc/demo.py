@@ -157,5 +157,7 @@ def seed_demo(scale: str | int = "small") -> dict:
     from training.demo import seed_training  # the catalogue and the rules by job position
     seed_training()
     certificates = seed_certificates()
+    from exams.demo import seed_bank
+    seed_bank()
     return {"organisations": db.session.scalar(select(func.count(Organisation.id))),
             "staff": db.session.scalar(select(func.count(Person.id))), "certificates": certificates}

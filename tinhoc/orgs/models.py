@@ -130,12 +130,14 @@ class Person(db.Model):
 
 
 class PendingImport(db.Model):
-    """An uploaded staff file between its preview and the admin's "apply": kept in the database,
+    """An uploaded file (staff, questions) between its preview and the "apply": kept in the database,
     not on one web machine's disk, so the apply may reach any machine behind the proxy."""
 
     __tablename__ = "pending_import"
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # What the file is for ("staff", "questions:gift", …): a token is only good for its own import.
+    kind: Mapped[str] = mapped_column(String(32), nullable=False, default="staff", server_default="staff")
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=True)
     filename: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

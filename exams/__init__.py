@@ -1,0 +1,7 @@
+"""Exams: the question bank (categories, versioned questions, question types, imports, exports).
+Exam forms, sessions, attempts and grading come later."""
+from flask import Blueprint
+
+bp = Blueprint("exams", __name__)
+
+from . import routes  # noqa: E402,F401
