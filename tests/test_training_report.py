@@ -104,3 +104,20 @@ def test_report_queries_do_not_grow_with_people(client, login, db, catalogue, st
     n = [_queries(db, client, url) for url in urls]
     assert add("B", 10) == 15
     assert [_queries(db, client, url) for url in urls] == n
+
+
+def test_report_lists_people_in_vietnamese_order(client, login, db, catalogue, staff_setup, make_person):
+    """Within a unit: Đặng after Dương and before Vũ, Ngô before Nguyễn (not by code point)."""
+    from tinhoc.access import SYSTEM
+    from tinhoc.orgs.models import JobPosition
+    from training.assignment import create_rule
+    for code, name in (("V1", "Vũ Văn An"), ("D2", "Đặng Thị Bình"), ("N3", "Nguyễn Văn Cường"),
+                       ("N4", "Ngô Thị Dung"), ("D5", "Dương Văn Em")):
+        make_person(code, staff_setup["commune"], full_name=name)
+    position = db.session.scalar(select(JobPosition).where(JobPosition.code == "civil_servant"))
+    create_rule(SYSTEM, position_id=position.id, organisation_id=None, track_id=catalogue["tracks"]["BASIC"].id,
+                due_date=None)
+    login("organiser")
+    page = client.get(f"/training/report?track={catalogue['tracks']['BASIC'].id}").get_data(as_text=True)
+    order = sorted(("Vũ Văn An", "Đặng Thị Bình", "Nguyễn Văn Cường", "Ngô Thị Dung", "Dương Văn Em"), key=page.index)
+    assert order == ["Dương Văn Em", "Đặng Thị Bình", "Ngô Thị Dung", "Nguyễn Văn Cường", "Vũ Văn An"]

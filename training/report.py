@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from sqlalchemy import and_, case, func, select
 
+from tinhoc import text
 from tinhoc.access import Actor
 from tinhoc.extensions import db
 from tinhoc.orgs.models import JobPosition, Organisation, Person
@@ -84,7 +85,7 @@ def people_query(actor: Actor, flt: ReportFilter):
                                TrackAssignment.completed_at, Person.employee_code, Person.full_name,
                                Organisation.code.label("org_code"), Organisation.name.label("org_name"),
                                JobPosition.name.label("position"))
-            .order_by(Organisation.path, Person.full_name, Person.employee_code))
+            .order_by(Organisation.path, text.vi_order(Person.full_name), Person.code_key))
 
 
 def _total(counts: dict[str, int], status: str) -> int:
