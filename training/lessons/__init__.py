@@ -8,6 +8,7 @@ no class handles fails `check_types`, which the catalogue seeding (and so `make 
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -24,7 +25,7 @@ class Upload:
     data: bytes
 
 
-class LessonType:
+class LessonType(ABC):
     name: str = ""
     label = _l("Bài học")
     completes_on: str = "view"      # "view": opening the page; "open": downloading the file; "progress": ≥ 90 %
@@ -34,10 +35,10 @@ class LessonType:
     def template(self) -> str:
         return f"training/lessons/{self.name}.html"
 
+    @abstractmethod
     def clean(self, data: dict, upload: Upload | None, old: dict, store) -> dict:
         """Validated params from the editor's form (`data`), an optional upload and the old params;
         `store(upload, kinds)` saves a file and returns its params. Raises LessonError."""
-        raise NotImplementedError
 
 
 _types: dict[str, LessonType] = {}
