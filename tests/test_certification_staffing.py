@@ -117,3 +117,18 @@ def test_excel_export_lists_the_agencies_missing(client, login, db, province):
         assert rows[1][1] == having and rows[1][3] == total
         start = next(i for i, r in enumerate(rows) if r[0] == "Mã đơn vị") + 1
         assert sorted(r[0] for r in rows[start:]) == missing
+
+
+def test_excel_export_keeps_formula_like_unit_names_as_text(client, login, db, province, make_org):
+    """A unit named like a formula is written as a quoted string, never a live formula."""
+    import io
+
+    from openpyxl import load_workbook
+    units, _people, _positions = province
+    make_org("H-0-EVIL", '=HYPERLINK("http://x","bấm")', kind="commune", parent=units["H-0"])
+    login("organiser")
+    response = client.get(f"/reports/staffing.xlsx?org={units['H-0'].id}")
+    workbook = load_workbook(io.BytesIO(response.data))
+    cells = [c for row in workbook["it_staff"].iter_rows() for c in row if c.value and "HYPERLINK" in str(c.value)]
+    assert cells, "the unit is listed among the agencies missing"
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)

@@ -102,25 +102,27 @@ def export(actor: Actor, org_id: int | None = None) -> bytes:
     from openpyxl.styles import Font
 
     from ..orgs.services import KIND_LABELS
+    from ..orgs.spreadsheets import text_cell
     root, metrics = staffing(actor, org_id)
     workbook = Workbook()
     workbook.remove(workbook.active)
     bold = Font(bold=True)
     for metric in metrics:
         sheet = workbook.create_sheet(metric.code)
-        sheet.append([metric.label, root.name])
+        sheet.append([metric.label, text_cell(sheet, root.name)])
         sheet.append([_("Có"), metric.having, _("Số cơ quan"), metric.total, _("Tỷ lệ"),
                       None if metric.share is None else round(metric.share, 4)])
         sheet.append([])
         sheet.append([_("Đơn vị"), _("Có"), _("Số cơ quan")])
         for row in metric.rows:
-            sheet.append([row.unit.name if row.unit else root.name, row.having, row.total])
+            sheet.append([text_cell(sheet, row.unit.name if row.unit else root.name), row.having, row.total])
         sheet.append([])
         sheet.append([_("Cơ quan còn thiếu (%(n)d)", n=len(metric.missing))])
         sheet.append([_("Mã đơn vị"), _("Tên đơn vị"), _("Loại đơn vị"), _("Đơn vị cấp trên")])
         for unit in metric.missing:
-            sheet.append([unit.code, unit.name, str(KIND_LABELS.get(unit.kind, unit.kind)),
-                          unit.parent.name if unit.parent else ""])
+            sheet.append([text_cell(sheet, unit.code), text_cell(sheet, unit.name),
+                          str(KIND_LABELS.get(unit.kind, unit.kind)),
+                          text_cell(sheet, unit.parent.name if unit.parent else "")])
         for cells in (sheet[1], sheet[4], sheet[len(metric.rows) + 7]):
             for cell in cells:
                 cell.font = bold
