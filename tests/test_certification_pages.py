@@ -70,3 +70,23 @@ def test_demo_seeds_certificates_anyone_can_verify(app, db):
     assert len(db.session.scalars(select(Certificate)).all()) == count
     text = app.test_client().get(f"/verify/{held.number}").get_data(as_text=True)
     assert 'data-status="valid"' in text and held.holder_name in text
+
+
+def test_a_certificate_whose_kind_left_the_registry_still_shows_and_verifies(client, login, cert_world, monkeypatch):
+    """A kind removed from the code later (renamed, retired) must not turn its stored certificates into 500s."""
+    from urllib.parse import urlsplit
+
+    from tinhoc.certification import kinds, services
+    cert = cert_world["cert"]
+    link = services.verify_url(cert)
+    monkeypatch.delitem(kinds._REGISTRY, "basic_ict")
+    login("anh")
+    page = client.get(f"/certificates/{cert.id}")
+    assert page.status_code == 200 and "Loại chứng chỉ không còn cấp (basic_ict)" in page.get_data(as_text=True)
+    pdf = client.get(f"/certificates/{cert.id}/certificate.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert client.get("/certificates/mine").status_code == 200
+    assert client.get(f"/certificates/{cert.id}/badge.json").status_code == 200
+    parts = urlsplit(link)
+    public = client.get(f"{parts.path}?{parts.query}")
+    assert public.status_code == 200 and 'data-status="valid"' in public.get_data(as_text=True)

@@ -32,12 +32,12 @@ def _narrative(cert: Certificate) -> str:
     for key, label in (("title", ""), ("award", ""), ("division", ""), ("hours", "giờ: ")):
         if details.get(key):
             lines.append(f"{label}{details[key]}")
-    return "; ".join(lines) or str(kinds.get(cert.kind).label)
+    return "; ".join(lines) or str(kinds.describe(cert.kind).label)
 
 
 def credential(cert: Certificate) -> dict:
     """The OpenBadgeCredential JSON of one certificate (Vietnamese names, as on the paper)."""
-    kind = kinds.get(cert.kind)
+    kind = kinds.describe(cert.kind)
     issuer_id = services.public_url("main.index")
     cred_id = services.public_url("certification.verify", number=cert.number)
     achievement = {

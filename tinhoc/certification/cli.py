@@ -34,7 +34,7 @@ def verify_certificate(code):
     cert = result.certificate
     click.echo(f"Trạng thái: {STATUS[result.status]}")
     if cert is not None:
-        click.echo(f"Số: {cert.number} · {services.kinds.get(cert.kind).label} · {cert.holder_name}"
+        click.echo(f"Số: {cert.number} · {services.kinds.describe(cert.kind).label} · {cert.holder_name}"
                    f" · cấp ngày {services.local_date(cert.issued_at):%d/%m/%Y}")
         if cert.is_revoked:
             click.echo(f"Thu hồi ngày {services.local_date(cert.revoked_at):%d/%m/%Y}: {cert.revoked_reason}")

@@ -140,6 +140,22 @@ def get(name: str) -> CertificateKind:
         raise UnknownKind(name) from None
 
 
+class RetiredKind(CertificateKind):
+    """What a stored certificate shows when its kind has since left the registry: it stays readable
+    and verifiable (the signature covers the stored fields, not the class), it only cannot be issued."""
+
+    prefix = ""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.label = _l("Loại chứng chỉ không còn cấp (%(name)s)", name=name)
+
+
+def describe(name: str) -> CertificateKind:
+    """The kind to display a stored certificate with: the registered one, or a RetiredKind."""
+    return _REGISTRY.get(name) or RetiredKind(name)
+
+
 def all_kinds() -> list[CertificateKind]:
     return list(_REGISTRY.values())
 

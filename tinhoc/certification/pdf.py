@@ -105,7 +105,7 @@ def render(cert: Certificate, issuer_name: str) -> bytes:
 
 def _render(cert: Certificate, issuer_name: str) -> bytes:
     _fonts()
-    kind = kinds.get(cert.kind)
+    kind = kinds.describe(cert.kind)
     details = cert.details or {}
     width, height = landscape(A4)
     buffer = io.BytesIO()

@@ -20,18 +20,12 @@ from .forms import IssueForm, RevokeForm
 
 @bp.app_template_filter("kind_label")
 def kind_label(name: str) -> str:
-    try:
-        return kinds.get(name).label
-    except kinds.UnknownKind:
-        return name
+    return kinds.describe(name).label
 
 
 @bp.app_template_filter("kind_level")
 def kind_level(name: str) -> str:
-    try:
-        return kinds.get(name).level or ""
-    except kinds.UnknownKind:
-        return ""
+    return kinds.describe(name).level or ""
 
 
 @bp.app_template_filter("isodate")
@@ -92,7 +86,7 @@ def my_certificates():
 def show_certificate(cert_id: int):
     actor = current_actor()
     cert = services.certificate_for(actor, cert_id)
-    return render_template("certification/show.html", cert=cert, kind=kinds.get(cert.kind),
+    return render_template("certification/show.html", cert=cert, kind=kinds.describe(cert.kind),
                            verify_url=services.verify_url(cert), revoke_form=RevokeForm(),
                            may_revoke=services.may_manage(actor, cert))
 
