@@ -40,6 +40,56 @@ def test_the_last_active_admin_cannot_lose_the_role_or_be_deactivated(client, lo
     assert not "admin" in me.role_names
 
 
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, db, make_user, monkeypatch):
+    """The race the plain count would lose: each sees the other still admin and both step down. With the
+    admins' rows locked, the second waits for the first, counts again and is refused. PostgreSQL only:
+    SQLite has one writer at a time and refuses the second transaction's stale write outright."""
+    import threading
+    import time
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers")
+    from tinhoc.access import load_actor
+    from tinhoc.accounts import services
+    first, second = make_user("admin_a", roles=["admin"]), make_user("admin_b", roles=["admin"])
+    ids = {"admin_a": first.id, "admin_b": second.id}
+    db.session.commit()
+    real_audit = services.audit
+    in_first = threading.Event()
+
+    def slow_audit(actor, *args, **kwargs):
+        real_audit(actor, *args, **kwargs)
+        if actor.user_id == ids["admin_a"]:
+            in_first.set()
+            time.sleep(0.8)          # admin_a holds its transaction open before committing
+
+    monkeypatch.setattr(services, "audit", slow_audit)
+    outcomes: dict[str, str] = {}
+
+    def demote(actor_name: str, target_name: str):
+        with app.app_context():
+            try:
+                services.update_user(load_actor(ids[actor_name]), ids[target_name], full_name=target_name,
+                                     email=None, roles=["learner"], active=True)
+                outcomes[actor_name] = "done"
+            except services.LastAdmin:
+                outcomes[actor_name] = "refused"
+            finally:
+                db.session.remove()
+
+    a = threading.Thread(target=demote, args=("admin_a", "admin_b"))
+    a.start()
+    assert in_first.wait(5)
+    b = threading.Thread(target=demote, args=("admin_b", "admin_a"))
+    b.start()
+    a.join(10), b.join(10)
+    assert outcomes == {"admin_a": "done", "admin_b": "refused"}
+    db.session.expire_all()
+    from tinhoc.accounts.models import User
+    admins = [u.username for u in db.session.scalars(select(User)) if "admin" in u.role_names and u.active]
+    assert admins == ["admin_a"]
+
+
 # --- concurrent edits ------------------------------------------------------------------------
 
 def test_the_second_of_two_concurrent_edits_is_refused(client, login, db, staff_setup, make_person):

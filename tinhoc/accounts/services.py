@@ -48,6 +48,12 @@ class LastAdmin(AccountError):
 
 
 def _other_active_admins(user_id: int) -> int:
+    """Active administrators other than `user_id`. The active admins' rows are locked first (on
+    PostgreSQL), so two admins demoting each other at the same moment cannot both see the other as
+    still there: the second waits, then counts again in a fresh statement and is refused."""
+    db.session.execute(
+        select(User.id).join(RoleGrant, RoleGrant.user_id == User.id).join(Role, Role.id == RoleGrant.role_id)
+        .where(Role.name == "admin", User.active.is_(True)).with_for_update(of=User)).all()
     return db.session.scalar(
         select(func.count(func.distinct(User.id))).join(RoleGrant, RoleGrant.user_id == User.id)
         .join(Role, Role.id == RoleGrant.role_id)
