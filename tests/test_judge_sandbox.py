@@ -31,6 +31,9 @@ ENV = r'''#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 int main(){ char cwd[256]; getcwd(cwd, sizeof cwd); printf("%s %s %s %d\n", getenv("FOO") ? getenv("FOO") : "-", cwd, getenv("HOME"), (int)getuid()); }'''
+SIGPIPE_STATE = r'''#include <signal.h>
+#include <stdio.h>
+int main(){ struct sigaction sa; sigaction(SIGPIPE, 0, &sa); puts(sa.sa_handler == SIG_IGN ? "ignored" : "default"); }'''
 PLANT = r'''#include <unistd.h>
 #include <stdio.h>
 int main(){ unlink("/box/out.txt"); symlink("/etc/hostname", "/box/out.txt"); return 0; }'''
@@ -42,7 +45,7 @@ def progs(tmp_path_factory):
     d = tmp_path_factory.mktemp("progs")
     os.chmod(d, 0o755)   # pytest's dirs are private; the box's uid must be able to execute these
     for name, src in {"ab": AB, "exit3": EXIT3, "segv": SEGV, "spin": SPIN, "env": ENV,
-                      "plant": PLANT}.items():
+                      "plant": PLANT, "sigpipe": SIGPIPE_STATE}.items():
         (d / f"{name}.c").write_text(src)
         subprocess.run(["gcc", "-O2", "-static", "-o", str(d / name), str(d / f"{name}.c")], check=True)
     (d / "1.in").write_text("3 4\n")
@@ -110,6 +113,16 @@ def test_env_cwd_and_unprivileged_uid(box):
     assert int(uid) == box.uid and box.uid != 0
     box.run(["/progs/env"], stdout="/box/o", env={"FOO": "bar", "HOME": "/box"}, limits=LIMITS)
     assert (box.workdir / "o").read_text().split()[0] == "bar"
+
+
+def test_programs_get_the_default_sigpipe_back(box):
+    """The helper ignores SIGPIPE for itself; a program must not inherit that (a writer to a closed
+    pipe dies of SIGPIPE, as on any judge), including a shell pipeline inside the box."""
+    box.run(["/progs/sigpipe"], stdout="/box/o", limits=LIMITS)
+    assert (box.workdir / "o").read_text() == "default\n"
+    out = box.run(["/bin/sh", "-c", "yes | head -c 2 >/dev/null; echo done"], stdout="/box/o", stderr="/box/e",
+                  limits=replace(LIMITS, processes=4))
+    assert out.status == "OK" and (box.workdir / "e").read_text() == ""
 
 
 def test_wipe_keeps_only_the_named_entries_read_only(box):

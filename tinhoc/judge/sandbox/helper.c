@@ -278,6 +278,9 @@ static void exec_program(struct request *r, int errfd) {
     }
     if (errfd > 3) syscall(SYS_close_range, 3, errfd - 1, 0);
     syscall(SYS_close_range, errfd + 1, ~0U, 0);
+    /* The helper ignores SIGPIPE for its own pipes; an ignored signal survives execve, so give the
+     * program the default back: a writer to a closed pipe dies of SIGPIPE as it would anywhere. */
+    signal(SIGPIPE, SIG_DFL);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(errfd, STAGE_SECCOMP);
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, r->filter) < 0) fail(errfd, STAGE_SECCOMP);
     execve(r->argv[0], r->argv, r->envp);
