@@ -21,6 +21,13 @@ class Owned(frozenset):
     """Open to every login, but the world's object is reached only by these roles: any other
     logged-in user gets 404 (what you may not see does not exist for you), not 403."""
 
+class Api(frozenset):
+    """A JSON API route: anonymous gets 401, not the login redirect."""
+
+
+class ApiOwned(Owned):
+    """A JSON API route for the owners of the object: anonymous 401, other logins 404."""
+
 # (rule, method) -> roles that may use it (others logged in: 403; anonymous: sent to login).
 ACCESS = {
     ("/", "GET"): EVERYONE,
@@ -118,6 +125,27 @@ ACCESS = {
     ("/exams/bank/export.gift", "GET"): BANK,
     ("/exams/bank/export.xml", "GET"): BANK,
     ("/exams/images/<int:image_id>", "GET"): EVERYONE,
+    ("/contests/", "GET"): EVERYONE,
+    ("/contests/<int:contest_id>", "GET"): EVERYONE,
+    ("/contests/rounds/<int:round_id>", "GET"): Owned(STAFF),
+    ("/contests/problems/<int:problem_id>", "GET"): Owned(STAFF),
+    ("/contests/problems/<int:problem_id>/submit", "POST"): Owned(STAFF),
+    ("/contests/submissions/<int:submission_id>", "GET"): Owned(STAFF),
+    ("/contests/submissions/<int:submission_id>/status", "GET"): Owned(STAFF),
+    ("/contests/<int:contest_id>/scoreboard", "GET"): PUBLIC,
+    ("/contests/rounds/<int:round_id>/problems/new", "GET"): STAFF,
+    ("/contests/rounds/<int:round_id>/problems/new", "POST"): STAFF,
+    ("/contests/problems/<int:problem_id>/statement", "GET"): STAFF,
+    ("/contests/problems/<int:problem_id>/statement", "POST"): STAFF,
+    ("/contests/rounds/<int:round_id>/scoreboard.xlsx", "GET"): STAFF,
+    ("/contests/rounds/<int:round_id>/unfreeze", "POST"): STAFF,
+    ("/contests/rejudge", "GET"): STAFF,
+    ("/contests/rejudge", "POST"): STAFF,
+    ("/contests/token", "GET"): EVERYONE,
+    ("/contests/token", "POST"): EVERYONE,
+    ("/api/contests/<int:contest_id>/scoreboard", "GET"): PUBLIC,
+    ("/api/contests/<int:contest_id>/submissions", "POST"): Api(EVERYONE),
+    ("/api/submissions/<int:submission_id>", "GET"): ApiOwned(STAFF),
 }
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -149,9 +177,12 @@ def world(db, make_user, make_org, make_person, make_position):
     from tests.training_helpers import training_world
     from tests.test_exams_pages import bank_question
     question_id, image_id = bank_question()
+    from tests.contest_helpers import access_world
+    contest_ids = access_world(db)
     return {"user_id": target.id, "grant_id": grant.id, "org_id": commune.id, "person_id": person.id,
             "position_id": position.id, "code": "en", "filename": "css/app.css", "cert_id": cert.id,
-            "number": cert.number, **training_world(db), "question_id": question_id, "image_id": image_id}
+            "number": cert.number, **training_world(db), "question_id": question_id, "image_id": image_id,
+            **contest_ids}
 
 
 def _url(app, rule: str, ids: dict) -> str:
@@ -186,6 +217,8 @@ def test_access_table(app, client, world, rule, method, role):
     status = response.status_code
     if allowed == PUBLIC:
         assert status in (200, 302, 401), status
+    elif role is None and isinstance(allowed, (Api, ApiOwned)):
+        assert status == 401, status
     elif role is None:
         assert status == 302 and "/login" in response.headers["Location"], status
     elif role in allowed:

@@ -1,0 +1,47 @@
+"""Forms of the contest pages."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import Field, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import TextArea
+
+from tinhoc.forms import Form
+
+
+class SourceField(Field):
+    """Program text exactly as typed: no cleaning (spaces and tabs are the program's)."""
+    widget = TextArea()
+
+    def _value(self):
+        return self.data or ""
+
+    def process_formdata(self, valuelist):
+        self.data = valuelist[0] if valuelist else ""
+
+
+class SubmitForm(Form):
+    language = SelectField(_l("Ngôn ngữ"), choices=[])
+    source = SourceField(_l("Mã nguồn"))
+    file = FileField(_l("Hoặc tải tệp lên"))
+
+
+class ProblemForm(Form):
+    letter = StringField(_l("Ký hiệu"), validators=[DataRequired(), Length(max=4)])
+    title = StringField(_l("Tên bài"), validators=[DataRequired(), Length(max=255)])
+    statement = SourceField(_l("Đề bài (Markdown)"))
+    package = FileField(_l("Gói đề (.zip)"))
+
+
+class StatementForm(Form):
+    title = StringField(_l("Tên bài"), validators=[DataRequired(), Length(max=255)])
+    statement = SourceField(_l("Đề bài (Markdown)"))
+
+
+class ActionForm(Form):
+    """A POST with only its CSRF token (unfreeze, approve, rejudge apply)."""
+
+
+class NoteForm(Form):
+    text = TextAreaField(_l("Nội dung"), validators=[DataRequired(), Length(max=4000)])

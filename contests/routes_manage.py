@@ -1,0 +1,104 @@
+"""Organiser pages: problems (package upload, statement), board export, unfreeze, rejudge."""
+from __future__ import annotations
+
+import io
+
+from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from tinhoc.security import current_actor, role_required
+
+from . import board, bp, problems, rejudge, services
+from .forms import ActionForm, ProblemForm, StatementForm
+
+MANAGE = services.MANAGE_ROLES
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.route("/rounds/<int:round_id>/problems/new", methods=["GET", "POST"])
+@role_required(*MANAGE)
+def new_problem(round_id):
+    actor = current_actor()
+    rnd = services.managed_round_for(actor, round_id)
+    form = ProblemForm()
+    if form.validate_on_submit():
+        upload = request.files.get("package")
+        data = upload.read(problems.MAX_PACKAGE_BYTES + 1) if upload and upload.filename else b""
+        try:
+            problem = problems.add_problem(actor, rnd, letter=form.letter.data, title=form.title.data,
+                                           statement_md=form.statement.data or "", data=data)
+        except problems.PackageRefused as exc:
+            flash(_("Gói đề không dùng được: %(why)s", why=str(exc)), "danger")
+        except services.ContestError as exc:
+            flash(_("Không thêm được bài: %(why)s", why=str(exc)), "danger")
+        else:
+            flash(_("Đã thêm bài %(l)s; giới hạn thời gian %(t)s giây.", l=problem.letter, t=problem.time_limit),
+                  "success")
+            return redirect(url_for("contests.show_problem", problem_id=problem.id))
+    return render_template("contests/problem_new.html", rnd=rnd, form=form)
+
+
+@bp.route("/problems/<int:problem_id>/statement", methods=["GET", "POST"])
+@role_required(*MANAGE)
+def edit_statement(problem_id):
+    actor = current_actor()
+    problem = services.managed_problem_for(actor, problem_id)
+    form = StatementForm(obj=problem, statement=problem.statement_md)
+    if form.validate_on_submit():
+        problems.update_statement(actor, problem, title=form.title.data, statement_md=form.statement.data or "")
+        flash(_("Đã lưu đề bài."), "success")
+        return redirect(url_for("contests.show_problem", problem_id=problem.id))
+    return render_template("contests/statement_edit.html", problem=problem, form=form)
+
+
+@bp.get("/rounds/<int:round_id>/scoreboard.xlsx")
+@role_required(*MANAGE)
+def export_board(round_id):
+    rnd = services.managed_round_for(current_actor(), round_id)
+    return send_file(io.BytesIO(board.export_xlsx(rnd)), mimetype=XLSX_MIME, as_attachment=True,
+                     download_name=f"bang-diem-{rnd.division.code}-{rnd.id}.xlsx")
+
+
+@bp.post("/rounds/<int:round_id>/unfreeze")
+@role_required(*MANAGE)
+def unfreeze(round_id):
+    actor = current_actor()
+    rnd = services.managed_round_for(actor, round_id)
+    if ActionForm().validate_on_submit():
+        board.reveal(actor, rnd)
+        flash(_("Đã công bố bảng điểm đầy đủ."), "success")
+    return redirect(url_for("contests.show_round", round_id=rnd.id))
+
+
+@bp.get("/rejudge")
+@role_required(*MANAGE)
+def rejudge_preview():
+    """Which verdicts and scores a rejudge would change (judged again now, nothing stored yet)."""
+    actor = current_actor()
+    target = rejudge.Target.from_args(request.args)
+    if target is None:   # reached without a target: say how to choose one
+        return render_template("contests/rejudge.html", plan=None, target=None, form=ActionForm())
+    try:
+        plan = rejudge.preview(actor, target)
+    except services.ContestError as exc:
+        flash(str(exc), "danger")
+        return redirect(target.back_url())
+    return render_template("contests/rejudge.html", plan=plan, target=target, form=ActionForm())
+
+
+@bp.post("/rejudge")
+@role_required(*MANAGE)
+def rejudge_apply():
+    actor = current_actor()
+    target = rejudge.Target.from_args(request.form)
+    if target is None or not ActionForm().validate_on_submit():
+        flash(_("Hãy chọn bài nộp, bài hoặc vòng thi để chấm lại."), "danger")
+        return redirect(url_for("contests.list_contests"))
+    plan_id = request.form.get("plan", "")
+    try:
+        changed = rejudge.apply(actor, target, plan_id)
+    except rejudge.PlanExpired:
+        flash(_("Bản xem trước đã hết hạn; hãy xem trước lại."), "danger")
+        return redirect(url_for("contests.rejudge_preview", **target.args()))
+    flash(_("Đã chấm lại: %(n)s bài nộp đổi kết quả.", n=changed), "success")
+    return redirect(target.back_url())
