@@ -87,6 +87,13 @@ def recompute_cell(cell: ScoreCell, rnd: Round) -> None:
     db.session.execute(update(Round).where(Round.id == rnd.id).values(board_version=Round.board_version + 1))
 
 
+def touch(*round_ids: int) -> None:
+    """Mark rounds' boards changed (a problem added, an entry approved): the cache rebuilds them."""
+    if round_ids:
+        db.session.execute(update(Round).where(Round.id.in_(round_ids))
+                           .values(board_version=Round.board_version + 1))
+
+
 def recompute_round(rnd: Round) -> None:
     """Every cell of a round again (after a rejudge or a change of scoring rules)."""
     for cell in db.session.scalars(select(ScoreCell).where(ScoreCell.round_id == rnd.id)):

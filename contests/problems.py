@@ -16,6 +16,7 @@ from tinhoc.audit import record as audit
 from tinhoc.extensions import db
 from tinhoc.security import sanitize_html
 
+from . import board
 from .models import Problem, Round
 from .services import ContestError, NotFound, may_manage
 
@@ -108,6 +109,7 @@ def add_problem(actor: Actor, rnd: Round, *, letter: str, title: str, statement_
                       time_limit=report.time_limit, memory_limit=memory, max_score=max_score, samples=samples)
     db.session.add(problem)
     db.session.flush()
+    board.touch(rnd.id)
     audit(actor, "contest.problem.create", "contest_problem", problem.id,
           after={"letter": letter, "sha256": sha, "time_limit": report.time_limit, "format": fmt})
     db.session.commit()
@@ -120,6 +122,7 @@ def update_statement(actor: Actor, problem: Problem, *, title: str, statement_md
     problem.title = title
     problem.statement_md = statement_md
     problem.statement_html = render_statement(statement_md)
+    board.touch(problem.round_id)
     audit(actor, "contest.problem.statement", "contest_problem", problem.id)
     db.session.commit()
     return problem

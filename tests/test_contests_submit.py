@@ -12,6 +12,15 @@ from tests.contest_helpers import contest_world, judge_result
 SRC = "#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<'\\n';}\n"
 
 
+
+@pytest.fixture(autouse=True)
+def _fresh_board_cache():
+    """Each test's database starts again at id 1: forget the boards cached by the previous test."""
+    from contests import board
+    board.clear_cache()
+    yield
+    board.clear_cache()
+
 @pytest.fixture
 def cw(db, frozen_clock):
     return contest_world(db)
