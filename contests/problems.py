@@ -44,14 +44,12 @@ def render_statement(md_text: str) -> str:
 
 
 def _refusal(report) -> str:
-    if report.error:
-        return report.error
-    if report.input_errors:
-        return "; ".join(report.input_errors[:3])
-    bad = [f"{c.folder}/{c.file}: {c.reason}" for c in report.checks if not c.ok]
-    if bad:
-        return "; ".join(bad[:3])
-    return "the package has no submission in a language this judge runs to verify it"
+    """Why verify refused the package: its error, then the first inputs and submissions that failed."""
+    parts = [report.error] if report.error else []
+    parts += report.input_errors[:3]
+    parts += [f"{c.folder}/{c.file}: {c.reason}" for c in report.checks
+              if not c.ok and not c.reason.startswith("not judged")][:3]
+    return "; ".join(parts) or "the package has no submission in a language this judge runs to verify it"
 
 
 def _samples(pkg) -> list[dict]:

@@ -99,6 +99,6 @@ def rejudge_apply():
         changed = rejudge.apply(actor, target, plan_id)
     except rejudge.PlanExpired:
         flash(_("Bản xem trước đã hết hạn; hãy xem trước lại."), "danger")
-        return redirect(url_for("contests.rejudge_preview", **target.args()))
+        return redirect(target.back_url())
     flash(_("Đã chấm lại: %(n)s bài nộp đổi kết quả.", n=changed), "success")
     return redirect(target.back_url())
