@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import Field, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import Field, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextArea
 
 from tinhoc.forms import Form
@@ -45,3 +45,20 @@ class ActionForm(Form):
 
 class NoteForm(Form):
     text = TextAreaField(_l("Nội dung"), validators=[DataRequired(), Length(max=4000)])
+
+
+LEVEL_CHOICES = [("primary", _l("Tiểu học")), ("lower", _l("THCS")), ("upper", _l("THPT")),
+                 ("upper_specialist", _l("THPT chuyên"))]
+
+
+class RegisterForm(Form):
+    """One entry: a pupil, or a team of up to two (the division says which)."""
+    division = SelectField(_l("Bảng thi"), coerce=int, choices=[])
+    school = SelectField(_l("Trường"), coerce=int, choices=[])
+    team_name = StringField(_l("Tên đội (bảng thi theo đội)"), validators=[Length(max=120)])
+    name1 = StringField(_l("Họ và tên thí sinh 1"), validators=[DataRequired(), Length(max=200)])
+    grade1 = IntegerField(_l("Lớp"), validators=[DataRequired(), NumberRange(min=1, max=12)])
+    level1 = SelectField(_l("Cấp học"), choices=LEVEL_CHOICES)
+    name2 = StringField(_l("Họ và tên thí sinh 2 (nếu thi theo đội)"), validators=[Length(max=200)])
+    grade2 = IntegerField(_l("Lớp"), validators=[Optional(), NumberRange(min=1, max=12)])
+    level2 = SelectField(_l("Cấp học"), choices=LEVEL_CHOICES)

@@ -129,7 +129,9 @@ def submission_for(actor: Actor, submission_id: int) -> tuple[Submission, bool]:
 
 
 def list_contests(actor: Actor) -> list[Contest]:
-    """Contests the actor manages or has an entry in."""
+    """Contests the actor manages or has an entry in (a school's teacher sees every contest to register for)."""
+    if actor.has_role("teacher"):
+        return list(db.session.scalars(select(Contest).order_by(Contest.year.desc(), Contest.id.desc())))
     managed = _managed(select(Contest.id), actor)
     entered = (select(Division.contest_id).join(Entry, Entry.division_id == Division.id)
                .where(member_clause(actor)))

@@ -141,5 +141,5 @@ def access_world(db) -> dict:
                      language="python3", source="print(3)", status="queued", created_at=START)
     db.session.add(sub)
     db.session.commit()
-    return {"contest_id": cw["contest"].id, "round_id": cw["round"].id, "problem_id": cw["problem"].id,
+    return {"entry_id": cw["entry_c"].id, "contest_id": cw["contest"].id, "round_id": cw["round"].id, "problem_id": cw["problem"].id,
             "submission_id": sub.id}

@@ -8,8 +8,9 @@ import pytest
 
 from tests.conftest import TEST_PASSWORD
 
-ROLES = ("admin", "organiser", "district", "instructor", "grader", "learner", "student", None)  # None = anonymous
-EVERYONE = {"admin", "organiser", "district", "instructor", "grader", "learner", "student"}
+ROLES = ("admin", "organiser", "district", "instructor", "grader", "learner", "student", "teacher",
+         None)  # None = anonymous; teacher: a school's teacher in charge (granted over the world's school)
+EVERYONE = {"admin", "organiser", "district", "instructor", "grader", "learner", "student", "teacher"}
 STAFF = {"admin", "organiser", "district"}   # district: organiser over one district's subtree
 ADMIN = {"admin"}
 EDITORS = {"admin", "organiser", "district", "instructor"}  # training: instructors their own courses
@@ -144,6 +145,11 @@ ACCESS = {
     ("/contests/token", "GET"): EVERYONE,
     ("/contests/token", "POST"): EVERYONE,
     ("/api/contests/<int:contest_id>/scoreboard", "GET"): PUBLIC,
+    ("/contests/<int:contest_id>/register", "GET"): STAFF | {"teacher"},
+    ("/contests/<int:contest_id>/register", "POST"): STAFF | {"teacher"},
+    ("/contests/<int:contest_id>/entries", "GET"): STAFF | {"teacher"},
+    ("/contests/<int:contest_id>/slips.pdf", "POST"): STAFF | {"teacher"},
+    ("/contests/entries/<int:entry_id>/approve", "POST"): STAFF,
     ("/api/contests/<int:contest_id>/submissions", "POST"): Api(EVERYONE),
     ("/api/submissions/<int:submission_id>", "GET"): ApiOwned(STAFF),
 }
@@ -167,7 +173,7 @@ def world(db, make_user, make_org, make_person, make_position):
     person = make_person("CB-1", commune)
     target = make_user("target-user", person_id=person.id)
     grant = accounts.grant_role(SYSTEM, target.id, "instructor", "X-01")
-    for role in EVERYONE - {"district"}:
+    for role in EVERYONE - {"district", "teacher"}:
         make_user(role, roles=[role])
     make_user("district", roles=[])
     accounts.grant_role(SYSTEM, accounts.find_by_username("district").id, "organiser", "H-AB")
@@ -179,6 +185,7 @@ def world(db, make_user, make_org, make_person, make_position):
     question_id, image_id = bank_question()
     from tests.contest_helpers import access_world
     contest_ids = access_world(db)
+    accounts.grant_role(SYSTEM, make_user("teacher", roles=[]).id, "teacher", "H-AB-THCS")
     return {"user_id": target.id, "grant_id": grant.id, "org_id": commune.id, "person_id": person.id,
             "position_id": position.id, "code": "en", "filename": "css/app.css", "cert_id": cert.id,
             "number": cert.number, **training_world(db), "question_id": question_id, "image_id": image_id,
