@@ -10,13 +10,13 @@ from . import routes, routes_manage, routes_register, api  # noqa: E402,F401
 
 def init_app(app) -> None:
     """Queue again, at start-up, every submission still without a result (CONTEST_REQUEUE_ON_START)."""
-    import os
-
     import click
     if not app.config.get("CONTEST_REQUEUE_ON_START"):
         return
-    # A CLI command other than `flask run` (db upgrade, seed-demo) must not start judging.
-    if click.get_current_context(silent=True) is not None and not os.environ.get("FLASK_RUN_FROM_CLI"):
+    # A CLI command other than `flask run` (db upgrade, seed-demo) must not start judging; gunicorn
+    # and other WSGI servers build the app outside any click context.
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.info_name != "run":
         return
     from sqlalchemy.exc import SQLAlchemyError
 
