@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -26,6 +27,7 @@ PENALTY_MINUTES = 20
 NOT_COUNTED = ("CE", "IE")
 
 _cache: dict[tuple, tuple[tuple, bytes]] = {}
+_states: dict[tuple, tuple[float, list]] = {}   # (db, contest) -> (monotonic time read, round states)
 _cache_lock = threading.Lock()
 
 
@@ -158,15 +160,34 @@ def _round_states(contest_id: int) -> list[tuple]:
         .order_by(Division.code, Round.starts_at, Round.id)).all()
 
 
+def _states_for(db_key: str, contest_id: int) -> list[tuple]:
+    """The rounds' states, read from the database at most once per CONTEST_BOARD_STATE_TTL seconds
+    per process: a busy board costs no query at all, and a new result shows within that time."""
+    from flask import current_app
+    ttl = float(current_app.config.get("CONTEST_BOARD_STATE_TTL", 0) or 0)
+    key = (db_key, contest_id)
+    if ttl > 0:
+        with _cache_lock:
+            seen = _states.get(key)
+        if seen is not None and time.monotonic() - seen[0] < ttl:
+            return seen[1]
+    states = _round_states(contest_id)
+    if ttl > 0:
+        with _cache_lock:
+            _states[key] = (time.monotonic(), states)
+    return states
+
+
 def contest_board_json(contest_id: int, live: bool) -> bytes | None:
     """The contest's boards (one per programming round) as JSON bytes, cached per round state;
-    None when the contest does not exist. A request that hits the cache costs one small query."""
+    None when the contest does not exist. A request that hits the cache costs at most one small query."""
     now = clock.now()
-    states = _round_states(contest_id)
+    db_key = db.engine.url.render_as_string()
+    states = _states_for(db_key, contest_id)
     state = tuple((rid, version, not live and bool(freeze) and unfrozen is None
                    and now >= clock.as_utc(ends) - timedelta(minutes=freeze))
                   for rid, version, ends, freeze, unfrozen in states)
-    key = (db.engine.url.render_as_string(), contest_id, live)
+    key = (db_key, contest_id, live)
     with _cache_lock:
         hit = _cache.get(key)
     if hit is not None and hit[0] == state:
@@ -185,6 +206,7 @@ def contest_board_json(contest_id: int, live: bool) -> bytes | None:
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
+        _states.clear()
 
 
 def reveal(actor, rnd: Round) -> None:

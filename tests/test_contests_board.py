@@ -164,3 +164,16 @@ def test_export_refused_to_another_scope(client, login, icpc):
     login("district")   # an organiser of a district: the province contest is not theirs
     assert client.get(f"/contests/rounds/{icpc['round'].id}/scoreboard.xlsx").status_code == 404
     assert client.post(f"/contests/rounds/{icpc['round'].id}/unfreeze").status_code == 404
+
+
+def test_state_ttl_spares_the_query_and_delays_a_result_at_most_that_long(app, db, icpc, frozen_clock):
+    from contests import board as board_mod
+    app.config["CONTEST_BOARD_STATE_TTL"] = 60.0
+    try:
+        first = board_mod.contest_board_json(icpc["contest"].id, live=True)
+        record(frozen_clock, icpc["bob"], icpc["problem"], at(9, 45), "WA")
+        assert board_mod.contest_board_json(icpc["contest"].id, live=True) is first   # within the TTL
+        board_mod._states.clear()                                                     # the TTL has passed
+        assert board_mod.contest_board_json(icpc["contest"].id, live=True) is not first
+    finally:
+        app.config["CONTEST_BOARD_STATE_TTL"] = 0.0

@@ -84,6 +84,8 @@ class Config:
         self.CONTEST_JUDGE_VIA = os.environ.get("CONTEST_JUDGE_VIA", "")
         self.CONTEST_REQUEUE_ON_START = _bool("CONTEST_REQUEUE_ON_START", True)
         self.CONTEST_PACKAGE_DIR = os.environ.get("CONTEST_PACKAGE_DIR", "")
+        # The board re-reads its rounds' state at most this often per web process (seconds).
+        self.CONTEST_BOARD_STATE_TTL = float(os.environ.get("CONTEST_BOARD_STATE_TTL", "0.5"))
 
 
 class TestConfig(Config):
@@ -102,3 +104,4 @@ class TestConfig(Config):
         self.SERVER_NAME = None
         self.CONTEST_JUDGE_VIA = "none"          # tests that judge for real set "pool"
         self.CONTEST_REQUEUE_ON_START = False    # tests call contests.judging.requeue_pending themselves
+        self.CONTEST_BOARD_STATE_TTL = 0.0       # a result shows at once
