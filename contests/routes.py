@@ -9,8 +9,8 @@ from tinhoc import clock
 from tinhoc.extensions import limiter
 from tinhoc.security import current_actor
 
-from . import board, bp, judging, services
-from .forms import SubmitForm
+from . import board, bp, clarifications, judging, services
+from .forms import NoteForm, SubmitForm
 
 
 @bp.errorhandler(services.NotFound)
@@ -47,8 +47,26 @@ def show_contest(contest_id):
 def show_round(round_id):
     rnd, entry, manager = services.round_for(current_actor(), round_id)
     subs = services.round_submissions(rnd, None if manager else entry)
+    clars, notes = clarifications.for_round(rnd, entry, manager)
     return render_template("contests/round.html", rnd=rnd, entry=entry, manager=manager, subs=subs,
-                           now=clock.now())
+                           now=clock.now(), clars=clars, notes=notes, form=NoteForm())
+
+
+@bp.post("/rounds/<int:round_id>/clarifications")
+@login_required
+def ask(round_id):
+    actor = current_actor()
+    services.round_for(actor, round_id)   # what the actor may not see is a 404 before any message
+    form = NoteForm()
+    try:
+        if not form.validate_on_submit():
+            raise services.ContestError(_("Hãy ghi nội dung."))
+        clarifications.ask(actor, round_id, form.text.data, request.form.get("problem", type=int))
+    except services.ContestError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(_("Đã gửi câu hỏi cho ban giám khảo."), "success")
+    return redirect(url_for("contests.show_round", round_id=round_id))
 
 
 @bp.get("/problems/<int:problem_id>")

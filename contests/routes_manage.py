@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 
 from tinhoc.security import current_actor, role_required
 
-from . import board, bp, problems, rejudge, services
-from .forms import ActionForm, ProblemForm, StatementForm
+from . import board, bp, clarifications, problems, rejudge, services
+from .forms import ActionForm, NoteForm, ProblemForm, StatementForm
 
 MANAGE = services.MANAGE_ROLES
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -102,3 +102,37 @@ def rejudge_apply():
         return redirect(target.back_url())
     flash(_("Đã chấm lại: %(n)s bài nộp đổi kết quả.", n=changed), "success")
     return redirect(target.back_url())
+
+
+@bp.post("/clarifications/<int:clar_id>/answer")
+@role_required(*MANAGE)
+def answer_clarification(clar_id):
+    actor = current_actor()
+    clar = clarifications.clarification_for_manager(actor, clar_id)
+    form = NoteForm()
+    try:
+        if not form.validate_on_submit():
+            raise services.ContestError(_("Hãy ghi nội dung."))
+        clarifications.answer(actor, clar.id, form.text.data, request.form.get("broadcast") == "1")
+    except services.ContestError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(_("Đã trả lời."), "success")
+    return redirect(url_for("contests.show_round", round_id=clar.round_id))
+
+
+@bp.post("/rounds/<int:round_id>/announcements")
+@role_required(*MANAGE)
+def announce(round_id):
+    actor = current_actor()
+    rnd = services.managed_round_for(actor, round_id)
+    form = NoteForm()
+    try:
+        if not form.validate_on_submit():
+            raise services.ContestError(_("Hãy ghi nội dung."))
+        clarifications.announce(actor, rnd, form.text.data)
+    except services.ContestError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(_("Đã đăng thông báo."), "success")
+    return redirect(url_for("contests.show_round", round_id=rnd.id))

@@ -135,11 +135,12 @@ def copy_package_dir(name: str, dest: Path) -> Path:
 
 def access_world(db) -> dict:
     """For the access table: a district contest (its organiser manages it) with a submission."""
-    from contests.models import Submission
+    from contests.models import Clarification, Submission
     cw = contest_world(db, in_district=True)
     sub = Submission(entry_id=cw["entry_a"].id, problem_id=cw["problem"].id, user_id=cw["alice"].id,
                      language="python3", source="print(3)", status="queued", created_at=START)
-    db.session.add(sub)
+    clar = Clarification(round_id=cw["round"].id, entry_id=cw["entry_a"].id, question="?")
+    db.session.add_all([sub, clar])
     db.session.commit()
-    return {"entry_id": cw["entry_c"].id, "contest_id": cw["contest"].id, "round_id": cw["round"].id, "problem_id": cw["problem"].id,
+    return {"clar_id": clar.id, "entry_id": cw["entry_c"].id, "contest_id": cw["contest"].id, "round_id": cw["round"].id, "problem_id": cw["problem"].id,
             "submission_id": sub.id}

@@ -150,6 +150,9 @@ ACCESS = {
     ("/contests/<int:contest_id>/entries", "GET"): STAFF | {"teacher"},
     ("/contests/<int:contest_id>/slips.pdf", "POST"): STAFF | {"teacher"},
     ("/contests/entries/<int:entry_id>/approve", "POST"): STAFF,
+    ("/contests/rounds/<int:round_id>/clarifications", "POST"): Owned(STAFF),
+    ("/contests/clarifications/<int:clar_id>/answer", "POST"): STAFF,
+    ("/contests/rounds/<int:round_id>/announcements", "POST"): STAFF,
     ("/api/contests/<int:contest_id>/submissions", "POST"): Api(EVERYONE),
     ("/api/submissions/<int:submission_id>", "GET"): ApiOwned(STAFF),
 }
