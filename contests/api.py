@@ -5,7 +5,7 @@ token (stored as its SHA-256; CSRF does not apply, a token is not sent by the br
 """
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -97,5 +97,4 @@ def api_token():
     token = None
     if form.validate_on_submit():
         token = tokens.issue(current_actor())
-    return render_template("contests/token.html", form=form, token=token,
-                           max_age=current_app.config.get("CONTEST_TOKEN_INFO", ""))
+    return render_template("contests/token.html", form=form, token=token)

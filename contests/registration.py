@@ -81,6 +81,8 @@ def register(actor: Actor, contest: Contest, *, division_id: int, school_id: int
     school = next((s for s in teacher_schools(actor) if s.id == school_id), None)
     if school is None:
         raise ContestError(_("Bạn không phụ trách trường này."))
+    if contest.organisation is not None and not school.path.startswith(contest.organisation.path):
+        raise ContestError(_("Trường này không thuộc phạm vi của hội thi."))   # another district's round
     pupils = [p for p in pupils if p.full_name]
     most = division.max_team_size if division.team_entry else 1
     if not 1 <= len(pupils) <= most:

@@ -121,3 +121,21 @@ def test_login_slips_carry_working_passwords(client, login, cw, db):
     client.post("/logout")
     ok = client.post("/login", data={"username": username, "password": password})
     assert ok.status_code == 302 and "/login" not in ok.headers["Location"]
+
+
+def test_a_district_contest_takes_only_that_districts_schools(client, login, db, cw):
+    from contests import services
+    from tinhoc.access import SYSTEM
+    from tinhoc.orgs import services as orgs
+    other_district = orgs.create_organisation(SYSTEM, kind="district", code="H-TS", name="Huyện Tân Sơn",
+                                              parent_id=cw["district_org"].parent_id)
+    contest = services.create_contest(SYSTEM, year=2026, level="district", title="Hội thi huyện Tân Sơn",
+                                      organisation_id=other_district.id)
+    division = services.add_division(SYSTEM, contest, code="B", name="Bảng B", school_levels=["lower"],
+                                     min_grade=6, max_grade=9)
+    login("teacher")
+    r = client.post(f"/contests/{contest.id}/register",
+                    data={"division": division.id, "school": cw["school"].id, "name1": "Phạm Minh Đức",
+                          "grade1": 8, "level1": "lower", "level2": "lower"})
+    assert "không thuộc phạm vi của hội thi" in r.get_data(as_text=True)
+    assert _entries(db) == 3

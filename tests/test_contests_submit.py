@@ -221,3 +221,22 @@ def test_requeue_flag_in_create_app(monkeypatch):
     assert calls == []
     app = create_app(RequeueConfig)
     assert calls == [app]
+
+
+def test_scratch_project_uploaded_as_a_file_travels_as_bytes(client, login, cw, db):
+    import io
+
+    from contests.judging import job_for
+    from contests.models import Submission
+    cw["round"].languages = ["scratch3"]
+    db.session.commit()
+    project = b"PK\x03\x04 not really a zip but binary \x00\xff"
+    login("alice")
+    r = client.post(f"/contests/problems/{cw['problem'].id}/submit",
+                    data={"language": "scratch3", "source": "", "file": (io.BytesIO(project), "bai.sb3")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302
+    sub = db.session.scalar(select(Submission))
+    assert sub.source_binary and job_for(sub).source == project
+    page = client.get(f"/contests/submissions/{sub.id}").get_data(as_text=True)
+    assert "Tệp nhị phân (.sb3)" in page
