@@ -9,6 +9,7 @@ from pathlib import Path
 
 import markdown
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tinhoc.access import Actor
@@ -84,12 +85,12 @@ def add_problem(actor: Actor, rnd: Round, *, letter: str, title: str, statement_
     if not may_manage(actor, rnd.division.contest):
         raise NotFound(rnd.id)
     if not data:
-        raise ContestError("empty package")
+        raise ContestError(_("Chưa chọn tệp gói đề."))
     if len(data) > MAX_PACKAGE_BYTES:
-        raise ContestError("package too large")
+        raise ContestError(_("Gói đề lớn quá %(n)s MB.", n=MAX_PACKAGE_BYTES // 2**20))
     letter = letter.strip().upper()
     if db.session.scalar(select(Problem.id).where(Problem.round_id == rnd.id, Problem.letter == letter)):
-        raise ContestError("letter taken")
+        raise ContestError(_("Ký hiệu %(l)s đã có trong vòng thi.", l=letter))
     sha = hashlib.sha256(data).hexdigest()
     final = packages_dir() / f"{sha}.zip"
     fd, tmp = tempfile.mkstemp(suffix=".zip", dir=packages_dir())

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tinhoc import clock
@@ -91,7 +92,7 @@ def _submissions(actor: Actor, target: Target) -> list[Submission]:
         stmt = select(Submission).join(Problem, Problem.id == Submission.problem_id).where(Problem.round_id == rnd.id)
     subs = list(db.session.scalars(stmt.order_by(Submission.id).limit(MAX_REJUDGE + 1)))
     if len(subs) > MAX_REJUDGE:
-        raise services.ContestError(f"more than {MAX_REJUDGE} submissions: rejudge problem by problem")
+        raise services.ContestError(_("Hơn %(n)s bài nộp: hãy chấm lại từng bài.", n=MAX_REJUDGE))
     return subs
 
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from tinhoc.security import current_actor, role_required
 
 from . import board, bp, clarifications, problems, rejudge, services
-from .forms import ActionForm, NoteForm, ProblemForm, StatementForm
+from .forms import ActionForm, ContestForm, NoteForm, ProblemForm, RoundForm, StatementForm
 
 MANAGE = services.MANAGE_ROLES
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -136,3 +136,48 @@ def announce(round_id):
     else:
         flash(_("Đã đăng thông báo."), "success")
     return redirect(url_for("contests.show_round", round_id=rnd.id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*MANAGE)
+def new_contest():
+    actor = current_actor()
+    form = ContestForm()
+    units = services.organiser_units(actor)
+    form.organisation.choices = ([(0, _("Toàn tỉnh"))] if actor.province_wide(*MANAGE) else []) + \
+        [(u.id, u.name) for u in units]
+    if form.validate_on_submit():
+        try:
+            contest = services.create_contest_with_divisions(
+                actor, year=form.year.data, level=form.level.data, title=form.title.data,
+                organisation_id=form.organisation.data or None, national=form.national.data)
+        except services.ContestError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(_("Đã tạo hội thi."), "success")
+            return redirect(url_for("contests.show_contest", contest_id=contest.id))
+    return render_template("contests/contest_new.html", form=form)
+
+
+@bp.route("/<int:contest_id>/rounds/new", methods=["GET", "POST"])
+@role_required(*MANAGE)
+def new_round(contest_id):
+    from tinhoc.i18n import LOCAL_TZ
+    actor = current_actor()
+    contest = services.managed_contest_for(actor, contest_id)
+    form = RoundForm()
+    form.division.choices = [(d.id, f"{d.code} · {d.name}") for d in contest.divisions]
+    if form.validate_on_submit():
+        division = next(d for d in contest.divisions if d.id == form.division.data)
+        try:
+            rnd = services.add_round(actor, division, title=form.title.data, kind=form.kind.data,
+                                     starts_at=form.starts_at.data.replace(tzinfo=LOCAL_TZ),
+                                     ends_at=form.ends_at.data.replace(tzinfo=LOCAL_TZ), scoring=form.scoring.data,
+                                     languages=form.languages.data, show_hidden_tests=form.show_hidden_tests.data,
+                                     subtask_max=form.subtask_max.data, freeze_minutes=form.freeze_minutes.data or 0)
+        except services.ContestError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(_("Đã tạo vòng thi."), "success")
+            return redirect(url_for("contests.show_round", round_id=rnd.id))
+    return render_template("contests/round_new.html", form=form, contest=contest)

@@ -6,6 +6,7 @@ their approved entries; what a contestant may not see does not exist for them (4
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select, true
 
 from tinhoc import clock
@@ -141,10 +142,10 @@ def list_contests(actor: Actor) -> list[Contest]:
 
 def create_contest(actor: Actor, *, year: int, level: str, title: str, organisation_id: int | None) -> Contest:
     if level not in LEVELS:
-        raise ContestError(f"unknown level {level!r}")
+        raise ContestError(_("Cấp hội thi không hợp lệ."))
     contest = Contest(year=year, level=level, title=title, organisation_id=organisation_id)
     if not may_manage(actor, _with_org(contest)):
-        raise ContestError("outside your scope")
+        raise ContestError(_("Đơn vị này ngoài phạm vi của bạn."))
     db.session.add(contest)
     db.session.flush()
     audit(actor, "contest.create", "contest", contest.id, after={"title": title, "year": year, "level": level})
@@ -163,7 +164,7 @@ def add_division(actor: Actor, contest: Contest, *, code: str, name: str, school
     if not may_manage(actor, contest):
         raise NotFound(contest.id)
     if any(level not in SCHOOL_LEVELS for level in school_levels):
-        raise ContestError("unknown school level")
+        raise ContestError(_("Cấp học không hợp lệ."))
     division = Division(contest=contest, code=code, name=name, school_levels=list(school_levels),
                         min_grade=min_grade, max_grade=max_grade, team_entry=team_entry,
                         max_team_size=max_team_size if team_entry else 1)
@@ -180,9 +181,9 @@ def add_round(actor: Actor, division: Division, *, title: str, starts_at, ends_a
     if not may_manage(actor, division.contest):
         raise NotFound(division.id)
     if kind not in ROUND_KINDS or scoring not in SCORINGS:
-        raise ContestError("unknown round kind or scoring")
+        raise ContestError(_("Loại vòng thi hoặc cách tính điểm không hợp lệ."))
     if ends_at <= starts_at:
-        raise ContestError("the round must end after it starts")
+        raise ContestError(_("Vòng thi phải kết thúc sau khi bắt đầu."))
     rnd = Round(division=division, title=title, starts_at=starts_at, ends_at=ends_at, kind=kind, scoring=scoring,
                 languages=list(languages), show_hidden_tests=show_hidden_tests, subtask_max=subtask_max,
                 freeze_minutes=freeze_minutes)
@@ -208,3 +209,25 @@ def round_submissions(rnd: Round, entry: Entry | None, limit: int = 200) -> list
     if entry is not None:
         stmt = stmt.where(Submission.entry_id == entry.id)
     return list(db.session.scalars(stmt))
+
+
+def organiser_units(actor: Actor) -> list[Organisation]:
+    """Units a contest may belong to for this actor: provinces and districts in their organiser scope."""
+    return list(db.session.scalars(select(Organisation).where(Organisation.kind.in_(("province", "district", "school")),
+                                                              actor.scope_clause(*MANAGE_ROLES),
+                                                              Organisation.archived_at.is_(None))
+                                   .order_by(Organisation.path)))
+
+
+def create_contest_with_divisions(actor: Actor, *, year: int, level: str, title: str, organisation_id: int | None,
+                                  national: bool) -> Contest:
+    """A contest, with the national divisions when asked (the structure of DOMAIN: A … D3)."""
+    from .demo import DIVISIONS
+    if organisation_id is None and not actor.province_wide(*MANAGE_ROLES):
+        raise ContestError(_("Đơn vị này ngoài phạm vi của bạn."))
+    contest = create_contest(actor, year=year, level=level, title=title, organisation_id=organisation_id)
+    if national:
+        for code, name, levels, (lo, hi), team, _kind in DIVISIONS:
+            add_division(actor, contest, code=code, name=name, school_levels=levels, min_grade=lo, max_grade=hi,
+                         team_entry=team > 1, max_team_size=team)
+    return contest
