@@ -8,8 +8,9 @@ import pytest
 
 from tests.conftest import TEST_PASSWORD
 
-ROLES = ("admin", "organiser", "district", "instructor", "grader", "learner", "student", None)  # None = anonymous
-EVERYONE = {"admin", "organiser", "district", "instructor", "grader", "learner", "student"}
+ROLES = ("admin", "organiser", "district", "instructor", "grader", "learner", "student", "teacher",
+         None)  # None = anonymous; teacher: a school's teacher in charge (granted over the world's school)
+EVERYONE = {"admin", "organiser", "district", "instructor", "grader", "learner", "student", "teacher"}
 STAFF = {"admin", "organiser", "district"}   # district: organiser over one district's subtree
 ADMIN = {"admin"}
 EDITORS = {"admin", "organiser", "district", "instructor"}  # training: instructors their own courses
@@ -20,6 +21,13 @@ BANK = {"admin", "organiser", "district", "instructor"}   # the question bank is
 class Owned(frozenset):
     """Open to every login, but the world's object is reached only by these roles: any other
     logged-in user gets 404 (what you may not see does not exist for you), not 403."""
+
+class Api(frozenset):
+    """A JSON API route: anonymous gets 401, not the login redirect."""
+
+
+class ApiOwned(Owned):
+    """A JSON API route for the owners of the object: anonymous 401, other logins 404."""
 
 # (rule, method) -> roles that may use it (others logged in: 403; anonymous: sent to login).
 ACCESS = {
@@ -118,6 +126,39 @@ ACCESS = {
     ("/exams/bank/export.gift", "GET"): BANK,
     ("/exams/bank/export.xml", "GET"): BANK,
     ("/exams/images/<int:image_id>", "GET"): EVERYONE,
+    ("/contests/", "GET"): EVERYONE,
+    ("/contests/<int:contest_id>", "GET"): EVERYONE,
+    ("/contests/new", "GET"): STAFF,
+    ("/contests/new", "POST"): STAFF,
+    ("/contests/<int:contest_id>/rounds/new", "GET"): STAFF,
+    ("/contests/<int:contest_id>/rounds/new", "POST"): STAFF,
+    ("/contests/rounds/<int:round_id>", "GET"): Owned(STAFF),
+    ("/contests/problems/<int:problem_id>", "GET"): Owned(STAFF),
+    ("/contests/problems/<int:problem_id>/submit", "POST"): Owned(STAFF),
+    ("/contests/submissions/<int:submission_id>", "GET"): Owned(STAFF),
+    ("/contests/submissions/<int:submission_id>/status", "GET"): Owned(STAFF),
+    ("/contests/<int:contest_id>/scoreboard", "GET"): PUBLIC,
+    ("/contests/rounds/<int:round_id>/problems/new", "GET"): STAFF,
+    ("/contests/rounds/<int:round_id>/problems/new", "POST"): STAFF,
+    ("/contests/problems/<int:problem_id>/statement", "GET"): STAFF,
+    ("/contests/problems/<int:problem_id>/statement", "POST"): STAFF,
+    ("/contests/rounds/<int:round_id>/scoreboard.xlsx", "GET"): STAFF,
+    ("/contests/rounds/<int:round_id>/unfreeze", "POST"): STAFF,
+    ("/contests/rejudge", "GET"): STAFF,
+    ("/contests/rejudge", "POST"): STAFF,
+    ("/contests/token", "GET"): EVERYONE,
+    ("/contests/token", "POST"): EVERYONE,
+    ("/api/contests/<int:contest_id>/scoreboard", "GET"): PUBLIC,
+    ("/contests/<int:contest_id>/register", "GET"): STAFF | {"teacher"},
+    ("/contests/<int:contest_id>/register", "POST"): STAFF | {"teacher"},
+    ("/contests/<int:contest_id>/entries", "GET"): STAFF | {"teacher"},
+    ("/contests/<int:contest_id>/slips.pdf", "POST"): STAFF | {"teacher"},
+    ("/contests/entries/<int:entry_id>/approve", "POST"): STAFF,
+    ("/contests/rounds/<int:round_id>/clarifications", "POST"): Owned(STAFF),
+    ("/contests/clarifications/<int:clar_id>/answer", "POST"): STAFF,
+    ("/contests/rounds/<int:round_id>/announcements", "POST"): STAFF,
+    ("/api/contests/<int:contest_id>/submissions", "POST"): Api(EVERYONE),
+    ("/api/submissions/<int:submission_id>", "GET"): ApiOwned(STAFF),
 }
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -139,7 +180,7 @@ def world(db, make_user, make_org, make_person, make_position):
     person = make_person("CB-1", commune)
     target = make_user("target-user", person_id=person.id)
     grant = accounts.grant_role(SYSTEM, target.id, "instructor", "X-01")
-    for role in EVERYONE - {"district"}:
+    for role in EVERYONE - {"district", "teacher"}:
         make_user(role, roles=[role])
     make_user("district", roles=[])
     accounts.grant_role(SYSTEM, accounts.find_by_username("district").id, "organiser", "H-AB")
@@ -149,9 +190,13 @@ def world(db, make_user, make_org, make_person, make_position):
     from tests.training_helpers import training_world
     from tests.test_exams_pages import bank_question
     question_id, image_id = bank_question()
+    from tests.contest_helpers import access_world
+    contest_ids = access_world(db)
+    accounts.grant_role(SYSTEM, make_user("teacher", roles=[]).id, "teacher", "H-AB-THCS")
     return {"user_id": target.id, "grant_id": grant.id, "org_id": commune.id, "person_id": person.id,
             "position_id": position.id, "code": "en", "filename": "css/app.css", "cert_id": cert.id,
-            "number": cert.number, **training_world(db), "question_id": question_id, "image_id": image_id}
+            "number": cert.number, **training_world(db), "question_id": question_id, "image_id": image_id,
+            **contest_ids}
 
 
 def _url(app, rule: str, ids: dict) -> str:
@@ -186,6 +231,8 @@ def test_access_table(app, client, world, rule, method, role):
     status = response.status_code
     if allowed == PUBLIC:
         assert status in (200, 302, 401), status
+    elif role is None and isinstance(allowed, (Api, ApiOwned)):
+        assert status == 401, status
     elif role is None:
         assert status == 302 and "/login" in response.headers["Location"], status
     elif role in allowed:

@@ -48,6 +48,8 @@ def create_app(config=None):
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_cli(app)
+    import contests
+    contests.init_app(app)  # re-queues submissions left without a result (CONTEST_REQUEUE_ON_START)
     return app
 
 
@@ -79,6 +81,7 @@ def _import_models() -> None:
     from .orgs import models as _orgs  # noqa: F401
     from training import models as _training  # noqa: F401
     from exams import models as _exams  # noqa: F401
+    from contests import models as _contests  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -100,6 +103,9 @@ def _register_blueprints(app: Flask) -> None:
     from exams.questions import check_registry as check_question_types
     check_question_types()  # an unknown or missing question type stops the start
     app.register_blueprint(exams_bp, url_prefix="/exams")
+    import contests
+    app.register_blueprint(contests.bp, url_prefix="/contests")
+    app.register_blueprint(contests.api_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

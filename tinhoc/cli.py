@@ -19,6 +19,7 @@ def seed_demo(scale):
     click.echo(f"Demo province ready: {summary['organisations']} organisations, {summary['staff']} staff.")
     click.echo(f"Demo logins (password '{DEMO_PASSWORD}'): " + ", ".join(DEMO_USERS))
     click.echo("Demo certificates (open /verify/NUMBER): " + ", ".join(summary["certificates"]))
+    click.echo(f"Demo contest: /contests/{summary['contest_id']} (board: /api/contests/{summary['contest_id']}/scoreboard)")
 
 
 @tinhoc_cli.command("create-admin")

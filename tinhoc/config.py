@@ -77,6 +77,15 @@ class Config:
         self.CERTIFICATE_ISSUER_NAME = os.environ.get("CERTIFICATE_ISSUER_NAME", "Sở Thông tin và Truyền thông")
         self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
         self.CERTIFICATE_VERIFY_LIMIT = os.environ.get("CERTIFICATE_VERIFY_LIMIT", "30 per minute;300 per hour")
+        # Contests: submissions per contestant per minute; how judge jobs run ("pool", "celery", or
+        # "none" to leave them queued; empty: Celery when CELERY_BROKER_URL is set, else the in-process
+        # pool); whether the site queues again, at start-up, every submission still without a result.
+        self.CONTEST_SUBMIT_LIMIT = os.environ.get("CONTEST_SUBMIT_LIMIT", "6 per minute")
+        self.CONTEST_JUDGE_VIA = os.environ.get("CONTEST_JUDGE_VIA", "")
+        self.CONTEST_REQUEUE_ON_START = _bool("CONTEST_REQUEUE_ON_START", True)
+        self.CONTEST_PACKAGE_DIR = os.environ.get("CONTEST_PACKAGE_DIR", "")
+        # The board re-reads its rounds' state at most this often per web process (seconds).
+        self.CONTEST_BOARD_STATE_TTL = float(os.environ.get("CONTEST_BOARD_STATE_TTL", "0.5"))
 
 
 class TestConfig(Config):
@@ -93,3 +102,6 @@ class TestConfig(Config):
         self.WTF_CSRF_ENABLED = False
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast tests; production keeps the strong default
         self.SERVER_NAME = None
+        self.CONTEST_JUDGE_VIA = "none"          # tests that judge for real set "pool"
+        self.CONTEST_REQUEUE_ON_START = False    # tests call contests.judging.requeue_pending themselves
+        self.CONTEST_BOARD_STATE_TTL = 0.0       # a result shows at once

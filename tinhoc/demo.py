@@ -15,7 +15,8 @@ from .orgs import services as orgs
 from .orgs.models import JobPosition, Organisation, Person
 
 DEMO_PASSWORD = "tinhoc-demo"
-DEMO_USERS = ("admin", "organiser", "district", "instructor", "grader", "learner", "student")
+DEMO_USERS = ("admin", "organiser", "district", "instructor", "grader", "learner", "student", "teacher")
+TEACHER_SCHOOL = "H-AB-THCS"  # the school whose teacher in charge ("teacher") registers its pupils
 DISTRICT_CODE = "H-AB"  # the demo district whose organiser ("district") sees only its subtree
 PROVINCE_CODE = "T01"
 
@@ -102,18 +103,25 @@ def _accounts(agencies: list[Organisation], schools: list[Organisation]) -> None
                                        .where(JobPosition.code == "civil_servant").order_by(Person.id))
     student_person = db.session.scalar(select(Person).join(JobPosition)
                                        .where(JobPosition.code == "student").order_by(Person.id))
-    links = {"learner": learner_person, "student": student_person}
+    teacher_person = db.session.scalar(select(Person).join(JobPosition).join(Organisation)
+                                       .where(JobPosition.code == "teacher", Organisation.code == TEACHER_SCHOOL)
+                                       .order_by(Person.id))
+    links = {"learner": learner_person, "student": student_person, "teacher": teacher_person}
     names = {"admin": "Quản trị hệ thống", "organiser": "Ban tổ chức Sở TT&TT", "instructor": "Giảng viên Tin học",
-             "grader": "Giám khảo", "district": "Ban tổ chức huyện An Bình", "learner": None, "student": None}
+             "grader": "Giám khảo", "district": "Ban tổ chức huyện An Bình", "learner": None, "student": None,
+             "teacher": None}
     for username in DEMO_USERS:
         if accounts.find_by_username(username) is not None:
             continue
         person = links.get(username)
         user = accounts.create_user(SYSTEM, username=username, full_name=names[username] or person.full_name,
-                                    password=DEMO_PASSWORD, roles=[] if username == "district" else [username],
+                                    password=DEMO_PASSWORD,
+                                    roles=[] if username in ("district", "teacher") else [username],
                                     must_change_password=False, person_id=person.id if person else None)
         if username == "district":  # an organiser over one district's subtree only
             accounts.grant_role(SYSTEM, user.id, "organiser", DISTRICT_CODE)
+        if username == "teacher":   # a school's teacher in charge: registers that school's pupils
+            accounts.grant_role(SYSTEM, user.id, "teacher", TEACHER_SCHOOL)
 
 
 def _more_staff(agencies: list[Organisation], total: int) -> None:
@@ -159,5 +167,7 @@ def seed_demo(scale: str | int = "small") -> dict:
     certificates = seed_certificates()
     from exams.demo import seed_bank
     seed_bank()
-    return {"organisations": db.session.scalar(select(func.count(Organisation.id))),
+    from contests.demo import seed_contest
+    contest = seed_contest()
+    return {"contest_id": contest["contest_id"], "organisations": db.session.scalar(select(func.count(Organisation.id))),
             "staff": db.session.scalar(select(func.count(Person.id))), "certificates": certificates}

@@ -10,6 +10,7 @@ from .models import ROLES
 ROLE_LABELS = {
     "admin": _l("Quản trị"), "organiser": _l("Ban tổ chức"), "instructor": _l("Giảng viên"),
     "grader": _l("Giám khảo"), "learner": _l("Học viên"), "student": _l("Thí sinh học sinh"),
+    "teacher": _l("Giáo viên phụ trách"),
 }
 
 

@@ -11,7 +11,7 @@ from ..db_types import UTCDateTime
 from ..extensions import db
 
 # Site roles (what a user may do on the site), distinct from job positions (what they do at work).
-ROLES = ("admin", "organiser", "instructor", "grader", "learner", "student")
+ROLES = ("admin", "organiser", "instructor", "grader", "learner", "student", "teacher")
 
 
 class Role(db.Model):

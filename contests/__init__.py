@@ -1,0 +1,27 @@
+"""Contests (Hội thi Tin học trẻ): divisions, registration by school, problems, judged submissions,
+the live scoreboard and its JSON API."""
+from flask import Blueprint
+
+bp = Blueprint("contests", __name__)
+api_bp = Blueprint("contests_api", __name__)
+
+from . import routes, routes_manage, routes_register, api  # noqa: E402,F401
+
+
+def init_app(app) -> None:
+    """Queue again, at start-up, every submission still without a result (CONTEST_REQUEUE_ON_START)."""
+    import click
+    if not app.config.get("CONTEST_REQUEUE_ON_START"):
+        return
+    # A CLI command other than `flask run` (db upgrade, seed-demo) must not start judging; gunicorn
+    # and other WSGI servers build the app outside any click context.
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.info_name != "run":
+        return
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .judging import requeue_pending
+    try:
+        requeue_pending(app)
+    except SQLAlchemyError as exc:   # no tables yet (before the first `flask db upgrade`)
+        app.logger.warning("contest submissions not re-queued: %s", exc)

@@ -1,0 +1,90 @@
+"""Forms of the contest pages."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import (BooleanField, DateTimeLocalField, Field, IntegerField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextArea
+
+from tinhoc.forms import Form
+
+
+class SourceField(Field):
+    """Program text exactly as typed: no cleaning (spaces and tabs are the program's)."""
+    widget = TextArea()
+
+    def _value(self):
+        return self.data or ""
+
+    def process_formdata(self, valuelist):
+        self.data = valuelist[0] if valuelist else ""
+
+
+class SubmitForm(Form):
+    language = SelectField(_l("Ngôn ngữ"), choices=[])
+    source = SourceField(_l("Mã nguồn"))
+    file = FileField(_l("Hoặc tải tệp lên"))
+
+
+class ProblemForm(Form):
+    letter = StringField(_l("Ký hiệu"), validators=[DataRequired(), Length(max=4)])
+    title = StringField(_l("Tên bài"), validators=[DataRequired(), Length(max=255)])
+    statement = SourceField(_l("Đề bài (Markdown)"))
+    package = FileField(_l("Gói đề (.zip)"))
+
+
+class StatementForm(Form):
+    title = StringField(_l("Tên bài"), validators=[DataRequired(), Length(max=255)])
+    statement = SourceField(_l("Đề bài (Markdown)"))
+
+
+class ActionForm(Form):
+    """A POST with only its CSRF token (unfreeze, approve, rejudge apply)."""
+
+
+class NoteForm(Form):
+    text = TextAreaField(_l("Nội dung"), validators=[DataRequired(), Length(max=4000)])
+
+
+LEVEL_CHOICES = [("primary", _l("Tiểu học")), ("lower", _l("THCS")), ("upper", _l("THPT")),
+                 ("upper_specialist", _l("THPT chuyên"))]
+
+
+class RegisterForm(Form):
+    """One entry: a pupil, or a team of up to two (the division says which)."""
+    division = SelectField(_l("Bảng thi"), coerce=int, choices=[])
+    school = SelectField(_l("Trường"), coerce=int, choices=[])
+    team_name = StringField(_l("Tên đội (bảng thi theo đội)"), validators=[Length(max=120)])
+    name1 = StringField(_l("Họ và tên thí sinh 1"), validators=[DataRequired(), Length(max=200)])
+    grade1 = IntegerField(_l("Lớp"), validators=[DataRequired(), NumberRange(min=1, max=12)])
+    level1 = SelectField(_l("Cấp học"), choices=LEVEL_CHOICES)
+    name2 = StringField(_l("Họ và tên thí sinh 2 (nếu thi theo đội)"), validators=[Length(max=200)])
+    grade2 = IntegerField(_l("Lớp"), validators=[Optional(), NumberRange(min=1, max=12)])
+    level2 = SelectField(_l("Cấp học"), choices=LEVEL_CHOICES)
+
+
+class ContestForm(Form):
+    year = IntegerField(_l("Năm"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+    level = SelectField(_l("Cấp"), choices=[("province", _l("Tỉnh")), ("district", _l("Huyện")),
+                                            ("school", _l("Trường"))])
+    title = StringField(_l("Tên hội thi"), validators=[DataRequired(), Length(max=255)])
+    organisation = SelectField(_l("Đơn vị tổ chức"), coerce=int, choices=[])
+    national = BooleanField(_l("Tạo các bảng theo cơ cấu toàn quốc (A, B, C1, C2, D1, D2, D3)"), default=True)
+
+
+class RoundForm(Form):
+    division = SelectField(_l("Bảng thi"), coerce=int, choices=[])
+    title = StringField(_l("Tên vòng thi"), validators=[DataRequired(), Length(max=255)])
+    kind = SelectField(_l("Loại vòng"), choices=[("programming", _l("Lập trình")), ("creative", _l("Sản phẩm sáng tạo"))])
+    starts_at = DateTimeLocalField(_l("Bắt đầu (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    ends_at = DateTimeLocalField(_l("Kết thúc (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    scoring = SelectField(_l("Cách tính điểm"), choices=[("ioi", _l("IOI: điểm từng test")),
+                                                         ("icpc", _l("ICPC: số bài đúng và thời gian phạt"))])
+    languages = SelectMultipleField(_l("Ngôn ngữ"), choices=[("cpp17", "C++17"), ("c", "C"), ("pascal", "Free Pascal"),
+                                                             ("python3", "Python 3"), ("scratch3", "Scratch 3")])
+    show_hidden_tests = BooleanField(_l("Cho thí sinh xem kết quả từng test ẩn"))
+    subtask_max = BooleanField(_l("IOI: lấy điểm cao nhất của từng nhóm test qua các lần nộp"))
+    freeze_minutes = IntegerField(_l("Đóng băng bảng điểm trước khi kết thúc (phút)"), default=0,
+                                  validators=[Optional(), NumberRange(min=0, max=600)])

@@ -1,0 +1,228 @@
+"""Submitting and judging: the row is committed before anyone is told it was received, the job goes
+to the judge worker (in-process pool by default, Celery when configured), the result is stored from
+the completion callback (idempotent) and every submission still without a result is queued again
+at start-up (the in-process pool loses its queue with the web process)."""
+from __future__ import annotations
+
+import base64
+import logging
+from functools import partial
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from tinhoc import clock
+from tinhoc.access import Actor
+from tinhoc.extensions import db
+from tinhoc.judge.job import JudgeJob, JudgeResult, Limits
+
+from . import board
+from .models import Problem, ScoreCell, Submission
+from .problems import package_path
+from .services import ContestError, problem_for
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_LABELS = {"cpp17": "C++17", "c": "C", "pascal": "Free Pascal", "python3": "Python 3",
+                   "scratch3": "Scratch 3 (.sb3)"}
+BINARY_LANGUAGES = {"scratch3"}
+MAX_SOURCE_BYTES = 64 * 1024
+MAX_BINARY_BYTES = 5 * 1024 * 1024
+PENDING = ("queued", "judging")
+
+
+class SubmissionRejected(ContestError):
+    pass
+
+
+class RoundClosed(SubmissionRejected):
+    pass
+
+
+def submit(actor: Actor, problem_id: int, language: str, source: str | bytes) -> Submission:
+    """Check entry, window, language and size; commit the row; then hand the job to the judge."""
+    problem, entry, _manager = problem_for(actor, problem_id)
+    rnd = problem.round
+    if entry is None:
+        raise SubmissionRejected(_("Bạn không có bài dự thi được duyệt trong bảng này."))
+    now = clock.now()
+    if now < clock.as_utc(rnd.starts_at):
+        raise RoundClosed(_("Vòng thi chưa bắt đầu."))
+    if now >= clock.as_utc(rnd.ends_at):
+        raise RoundClosed(_("Vòng thi đã kết thúc lúc %(t)s: bài nộp muộn không được nhận.",
+                            t=clock.as_utc(rnd.ends_at).strftime("%H:%M:%S UTC")))
+    if language not in (rnd.languages or []):
+        raise SubmissionRejected(_("Ngôn ngữ này không được dùng trong vòng thi."))
+    binary = language in BINARY_LANGUAGES
+    if binary:
+        data = source if isinstance(source, bytes) else source.encode()
+        if not data or len(data) > MAX_BINARY_BYTES:
+            raise SubmissionRejected(_("Tệp bài làm trống hoặc lớn quá %(n)s KB.", n=MAX_BINARY_BYTES // 1024))
+        stored = base64.b64encode(data).decode()
+    else:
+        if isinstance(source, bytes):
+            try:
+                source = source.decode("utf-8")
+            except UnicodeDecodeError:
+                raise SubmissionRejected(_("Mã nguồn phải là văn bản UTF-8."))
+        if not source.strip() or len(source.encode()) > MAX_SOURCE_BYTES:
+            raise SubmissionRejected(_("Mã nguồn trống hoặc dài quá %(n)s KB.", n=MAX_SOURCE_BYTES // 1024))
+        stored = source
+    sub = Submission(entry_id=entry.id, problem_id=problem.id, user_id=actor.user_id, language=language,
+                     source=stored, source_binary=binary, created_at=now, status="queued")
+    db.session.add(sub)
+    _ensure_cell(rnd.id, entry.id, problem.id)
+    db.session.commit()
+    dispatch([sub])
+    return sub
+
+
+def _ensure_cell(round_id: int, entry_id: int, problem_id: int) -> None:
+    """The board cell exists from the first submission so a result can lock it."""
+    exists = db.session.scalar(select(ScoreCell.id).where(ScoreCell.entry_id == entry_id,
+                                                          ScoreCell.problem_id == problem_id))
+    if exists is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(ScoreCell(round_id=round_id, entry_id=entry_id, problem_id=problem_id))
+        except IntegrityError:   # another request created it a moment ago
+            pass
+
+
+def job_for(sub: Submission) -> JudgeJob:
+    """The job carries the problem's stored limits, so a rejudge runs under the same ones."""
+    problem = sub.problem
+    source = base64.b64decode(sub.source) if sub.source_binary else sub.source
+    return JudgeJob(language=sub.language, source=source, package_path=package_path(problem),
+                    limits=Limits(time=problem.time_limit, memory=problem.memory_limit),
+                    submission_id=str(sub.id))
+
+
+def judge_via(app) -> str:
+    via = app.config.get("CONTEST_JUDGE_VIA")
+    if via:
+        return via
+    return "celery" if app.config.get("CELERY_BROKER_URL") else "pool"
+
+
+def dispatch(subs) -> int:
+    """Send the submissions' jobs; the callback stores each result. Returns how many were sent."""
+    app = current_app._get_current_object()
+    via = judge_via(app)
+    if via == "none":   # left queued (tests; a site whose judging runs elsewhere)
+        return 0
+    from tinhoc.judge import worker
+    sent = 0
+    for sub in subs:
+        job = job_for(sub)
+        if via == "pool":
+            future = worker.pool().submit(_run_in_pool, app, job)
+        else:
+            future = worker.submit(job, via=via)
+        future.add_done_callback(partial(_on_done, app, sub.id))
+        sent += 1
+    return sent
+
+
+def _run_in_pool(app, job: JudgeJob) -> JudgeResult:
+    """The pool thread marks the submission as judging, then grades it (as worker.submit does)."""
+    from tinhoc.judge import judge
+    with app.app_context():
+        db.session.execute(update(Submission).where(Submission.id == int(job.submission_id),
+                                                    Submission.status == "queued")
+                           .values(status="judging", progress="judging"))
+        db.session.commit()
+    return judge(job)
+
+
+def _on_done(app, submission_id: int, future) -> None:
+    with app.app_context():
+        try:
+            result = future.result()
+        except Exception as exc:  # noqa: BLE001 - a lost job stays queued for the next start-up
+            log.exception("judge job for submission %s failed", submission_id)
+            db.session.execute(update(Submission).where(Submission.id == submission_id)
+                               .values(status="error", progress=str(exc)[:64]))
+            db.session.commit()
+            return
+        try:
+            store_result(submission_id, result)
+        finally:
+            db.session.remove()
+
+
+def store_result(submission_id: int, result: JudgeResult) -> bool:
+    """Store a judge result and update its board cell; storing the same result twice changes nothing."""
+    data = result.to_dict()
+    sub = db.session.get(Submission, submission_id)
+    if sub is None:
+        return False
+    if sub.status == "done" and sub.result == data:
+        return False
+    cell = board.lock_cell(sub)
+    sub.status = "done"
+    sub.progress = ""
+    sub.verdict = result.verdict.value
+    sub.score = result.score
+    sub.max_score = result.max_score
+    sub.time = max((t.time for t in result.tests), default=0.0)
+    sub.memory = max((t.memory for t in result.tests), default=0)
+    sub.result = data
+    sub.judged_at = clock.now()
+    db.session.flush()
+    board.recompute_cell(cell, sub.problem.round)
+    db.session.commit()
+    return True
+
+
+def requeue_pending(app) -> int:
+    """Queue again every submission still without a result (called at start-up)."""
+    with app.app_context():
+        subs = list(db.session.scalars(select(Submission).where(Submission.status.in_((*PENDING, "error")))
+                                       .order_by(Submission.id)))
+        if subs:
+            db.session.execute(update(Submission).where(Submission.id.in_([s.id for s in subs]))
+                               .values(status="queued", progress=""))
+            db.session.commit()
+        n = dispatch(subs)
+        db.session.remove()
+        return n
+
+
+def status_json(sub: Submission, manager: bool) -> dict:
+    """What the polling page gets: status and, once judged, the result as the viewer may see it."""
+    out = {"id": sub.id, "status": sub.status, "progress": sub.progress, "done": sub.status == "done",
+           "language": LANGUAGE_LABELS.get(sub.language, sub.language), "problem": sub.problem.letter,
+           "created_at": clock.as_utc(sub.created_at).isoformat()}
+    if sub.status == "done":
+        out.update(visible_result(sub, manager))
+    return out
+
+
+def visible_result(sub: Submission, manager: bool) -> dict:
+    """The result filtered for its viewer: the checker's `message` (which may quote the expected
+    answer) never reaches a contestant; hidden tests' rows only where the round shows them."""
+    res = sub.result or {}
+    problem: Problem = sub.problem
+    samples = {s.get("name") for s in (problem.samples or [])}
+    show_hidden = manager or problem.round.show_hidden_tests
+    tests = []
+    for t in res.get("tests", []):
+        sample = t["name"] in samples
+        if not (sample or show_hidden):
+            continue
+        row = {"name": t["name"], "verdict": t["verdict"], "time": t["time"], "memory": t["memory"],
+               "points": t["points"], "max_points": t["max_points"], "sample": sample,
+               "feedback": t.get("feedback", "")}
+        if manager:
+            row["message"] = t.get("message", "")
+        tests.append(row)
+    out = {"verdict": sub.verdict, "score": sub.score, "max_score": sub.max_score, "time": sub.time,
+           "memory": sub.memory, "compile_output": res.get("compile_output", ""), "tests": tests,
+           "subtasks": res.get("subtasks", [])}
+    if manager:
+        out["message"] = res.get("message", "")
+        out["time_limit"] = res.get("time_limit")
+    return out

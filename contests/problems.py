@@ -1,0 +1,127 @@
+"""Problems: an uploaded package is verified by the judge, refused with the reason when broken, and
+kept with the time limit verify settled, which every job then carries (a rejudge never changes it)."""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import markdown
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from tinhoc.access import Actor
+from tinhoc.audit import record as audit
+from tinhoc.extensions import db
+from tinhoc.security import sanitize_html
+
+from . import board
+from .models import Problem, Round
+from .services import ContestError, NotFound, may_manage
+
+MAX_PACKAGE_BYTES = 64 * 1024 * 1024
+SAMPLE_SHOWN_BYTES = 4096
+
+
+class PackageRefused(ContestError):
+    """verify found the package broken; str() says why."""
+
+
+def packages_dir() -> Path:
+    folder = Path(current_app.config.get("CONTEST_PACKAGE_DIR") or Path(current_app.instance_path) / "contest_packages")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def package_path(problem: Problem) -> str:
+    return str(packages_dir() / problem.package_file)
+
+
+def render_statement(md_text: str) -> str:
+    """Markdown to sanitised HTML (formulas stay as $…$ text for KaTeX)."""
+    return sanitize_html(markdown.markdown(md_text or "", extensions=["fenced_code", "tables"]))
+
+
+def _refusal(report) -> str:
+    """Why verify refused the package: its error, then the first inputs and submissions that failed."""
+    parts = [report.error] if report.error else []
+    parts += report.input_errors[:3]
+    parts += [f"{c.folder}/{c.file}: {c.reason}" for c in report.checks
+              if not c.ok and not c.reason.startswith("not judged")][:3]
+    return "; ".join(parts) or "the package has no submission in a language this judge runs to verify it"
+
+
+def _samples(pkg) -> list[dict]:
+    out = []
+    for test in pkg.tests():
+        if test.sample and len(out) < 5:
+            out.append({"name": test.name, "input": test.input_path.read_bytes()[:SAMPLE_SHOWN_BYTES].decode("utf-8", "replace"),
+                        "output": test.answer_path.read_bytes()[:SAMPLE_SHOWN_BYTES].decode("utf-8", "replace")})
+    return out
+
+
+def inspect_package(path: str):
+    """(verify report, format, memory MiB, max score, samples) of a package; PackageRefused when broken."""
+    from tinhoc.judge.packages import PackageError, load_package
+    from tinhoc.judge.verify import verify
+
+    report = verify(path)
+    if not report.ok:
+        raise PackageRefused(_refusal(report))
+    try:
+        pkg = load_package(path)
+    except PackageError as exc:   # verified a moment ago; kept for a package changed under us
+        raise PackageRefused(exc.reason) from exc
+    try:
+        return report, pkg.format, pkg.memory, round(pkg.tree.max_score(), 6), _samples(pkg)
+    finally:
+        pkg.close()
+
+
+def add_problem(actor: Actor, rnd: Round, *, letter: str, title: str, statement_md: str, data: bytes) -> Problem:
+    """Verify the zip, keep it under its content hash, store the settled limits."""
+    if not may_manage(actor, rnd.division.contest):
+        raise NotFound(rnd.id)
+    if not data:
+        raise ContestError(_("Chưa chọn tệp gói đề."))
+    if len(data) > MAX_PACKAGE_BYTES:
+        raise ContestError(_("Gói đề lớn quá %(n)s MB.", n=MAX_PACKAGE_BYTES // 2**20))
+    letter = letter.strip().upper()
+    if db.session.scalar(select(Problem.id).where(Problem.round_id == rnd.id, Problem.letter == letter)):
+        raise ContestError(_("Ký hiệu %(l)s đã có trong vòng thi.", l=letter))
+    sha = hashlib.sha256(data).hexdigest()
+    final = packages_dir() / f"{sha}.zip"
+    fd, tmp = tempfile.mkstemp(suffix=".zip", dir=packages_dir())
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    try:
+        report, fmt, memory, max_score, samples = inspect_package(tmp)
+        os.replace(tmp, final)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    problem = Problem(round=rnd, letter=letter, position=len(rnd.problems), title=title,
+                      statement_md=statement_md, statement_html=render_statement(statement_md),
+                      package_file=final.name, package_sha256=sha, package_format=fmt,
+                      time_limit=report.time_limit, memory_limit=memory, max_score=max_score, samples=samples)
+    db.session.add(problem)
+    db.session.flush()
+    board.touch(rnd.id)
+    audit(actor, "contest.problem.create", "contest_problem", problem.id,
+          after={"letter": letter, "sha256": sha, "time_limit": report.time_limit, "format": fmt})
+    db.session.commit()
+    return problem
+
+
+def update_statement(actor: Actor, problem: Problem, *, title: str, statement_md: str) -> Problem:
+    if not may_manage(actor, problem.round.division.contest):
+        raise NotFound(problem.id)
+    problem.title = title
+    problem.statement_md = statement_md
+    problem.statement_html = render_statement(statement_md)
+    board.touch(problem.round_id)
+    audit(actor, "contest.problem.statement", "contest_problem", problem.id)
+    db.session.commit()
+    return problem

@@ -1,0 +1,183 @@
+"""Organiser pages: problems (package upload, statement), board export, unfreeze, rejudge."""
+from __future__ import annotations
+
+import io
+
+from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from tinhoc.security import current_actor, role_required
+
+from . import board, bp, clarifications, problems, rejudge, services
+from .forms import ActionForm, ContestForm, NoteForm, ProblemForm, RoundForm, StatementForm
+
+MANAGE = services.MANAGE_ROLES
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.route("/rounds/<int:round_id>/problems/new", methods=["GET", "POST"])
+@role_required(*MANAGE)
+def new_problem(round_id):
+    actor = current_actor()
+    rnd = services.managed_round_for(actor, round_id)
+    form = ProblemForm()
+    if form.validate_on_submit():
+        upload = request.files.get("package")
+        data = upload.read(problems.MAX_PACKAGE_BYTES + 1) if upload and upload.filename else b""
+        try:
+            problem = problems.add_problem(actor, rnd, letter=form.letter.data, title=form.title.data,
+                                           statement_md=form.statement.data or "", data=data)
+        except problems.PackageRefused as exc:
+            flash(_("Gói đề không dùng được: %(why)s", why=str(exc)), "danger")
+        except services.ContestError as exc:
+            flash(_("Không thêm được bài: %(why)s", why=str(exc)), "danger")
+        else:
+            flash(_("Đã thêm bài %(l)s; giới hạn thời gian %(t)s giây.", l=problem.letter, t=problem.time_limit),
+                  "success")
+            return redirect(url_for("contests.show_problem", problem_id=problem.id))
+    return render_template("contests/problem_new.html", rnd=rnd, form=form)
+
+
+@bp.route("/problems/<int:problem_id>/statement", methods=["GET", "POST"])
+@role_required(*MANAGE)
+def edit_statement(problem_id):
+    actor = current_actor()
+    problem = services.managed_problem_for(actor, problem_id)
+    form = StatementForm(obj=problem, statement=problem.statement_md)
+    if form.validate_on_submit():
+        problems.update_statement(actor, problem, title=form.title.data, statement_md=form.statement.data or "")
+        flash(_("Đã lưu đề bài."), "success")
+        return redirect(url_for("contests.show_problem", problem_id=problem.id))
+    return render_template("contests/statement_edit.html", problem=problem, form=form)
+
+
+@bp.get("/rounds/<int:round_id>/scoreboard.xlsx")
+@role_required(*MANAGE)
+def export_board(round_id):
+    rnd = services.managed_round_for(current_actor(), round_id)
+    return send_file(io.BytesIO(board.export_xlsx(rnd)), mimetype=XLSX_MIME, as_attachment=True,
+                     download_name=f"bang-diem-{rnd.division.code}-{rnd.id}.xlsx")
+
+
+@bp.post("/rounds/<int:round_id>/unfreeze")
+@role_required(*MANAGE)
+def unfreeze(round_id):
+    actor = current_actor()
+    rnd = services.managed_round_for(actor, round_id)
+    if ActionForm().validate_on_submit():
+        board.reveal(actor, rnd)
+        flash(_("Đã công bố bảng điểm đầy đủ."), "success")
+    return redirect(url_for("contests.show_round", round_id=rnd.id))
+
+
+@bp.get("/rejudge")
+@role_required(*MANAGE)
+def rejudge_preview():
+    """Which verdicts and scores a rejudge would change (judged again now, nothing stored yet)."""
+    actor = current_actor()
+    target = rejudge.Target.from_args(request.args)
+    if target is None:   # reached without a target: say how to choose one
+        return render_template("contests/rejudge.html", plan=None, target=None, form=ActionForm())
+    try:
+        plan = rejudge.preview(actor, target)
+    except services.ContestError as exc:
+        flash(str(exc), "danger")
+        return redirect(target.back_url())
+    return render_template("contests/rejudge.html", plan=plan, target=target, form=ActionForm())
+
+
+@bp.post("/rejudge")
+@role_required(*MANAGE)
+def rejudge_apply():
+    actor = current_actor()
+    target = rejudge.Target.from_args(request.form)
+    if target is None or not ActionForm().validate_on_submit():
+        flash(_("Hãy chọn bài nộp, bài hoặc vòng thi để chấm lại."), "danger")
+        return redirect(url_for("contests.list_contests"))
+    plan_id = request.form.get("plan", "")
+    try:
+        changed = rejudge.apply(actor, target, plan_id)
+    except rejudge.PlanExpired:
+        flash(_("Bản xem trước đã hết hạn; hãy xem trước lại."), "danger")
+        return redirect(target.back_url())
+    flash(_("Đã chấm lại: %(n)s bài nộp đổi kết quả.", n=changed), "success")
+    return redirect(target.back_url())
+
+
+@bp.post("/clarifications/<int:clar_id>/answer")
+@role_required(*MANAGE)
+def answer_clarification(clar_id):
+    actor = current_actor()
+    clar = clarifications.clarification_for_manager(actor, clar_id)
+    form = NoteForm()
+    try:
+        if not form.validate_on_submit():
+            raise services.ContestError(_("Hãy ghi nội dung."))
+        clarifications.answer(actor, clar.id, form.text.data, request.form.get("broadcast") == "1")
+    except services.ContestError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(_("Đã trả lời."), "success")
+    return redirect(url_for("contests.show_round", round_id=clar.round_id))
+
+
+@bp.post("/rounds/<int:round_id>/announcements")
+@role_required(*MANAGE)
+def announce(round_id):
+    actor = current_actor()
+    rnd = services.managed_round_for(actor, round_id)
+    form = NoteForm()
+    try:
+        if not form.validate_on_submit():
+            raise services.ContestError(_("Hãy ghi nội dung."))
+        clarifications.announce(actor, rnd, form.text.data)
+    except services.ContestError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(_("Đã đăng thông báo."), "success")
+    return redirect(url_for("contests.show_round", round_id=rnd.id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*MANAGE)
+def new_contest():
+    actor = current_actor()
+    form = ContestForm()
+    units = services.organiser_units(actor)
+    form.organisation.choices = ([(0, _("Toàn tỉnh"))] if actor.province_wide(*MANAGE) else []) + \
+        [(u.id, u.name) for u in units]
+    if form.validate_on_submit():
+        try:
+            contest = services.create_contest_with_divisions(
+                actor, year=form.year.data, level=form.level.data, title=form.title.data,
+                organisation_id=form.organisation.data or None, national=form.national.data)
+        except services.ContestError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(_("Đã tạo hội thi."), "success")
+            return redirect(url_for("contests.show_contest", contest_id=contest.id))
+    return render_template("contests/contest_new.html", form=form)
+
+
+@bp.route("/<int:contest_id>/rounds/new", methods=["GET", "POST"])
+@role_required(*MANAGE)
+def new_round(contest_id):
+    from tinhoc.i18n import LOCAL_TZ
+    actor = current_actor()
+    contest = services.managed_contest_for(actor, contest_id)
+    form = RoundForm()
+    form.division.choices = [(d.id, f"{d.code} · {d.name}") for d in contest.divisions]
+    if form.validate_on_submit():
+        division = next(d for d in contest.divisions if d.id == form.division.data)
+        try:
+            rnd = services.add_round(actor, division, title=form.title.data, kind=form.kind.data,
+                                     starts_at=form.starts_at.data.replace(tzinfo=LOCAL_TZ),
+                                     ends_at=form.ends_at.data.replace(tzinfo=LOCAL_TZ), scoring=form.scoring.data,
+                                     languages=form.languages.data, show_hidden_tests=form.show_hidden_tests.data,
+                                     subtask_max=form.subtask_max.data, freeze_minutes=form.freeze_minutes.data or 0)
+        except services.ContestError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(_("Đã tạo vòng thi."), "success")
+            return redirect(url_for("contests.show_round", round_id=rnd.id))
+    return render_template("contests/round_new.html", form=form, contest=contest)
