@@ -76,6 +76,7 @@ def _import_models() -> None:
     from . import audit  # noqa: F401
     from .accounts import models as _accounts  # noqa: F401
     from .certification import models as _certification  # noqa: F401
+    from .certification.targets import models as _targets  # noqa: F401
     from .orgs import models as _orgs  # noqa: F401
     from training import models as _training  # noqa: F401
     from exams import models as _exams  # noqa: F401
