@@ -119,6 +119,7 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .cli import tinhoc_cli
     from .certification import cli as _certification_cli  # noqa: F401  (adds verify-certificate)
+    from .certification.targets import cli as _targets_cli  # noqa: F401  (adds snapshot-targets)
     from .orgs import cli as _orgs_cli  # noqa: F401  (adds import-staff to the group)
     from training import cli as _training_cli  # noqa: F401  (adds seed-catalogue)
     from exams import cli as _exams_cli  # noqa: F401  (adds import-questions)

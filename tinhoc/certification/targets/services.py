@@ -36,7 +36,7 @@ class PeriodNotFound(TargetError):
     pass
 
 
-class NotProvinceWide(TargetError):
+class NotProvinceWide(Exception):
     """Periods, targets and criteria are the province's: a district organiser may not change them."""
 
 
@@ -350,3 +350,32 @@ def missing_statement(actor: Actor, metric_name: str, org_id: int | None, day: d
     else:
         stmt = stmt.order_by(text.vi_order(Organisation.name), Organisation.id)
     return unit, metric, stmt
+
+
+# --- what the dashboard's charts draw --------------------------------------------------------------
+
+def parent_in_scope(actor: Actor, unit: Organisation) -> Organisation | None:
+    """The unit's parent when the actor may open it (the "up" link of the drill-down)."""
+    parent = unit.parent
+    return parent if parent is not None and actor.covers(parent.path, *PLAN_ROLES) else None
+
+
+def chart_data(board: Dashboard) -> dict:
+    """The bar chart: each share metric's figure against its target, in percent."""
+    shares = [r.figure for r in board.rows if r.figure.metric.share]
+    return {"labels": [str(f.metric.label) for f in shares],
+            "values": [None if f.value is None else round(f.value, 1) for f in shares],
+            "targets": [f.target for f in shares], "figure_label": _("Kết quả"), "target_label": _("Chỉ tiêu")}
+
+
+def trend_data(board: Dashboard) -> dict:
+    """The line chart: each share metric's figure per snapshot day over the period."""
+    days = sorted({on for r in board.rows for on, _v in r.trend})
+    series = []
+    for row in board.rows:
+        if not row.figure.metric.share:
+            continue
+        values = dict(row.trend)
+        series.append({"label": str(row.figure.metric.label),
+                       "values": [None if values.get(d) is None else round(values[d], 1) for d in days]})
+    return {"labels": [d.strftime("%d/%m/%Y") for d in days], "series": series}
