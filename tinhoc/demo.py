@@ -15,7 +15,7 @@ from .orgs import services as orgs
 from .orgs.models import JobPosition, Organisation, Person
 
 DEMO_PASSWORD = "tinhoc-demo"
-DEMO_USERS = ("admin", "organiser", "district", "instructor", "grader", "learner", "student")
+DEMO_USERS = ("admin", "organiser", "district", "instructor", "grader", "learner", "student", "leader")
 DISTRICT_CODE = "H-AB"  # the demo district whose organiser ("district") sees only its subtree
 PROVINCE_CODE = "T01"
 
@@ -102,15 +102,22 @@ def _accounts(agencies: list[Organisation], schools: list[Organisation]) -> None
                                        .where(JobPosition.code == "civil_servant").order_by(Person.id))
     student_person = db.session.scalar(select(Person).join(JobPosition)
                                        .where(JobPosition.code == "student").order_by(Person.id))
-    links = {"learner": learner_person, "student": student_person}
+    from .certification.targets.demo import CIO_GAP_AGENCY
+    leader_person = db.session.scalar(select(Person).join(JobPosition).join(
+        Organisation, Organisation.id == Person.organisation_id).where(
+        JobPosition.code.in_(("it_leader", "leader")), Organisation.code == CIO_GAP_AGENCY)
+        .order_by(JobPosition.code == "leader", Person.id))
+    links = {"learner": learner_person, "student": student_person, "leader": leader_person}
     names = {"admin": "Quản trị hệ thống", "organiser": "Ban tổ chức Sở TT&TT", "instructor": "Giảng viên Tin học",
-             "grader": "Giám khảo", "district": "Ban tổ chức huyện An Bình", "learner": None, "student": None}
+             "grader": "Giám khảo", "district": "Ban tổ chức huyện An Bình", "learner": None, "student": None,
+             "leader": None}
     for username in DEMO_USERS:
         if accounts.find_by_username(username) is not None:
             continue
         person = links.get(username)
         user = accounts.create_user(SYSTEM, username=username, full_name=names[username] or person.full_name,
-                                    password=DEMO_PASSWORD, roles=[] if username == "district" else [username],
+                                    password=DEMO_PASSWORD,
+                                    roles=[] if username == "district" else ["learner"] if username == "leader" else [username],
                                     must_change_password=False, person_id=person.id if person else None)
         if username == "district":  # an organiser over one district's subtree only
             accounts.grant_role(SYSTEM, user.id, "organiser", DISTRICT_CODE)
@@ -157,6 +164,8 @@ def seed_demo(scale: str | int = "small") -> dict:
     from training.demo import seed_training  # the catalogue and the rules by job position
     seed_training()
     certificates = seed_certificates()
+    from .certification.targets.demo import seed_targets
+    seed_targets()
     from exams.demo import seed_bank
     seed_bank()
     return {"organisations": db.session.scalar(select(func.count(Organisation.id))),

@@ -143,7 +143,8 @@ def _ancestor_ids(path: str) -> list[int]:
 
 def resolve_targets(period: PlanPeriod | None, units: list[Organisation], year: int) -> dict:
     """{(metric, unit id): target value or None} for these units, in ONE query: a unit's own target,
-    else its nearest ancestor's, else the province's; a target for the year beats one for the period."""
+    else its nearest ancestor's, else the province's (a count's: only the unit's own, the province's for
+    the root); a target for the year beats one for the period."""
     if period is None:
         return {}
     chains = {u.id: _ancestor_ids(u.path) for u in units}
@@ -156,7 +157,10 @@ def resolve_targets(period: PlanPeriod | None, units: list[Organisation], year: 
     for metric in metrics.all_metrics():
         for unit_id, chain in chains.items():
             value = None
-            for org in (*chain, None):
+            # A share is asked of every unit below; a count (people per year) only of the unit it is
+            # set for: the province's 60 people a year are not each commune's 60.
+            candidates = (*chain, None) if metric.share else ((unit_id, None) if len(chain) == 1 else (unit_id,))
+            for org in candidates:
                 value = found.get((metric.name, org, year), found.get((metric.name, org, None)))
                 if value is not None:
                     break
