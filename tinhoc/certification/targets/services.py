@@ -98,7 +98,7 @@ def set_target(actor: Actor, period_id: int, *, metric: str, value: float, org_i
     if year is not None and year not in period.years:
         raise TargetError(_("Năm %(y)d không thuộc kỳ %(p)s.", y=year, p=period.name))
     if value is None or value < 0 or (metric_obj.share and value > 100):
-        raise TargetError(_("Chỉ tiêu tỷ lệ phải từ 0 đến 100 (%%); chỉ tiêu số lượng không âm."))
+        raise TargetError(_("Chỉ tiêu tỷ lệ phải từ 0 đến 100 (phần trăm); chỉ tiêu số lượng không âm."))
     target = db.session.scalar(select(Target).where(
         Target.period_id == period.id, Target.metric == metric,
         Target.organisation_id.is_(None) if unit is None else Target.organisation_id == unit.id,
