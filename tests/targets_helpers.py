@@ -48,6 +48,9 @@ def target_province(db, make_org, frozen_clock):
                     number=f"T-{serial:06d}", kind=kind, year=issued.year, serial=serial, person_id=person.id,
                     organisation_id=person.organisation_id, holder_name=person.full_name, details={},
                     issued_at=issued, revoked_at=revoked, revoked_reason="sai" if revoked else None))
+    for kind in ("basic_ict", "advanced_ict", "cio_track"):   # no person (an account holder only): a NULL
+        certificates.append(Certificate(number=f"T-NULL-{kind}", kind=kind, year=2026, serial=999_000,  # in NOT IN
+                                        person_id=None, holder_name="Tài khoản", details={}, issued_at=now))
     db.session.add_all(certificates)
     db.session.commit()
     return {"units": {u.code: u for u in units}, "people": people, "positions": positions,
