@@ -112,6 +112,16 @@ def add_certificates(seed: int) -> int:
     return len(rows)
 
 
+def _seeded(staff: int) -> bool:
+    from sqlalchemy import func, inspect, select
+
+    from tinhoc.extensions import db
+    from tinhoc.orgs.models import Person
+    if not inspect(db.engine).has_table("target_snapshot"):
+        return False
+    return db.session.scalar(select(func.count(Person.id))) >= staff
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="5,000 staff, 300 organisations, 15 runs, for CI")
@@ -119,6 +129,8 @@ def main() -> int:
     parser.add_argument("--orgs", type=int, default=None, help="default 2,000")
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument("--keep", action="store_true",
+                        help="with --database-url: keep the data afterwards and reuse it when already seeded")
     args = parser.parse_args()
     staff = args.staff or (5_000 if args.quick else 100_000)
     orgs = args.orgs or (300 if args.quick else 2_000)
@@ -141,12 +153,13 @@ def main() -> int:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
                           "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
         with app.app_context():
-            db.drop_all()  # a database URL given here is a scratch database
-            db.create_all()
-            started = time.perf_counter()
-            seed_demo("small")
-            _more_staff(add_units(orgs), staff)
-            certificates = add_certificates(staff)
+            started, certificates = time.perf_counter(), 0
+            if not (args.keep and _seeded(staff)):
+                db.drop_all()  # a database URL given here is a scratch database
+                db.create_all()
+                seed_demo("small")
+                _more_staff(add_units(orgs), staff)
+                certificates = add_certificates(staff)
             if db.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load
                 db.session.execute(text("ANALYZE"))
                 db.session.commit()
@@ -189,7 +202,7 @@ def main() -> int:
                     verdict = "meets" if p95(samples) <= GOAL_P95_MS else "MISSES"
                     print(f"  -> {verdict} the {GOAL_P95_MS:.0f} ms p95 goal at {people:,} staff, {units:,} units")
             db.session.remove()
-            if args.database_url:
+            if args.database_url and not args.keep:
                 db.drop_all()
     return 0
 

@@ -125,6 +125,16 @@ def grouped(key, *columns):
     return select(key, *columns).group_by(key)
 
 
+def per_unit_rollup(key, where, per_unit):
+    """Group per-unit counts by `key`. `per_unit(units)` is a select of (org_id, num, den) grouped by
+    the unit's id and limited to the ids in `units` (the units meeting `where`): the heavy rows (staff,
+    certificates) are aggregated by an integer id first, only the few per-unit rows meet the key."""
+    units = select(Organisation.id).where(*where)
+    sub = per_unit(units).subquery()
+    return (grouped(key, func.coalesce(func.sum(sub.c.num), 0), func.coalesce(func.sum(sub.c.den), 0))
+            .select_from(Organisation).join(sub, sub.c.org_id == Organisation.id).where(*where))
+
+
 def agency_clause():
     return and_(Organisation.kind.in_(AGENCY_KINDS), Organisation.archived_at.is_(None))
 
@@ -177,10 +187,14 @@ class StaffCertificateMetric(Metric):
 
     def counts(self, key, where, day):
         as_of = end_of_day(day)
-        has = holds(self.kind, as_of)
-        return (grouped(key, func.coalesce(func.sum(case((has, 1), else_=0)), 0), func.count(Person.id))
-                .select_from(Person).join(Organisation, Organisation.id == Person.organisation_id)
-                .where(*self._staff(as_of), Organisation.archived_at.is_(None), *where))
+        holder = holders(self.kind, as_of).distinct().subquery()
+
+        def per_unit(units):
+            return (select(Person.organisation_id.label("org_id"), func.count(holder.c.person_id).label("num"),
+                           func.count(Person.id).label("den"))
+                    .outerjoin(holder, holder.c.person_id == Person.id)
+                    .where(*self._staff(as_of), Person.organisation_id.in_(units)).group_by(Person.organisation_id))
+        return per_unit_rollup(key, (Organisation.archived_at.is_(None), *where), per_unit)
 
     def missing(self, where, day):
         as_of = end_of_day(day)
