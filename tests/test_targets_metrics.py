@@ -92,3 +92,35 @@ def test_duplicate_metric_name_fails_at_import():
         class Again(metrics.Metric):
             name = "cio_leader"
             label = "x"
+
+
+def test_a_metric_registered_by_another_package_is_one_class_and_shows_everywhere(db, target_province):
+    """What exams/contests will do: one class with `counts`; the dashboard, snapshot and targets pick it up."""
+    from sqlalchemy import func, select
+    from tinhoc.access import SYSTEM
+    from tinhoc.certification.models import Certificate
+    from tinhoc.certification.targets import metrics, services
+    from tinhoc.orgs.models import Organisation, Person
+
+    @metrics.register
+    class RevokedCertificates(metrics.Metric):
+        name = "test_revoked"
+        label = "Chứng chỉ bị thu hồi"
+        share = False
+
+        def counts(self, key, where, day):
+            return (metrics.grouped(key, func.count(Certificate.id), func.count(Certificate.id))
+                    .select_from(Certificate).join(Person, Person.id == Certificate.person_id)
+                    .join(Organisation, Organisation.id == Person.organisation_id)
+                    .where(Certificate.revoked_at.is_not(None), *where))
+    try:
+        board = services.dashboard(SYSTEM, target_province["units"]["T01"].id, None)
+        row = next(r for r in board.rows if r.figure.metric.name == "test_revoked")
+        revoked = sum(1 for c in target_province["certificates"] if c.revoked_at is not None and c.person_id)
+        assert row.figure.numerator == revoked > 0
+        assert sum(f.numerator for _, f in row.children) + (row.own.numerator if row.own else 0) == revoked
+        services.write_snapshot(services.today())
+        from tinhoc.certification.targets.models import TargetSnapshot
+        assert db.session.scalar(select(func.count(TargetSnapshot.id)).where(TargetSnapshot.metric == "test_revoked"))
+    finally:
+        metrics._REGISTRY.pop("test_revoked", None)

@@ -187,12 +187,11 @@ class StaffCertificateMetric(Metric):
 
     def counts(self, key, where, day):
         as_of = end_of_day(day)
-        holder = holders(self.kind, as_of).distinct().subquery()
+        has = holds(self.kind, as_of)
 
         def per_unit(units):
-            return (select(Person.organisation_id.label("org_id"), func.count(holder.c.person_id).label("num"),
+            return (select(Person.organisation_id.label("org_id"), func.sum(case((has, 1), else_=0)).label("num"),
                            func.count(Person.id).label("den"))
-                    .outerjoin(holder, holder.c.person_id == Person.id)
                     .where(*self._staff(as_of), Person.organisation_id.in_(units)).group_by(Person.organisation_id))
         return per_unit_rollup(key, (Organisation.archived_at.is_(None), *where), per_unit)
 

@@ -3,6 +3,7 @@ yearly report (.xlsx, PDF), the emulation ranking, and the plan pages (periods, 
 Thin routes: parse, call a service, answer."""
 from __future__ import annotations
 
+import functools
 import io
 
 from flask import flash, redirect, render_template, request, send_file, url_for
@@ -158,10 +159,28 @@ def _target_refused(exc):
                     else url_for("certification.plan_periods"))
 
 
+@functools.lru_cache(maxsize=16)
+def _separators(locale: str) -> tuple[str, str]:
+    from babel import numbers
+    return numbers.get_decimal_symbol(locale), numbers.get_group_symbol(locale)
+
+
+def _fast_number(value: float, decimals: int) -> str:
+    """Babel's format_decimal costs ~0.2 ms a call, hundreds of times on a dashboard: the locale's two
+    separators are looked up once and Python formats."""
+    from flask_babel import get_locale
+    decimal, group = _separators(str(get_locale()))
+    return f"{value:,.{decimals}f}".replace(",", "\0").replace(".", decimal).replace("\0", group)
+
+
 @bp.app_template_filter("metric_value")
 def metric_value(value: float | None, share: bool = True) -> str:
     """A figure or a target as shown: 87,5 % for a share, 1.234 for a count, — when there is none."""
-    from flask_babel import format_decimal
     if value is None:
         return "—"
-    return f"{format_decimal(value, '#,##0.0')} %" if share else format_decimal(value, "#,##0")
+    return f"{_fast_number(value, 1)} %" if share else _fast_number(value, 0)
+
+
+@bp.app_template_filter("figure_count")
+def figure_count(value: int | None) -> str:
+    return "—" if value is None else _fast_number(value, 0)
