@@ -119,7 +119,9 @@ def _seeded(staff: int) -> bool:
     from tinhoc.orgs.models import Person
     if not inspect(db.engine).has_table("target_snapshot"):
         return False
-    return db.session.scalar(select(func.count(Person.id))) >= staff
+    seeded = db.session.scalar(select(func.count(Person.id))) >= staff
+    db.session.remove()   # end the transaction: a drop_all on another connection would wait for it
+    return seeded
 
 
 def main() -> int:
