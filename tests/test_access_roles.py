@@ -16,6 +16,7 @@ ADMIN = {"admin"}
 EDITORS = {"admin", "organiser", "district", "instructor"}  # training: instructors their own courses
 PUBLIC = "public"
 BANK = {"admin", "organiser", "district", "instructor"}   # the question bank is province-wide
+PROVINCE = {"admin", "organiser"}   # plan periods, targets, emulation criteria: the province's, not a district's
 
 
 class Owned(frozenset):
@@ -86,6 +87,19 @@ ACCESS = {
     ("/.well-known/jwks.json", "GET"): PUBLIC,
     ("/reports/staffing", "GET"): STAFF,
     ("/reports/staffing.xlsx", "GET"): STAFF,
+    ("/reports/targets", "GET"): STAFF,
+    ("/reports/targets/missing/<metric>", "GET"): STAFF,
+    ("/reports/targets/missing/<metric>.xlsx", "GET"): STAFF,
+    ("/reports/targets/report.xlsx", "GET"): STAFF,
+    ("/reports/targets/report.pdf", "GET"): STAFF,
+    ("/reports/emulation", "GET"): STAFF,
+    ("/reports/emulation.xlsx", "GET"): STAFF,
+    ("/plans/", "GET"): STAFF,
+    ("/plans/", "POST"): PROVINCE,
+    ("/plans/<int:period_id>", "GET"): STAFF,
+    ("/plans/<int:period_id>/targets", "POST"): PROVINCE,
+    ("/plans/targets/<int:target_id>/delete", "POST"): PROVINCE,
+    ("/plans/<int:period_id>/criteria", "POST"): PROVINCE,
     ("/training/", "GET"): EVERYONE,
     ("/training/courses/<int:course_id>", "GET"): EVERYONE,
     ("/training/courses/<int:course_id>/enrol", "POST"): EVERYONE,
@@ -193,10 +207,13 @@ def world(db, make_user, make_org, make_person, make_position):
     from tests.contest_helpers import access_world
     contest_ids = access_world(db)
     accounts.grant_role(SYSTEM, make_user("teacher", roles=[]).id, "teacher", "H-AB-THCS")
+    from tinhoc.certification.targets import services as targets
+    period = targets.create_period(SYSTEM, name="Kế hoạch 2021–2025", start_year=2021, end_year=2025)
+    plan_target = targets.set_target(SYSTEM, period.id, metric="cio_leader", value=100)
     return {"user_id": target.id, "grant_id": grant.id, "org_id": commune.id, "person_id": person.id,
             "position_id": position.id, "code": "en", "filename": "css/app.css", "cert_id": cert.id,
             "number": cert.number, **training_world(db), "question_id": question_id, "image_id": image_id,
-            **contest_ids}
+            **contest_ids, "period_id": period.id, "target_id": plan_target.id, "metric": "basic_certificate"}
 
 
 def _url(app, rule: str, ids: dict) -> str:

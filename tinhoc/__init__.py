@@ -78,6 +78,7 @@ def _import_models() -> None:
     from . import audit  # noqa: F401
     from .accounts import models as _accounts  # noqa: F401
     from .certification import models as _certification  # noqa: F401
+    from .certification.targets import models as _targets  # noqa: F401
     from .orgs import models as _orgs  # noqa: F401
     from training import models as _training  # noqa: F401
     from exams import models as _exams  # noqa: F401
@@ -124,6 +125,7 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .cli import tinhoc_cli
     from .certification import cli as _certification_cli  # noqa: F401  (adds verify-certificate)
+    from .certification.targets import cli as _targets_cli  # noqa: F401  (adds snapshot-targets)
     from .orgs import cli as _orgs_cli  # noqa: F401  (adds import-staff to the group)
     from training import cli as _training_cli  # noqa: F401  (adds seed-catalogue)
     from exams import cli as _exams_cli  # noqa: F401  (adds import-questions)

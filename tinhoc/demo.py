@@ -15,7 +15,7 @@ from .orgs import services as orgs
 from .orgs.models import JobPosition, Organisation, Person
 
 DEMO_PASSWORD = "tinhoc-demo"
-DEMO_USERS = ("admin", "organiser", "district", "instructor", "grader", "learner", "student", "teacher")
+DEMO_USERS = ("admin", "organiser", "district", "instructor", "grader", "learner", "student", "teacher", "leader")
 TEACHER_SCHOOL = "H-AB-THCS"  # the school whose teacher in charge ("teacher") registers its pupils
 DISTRICT_CODE = "H-AB"  # the demo district whose organiser ("district") sees only its subtree
 PROVINCE_CODE = "T01"
@@ -103,20 +103,28 @@ def _accounts(agencies: list[Organisation], schools: list[Organisation]) -> None
                                        .where(JobPosition.code == "civil_servant").order_by(Person.id))
     student_person = db.session.scalar(select(Person).join(JobPosition)
                                        .where(JobPosition.code == "student").order_by(Person.id))
+    from .certification.targets.demo import CIO_GAP_AGENCY
+    leader_person = db.session.scalar(select(Person).join(JobPosition).join(
+        Organisation, Organisation.id == Person.organisation_id).where(
+        JobPosition.code.in_(("it_leader", "leader")), Organisation.code == CIO_GAP_AGENCY)
+        .order_by(JobPosition.code == "leader", Person.id))
     teacher_person = db.session.scalar(select(Person).join(JobPosition).join(Organisation)
                                        .where(JobPosition.code == "teacher", Organisation.code == TEACHER_SCHOOL)
                                        .order_by(Person.id))
-    links = {"learner": learner_person, "student": student_person, "teacher": teacher_person}
+    links = {"learner": learner_person, "student": student_person, "teacher": teacher_person,
+             "leader": leader_person}
     names = {"admin": "Quản trị hệ thống", "organiser": "Ban tổ chức Sở TT&TT", "instructor": "Giảng viên Tin học",
              "grader": "Giám khảo", "district": "Ban tổ chức huyện An Bình", "learner": None, "student": None,
-             "teacher": None}
+             "teacher": None, "leader": None}
+    # district and teacher get a scoped grant below; the leader learns (the CIO track is assigned to them)
+    granted_roles = {"district": [], "teacher": [], "leader": ["learner"]}
     for username in DEMO_USERS:
         if accounts.find_by_username(username) is not None:
             continue
         person = links.get(username)
         user = accounts.create_user(SYSTEM, username=username, full_name=names[username] or person.full_name,
                                     password=DEMO_PASSWORD,
-                                    roles=[] if username in ("district", "teacher") else [username],
+                                    roles=granted_roles.get(username, [username]),
                                     must_change_password=False, person_id=person.id if person else None)
         if username == "district":  # an organiser over one district's subtree only
             accounts.grant_role(SYSTEM, user.id, "organiser", DISTRICT_CODE)
@@ -165,6 +173,8 @@ def seed_demo(scale: str | int = "small") -> dict:
     from training.demo import seed_training  # the catalogue and the rules by job position
     seed_training()
     certificates = seed_certificates()
+    from .certification.targets.demo import seed_targets
+    seed_targets()
     from exams.demo import seed_bank
     seed_bank()
     from contests.demo import seed_contest

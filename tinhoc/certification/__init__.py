@@ -7,4 +7,5 @@ from flask import Blueprint
 bp = Blueprint("certification", __name__)
 
 from . import routes  # noqa: E402,F401
+from .targets import routes as _target_routes  # noqa: E402,F401
 from .services import issue  # noqa: E402,F401  (the one call other packages make)
