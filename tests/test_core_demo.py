@@ -11,7 +11,7 @@ def test_seed_demo_is_idempotent_and_every_demo_login_works(app, db):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["tinhoc", "seed-demo"])
     assert first.exit_code == 0, first.output
-    assert "admin, organiser, district, instructor, grader, learner, student, leader" in first.output
+    assert "admin, organiser, district, instructor, grader, learner, student, teacher, leader" in first.output
     counts = {kind: n for kind, n in db.session.execute(
         select(Organisation.kind, func.count()).group_by(Organisation.kind))}
     assert counts == {"province": 1, "department": 10, "district": 3, "commune": 30, "school": 6}
