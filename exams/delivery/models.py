@@ -106,6 +106,8 @@ class ExamCandidate(db.Model):
     seat: Mapped[str | None] = mapped_column(String(20), nullable=True)
     extra_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     checked_in_at = mapped_column(UTCDateTime, nullable=True)
+    # Marked absent by the proctor (SESSIONS): such a candidate cannot start in this session.
+    absent_at = mapped_column(UTCDateTime, nullable=True)
 
     session = relationship(ExamSession)
     room = relationship(ExamRoom)

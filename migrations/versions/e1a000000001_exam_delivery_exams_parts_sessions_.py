@@ -159,6 +159,7 @@ def upgrade():
     sa.Column('seat', sa.String(length=20), nullable=True),
     sa.Column('extra_minutes', sa.Integer(), nullable=False),
     sa.Column('checked_in_at', tinhoc.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('absent_at', tinhoc.db_types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_exam_candidate_person_id_person'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['room_id'], ['exam_room.id'], name=op.f('fk_exam_candidate_room_id_exam_room'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['session_id'], ['exam_session.id'], name=op.f('fk_exam_candidate_session_id_exam_session'), ondelete='CASCADE'),
