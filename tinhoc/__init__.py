@@ -80,6 +80,7 @@ def _import_models() -> None:
     from training import models as _training  # noqa: F401
     from exams import models as _exams  # noqa: F401
     from exams.delivery import models as _exam_delivery  # noqa: F401
+    from exams.grading import models as _exam_grading  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
