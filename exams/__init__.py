@@ -5,3 +5,4 @@ from flask import Blueprint
 bp = Blueprint("exams", __name__)
 
 from . import routes  # noqa: E402,F401
+from .delivery import routes_sessions  # noqa: E402,F401  (sessions: set-up, proctoring, waiting room)
