@@ -70,6 +70,9 @@ def finished_attempt(part, user, answers, *, state: str = "submitted", filename:
             files.append((item, response))
     db.session.add(attempt)
     db.session.flush()
+    from exams.services import mark_used
+    for version, _points, _response in answers:
+        mark_used(version)
     for item, data in files:
         db.session.add(AttemptFile(item_id=item.id, filename=filename, content_type="application/octet-stream",
                                    size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data))
@@ -77,10 +80,11 @@ def finished_attempt(part, user, answers, *, state: str = "submitted", filename:
     return delivery.finish_attempt(attempt, state)
 
 
-def exam_world(db, make_user, make_org=None, org=None, *, candidates=("Nguyễn Văn An", "Trần Thị Bình")):
+def exam_world(db, make_user, make_org=None, org=None, *, candidates=("Nguyễn Văn An", "Trần Thị Bình"),
+               theory=None, units=None):
     """An exam of `org` (or of a fresh province), the bank, and each candidate (a user with a person in
-    the unit) with a theory attempt (answer 0: correct for `choice`, wrong for `choice2`) and a
-    practical attempt with a file. Returns a dict of the objects by name."""
+    the unit, or in `units[i]`) with a theory attempt (`theory[i]` = the two answers; default 0 and 0:
+    right for `choice`, wrong for `choice2`) and a practical attempt with a file."""
     from tests.conftest import TEST_PASSWORD  # noqa: F401  (the candidates' password)
     from tinhoc.orgs import services as orgs
     from tinhoc.orgs.models import JobPosition, Person
@@ -89,18 +93,20 @@ def exam_world(db, make_user, make_org=None, org=None, *, candidates=("Nguyễn 
         org = make_org("T01", "UBND tỉnh Thử", kind="province")
     versions = bank()
     exam = make_exam(org)
-    theory, practical = exam.parts
+    theory_part, practical = exam.parts
     orgs.ensure_positions()
     position = db.session.scalar(select(JobPosition).order_by(JobPosition.id))
     users = []
     for number, name in enumerate(candidates, start=1):
-        person = Person(employee_code=f"TS{number:03d}-{exam.id}", full_name=name, organisation_id=org.id,
+        unit = units[number - 1] if units else org
+        person = Person(employee_code=f"TS{number:03d}-{exam.id}", full_name=name, organisation_id=unit.id,
                         position_id=position.id)
         db.session.add(person)
         db.session.commit()
         user = make_user(f"thisinh{number}-{exam.id}", roles=["learner"], full_name=name, person_id=person.id)
-        finished_attempt(theory, user, [(versions["choice"], 5, 0), (versions["choice2"], 5, 0)])
+        first, second = theory[number - 1] if theory else (0, 0)
+        finished_attempt(theory_part, user, [(versions["choice"], 5, first), (versions["choice2"], 5, second)])
         finished_attempt(practical, user, [(versions["file"], 10, DOCX)], filename=f"{name}.docx")
         users.append(user)
-    return {"org": org, "exam": exam, "theory": theory, "practical": practical, "versions": versions,
+    return {"org": org, "exam": exam, "theory": theory_part, "practical": practical, "versions": versions,
             "candidates": users}

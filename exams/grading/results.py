@@ -178,8 +178,9 @@ class PartResult:
     items: list[ItemFeedback]
 
 
-def my_result(actor: Actor, exam_id: int) -> tuple[Exam, list[PartResult] | None]:
-    """The actor's own result: (exam, None) before release; NotFound without a finished attempt."""
+def my_result(actor: Actor, exam_id: int) -> tuple[Exam, list[PartResult] | None, bool | None]:
+    """The actor's own result: (exam, parts, passed the exam); (exam, None, None) before release;
+    NotFound without a finished attempt."""
     attempts = list(db.session.scalars(
         select(ExamAttempt).options(selectinload(ExamAttempt.part), selectinload(ExamAttempt.exam))
         .where(ExamAttempt.exam_id == exam_id, ExamAttempt.user_id == actor.user_id,
@@ -188,7 +189,7 @@ def my_result(actor: Actor, exam_id: int) -> tuple[Exam, list[PartResult] | None
         raise NotFound(exam_id)
     exam = attempts[0].exam
     if exam.results_released_at is None:
-        return exam, None
+        return exam, None, None
     latest: dict[int, ExamAttempt] = {}
     for attempt in attempts:
         latest[attempt.part_id] = attempt
@@ -211,7 +212,8 @@ def my_result(actor: Actor, exam_id: int) -> tuple[Exam, list[PartResult] | None
                                                         Markup(item.version.general_feedback or ""),
                                                         comments.get(item.id, [])))
     parts = sorted(latest.values(), key=lambda a: a.part.position)
-    return exam, [PartResult(a.part, a, by_attempt.get(a.id, [])) for a in parts]
+    passed = len(latest) == len(exam.parts) and all(a.passed for a in parts)
+    return exam, [PartResult(a.part, a, by_attempt.get(a.id, [])) for a in parts], passed
 
 
 def my_exams(actor: Actor) -> list[tuple[Exam, bool]]:

@@ -27,8 +27,8 @@ def my_results():
 @bp.get("/results/<int:exam_id>/mine")
 @login_required
 def my_result(exam_id: int):
-    exam, parts = results.my_result(current_actor(), exam_id)
-    return render_template("exams/results/my_result.html", exam=exam, parts=parts)
+    exam, parts, passed = results.my_result(current_actor(), exam_id)
+    return render_template("exams/results/my_result.html", exam=exam, parts=parts, passed=passed)
 
 
 @bp.get("/results/<int:exam_id>")
