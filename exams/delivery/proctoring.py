@@ -33,7 +33,7 @@ ACTION_LABELS = {"extra-time": _l("cộng giờ"), "reopen": _l("mở lại bài
 
 def attempt_url(attempt: ExamAttempt) -> str:
     """Where a started attempt is taken (delivery's attempt page)."""
-    return url_for("exams.attempt_page", attempt_id=attempt.id)
+    return url_for("exams.take_attempt", attempt_id=attempt.id)
 
 
 # --- waiting room ----------------------------------------------------------------------------
