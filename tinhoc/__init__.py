@@ -123,5 +123,6 @@ def _register_cli(app: Flask) -> None:
     from .orgs import cli as _orgs_cli  # noqa: F401  (adds import-staff to the group)
     from training import cli as _training_cli  # noqa: F401  (adds seed-catalogue)
     from exams import cli as _exams_cli  # noqa: F401  (adds import-questions)
+    from exams.delivery import cli as _exam_delivery_cli  # noqa: F401  (adds close-expired-attempts)
 
     app.cli.add_command(tinhoc_cli)

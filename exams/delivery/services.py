@@ -210,8 +210,9 @@ def save_answers(user_id: int, attempt_id: int, seq: int, answers: list[dict]) -
         item.saved_seq, item.answered_at = seq, now
     attempt.last_seq = max(attempt.last_seq, seq)
     attempt.last_saved_at = now
+    saved = Saved(seq, now, tuple(stale), remaining_seconds(attempt, now))   # before the commit expires the row
     db.session.commit()
-    return Saved(seq, now, tuple(stale), remaining_seconds(attempt, now))
+    return saved
 
 
 # --- finish and marks ------------------------------------------------------------------------
