@@ -110,3 +110,41 @@ def exam_world(db, make_user, make_org=None, org=None, *, candidates=("Nguyễn 
         users.append(user)
     return {"org": org, "exam": exam, "theory": theory_part, "practical": practical, "versions": versions,
             "candidates": users}
+
+
+def grading_world(db, org_code: str = "X-01") -> dict:
+    """For the access table: an exam of unit `org_code` with two finished candidates; the first one's
+    practical item assigned to the user "grader" (unmarked), the second's marked 0.1 and 0.9 by two
+    other graders, hence flagged for the chief. Returns the ids the grading routes take."""
+    from sqlalchemy import select
+    from tinhoc.access import SYSTEM, Actor
+    from tinhoc.accounts import services as accounts
+    from tinhoc.orgs.models import Organisation
+    from exams.grading import marking
+    from exams.grading.models import GradingAssignment, GradingReconciliation
+
+    def user(name, roles=("learner",), full_name=None, person_id=None):
+        return accounts.create_user(SYSTEM, username=name, full_name=full_name or name.title(),
+                                    password="mat-khau-123", roles=list(roles), person_id=person_id)
+    org = db.session.scalar(select(Organisation).where(Organisation.code == org_code))
+    world = exam_world(db, user, org=org, candidates=("Ngô Thí Sinh", "Đỗ Thí Sinh"))
+    grader = accounts.find_by_username("grader")
+    one, two = user("cham-mot", ["grader"]), user("cham-hai", ["grader"])
+    items = _practical_items(db, world["practical"].id)
+    first = GradingAssignment(item_id=items[0].id, grader_user_id=grader.id, round=1, comment="")
+    db.session.add_all([first, GradingAssignment(item_id=items[1].id, grader_user_id=one.id, round=1, comment=""),
+                        GradingAssignment(item_id=items[1].id, grader_user_id=two.id, round=2, comment="")])
+    db.session.commit()
+    for grader_user, fraction in ((one, 0.1), (two, 0.9)):
+        assignment = db.session.scalar(select(GradingAssignment).where(GradingAssignment.grader_user_id == grader_user.id))
+        marking.mark(Actor(grader_user.id, {"grader": None}), assignment.id, fraction=fraction, comment="")
+    flag = db.session.scalar(select(GradingReconciliation))
+    return {"assignment_id": first.id, "file_id": marking.files_of(items[0].id)[0].id,
+            "reconciliation_id": flag.id, "exam_id": world["exam"].id, "part_id": world["practical"].id}
+
+
+def _practical_items(db, part_id: int) -> list:
+    from sqlalchemy import select
+    from exams.delivery.models import AttemptItem, ExamAttempt
+    return list(db.session.scalars(select(AttemptItem).join(ExamAttempt, ExamAttempt.id == AttemptItem.attempt_id)
+                                   .where(ExamAttempt.part_id == part_id).order_by(ExamAttempt.id)))

@@ -189,13 +189,14 @@ def test_second_marking_mean_within_margin_and_chief_decides_beyond(app, db, set
     assert db.session.get(AttemptItem, far_item).manual_fraction is None
     flag = db.session.scalar(select(GradingReconciliation))
     assert flag.item_id == far_item and flag.decided_at is None
-    assert f"/exams/grading/items/{far_item}/reconcile" in chief.get(f"/exams/grading/parts/{part.id}").get_data(as_text=True)
-    page = chief.get(f"/exams/grading/items/{far_item}/reconcile").get_data(as_text=True)
+    url = f"/exams/grading/reconciliations/{flag.id}"
+    assert url in chief.get(f"/exams/grading/parts/{part.id}").get_data(as_text=True)
+    page = chief.get(url).get_data(as_text=True)
     assert "Phạm Chấm Một" in page and "0.9" in page
-    assert chief.get(f"/exams/grading/items/{close_item}/reconcile").status_code == 404
-    response = chief.post(f"/exams/grading/items/{far_item}/reconcile", data={"fraction": "0.5", "reason": ""})
+    assert chief.get(f"/exams/grading/reconciliations/{flag.id + 1}").status_code == 404
+    response = chief.post(url, data={"fraction": "0.5", "reason": ""})
     assert response.status_code == 422 and "phải nêu lý do" in response.get_data(as_text=True)
-    response = chief.post(f"/exams/grading/items/{far_item}/reconcile",
+    response = chief.post(url,
                           data={"fraction": "0.5", "reason": "Đối chiếu đáp án: đạt nửa yêu cầu"})
     assert response.status_code == 302
     db.session.expire_all()

@@ -172,21 +172,21 @@ def managed_item(actor: Actor, item_id: int) -> AttemptItem:
     return found
 
 
-def reconciliation_view(actor: Actor, item_id: int) -> tuple[AttemptItem, GradingReconciliation, list]:
-    item = managed_item(actor, item_id)
-    reconciliation = db.session.scalar(select(GradingReconciliation)
-                                       .where(GradingReconciliation.item_id == item.id))
+def reconciliation_view(actor: Actor, reconciliation_id: int) -> tuple[AttemptItem, GradingReconciliation, list]:
+    """A flagged item of an exam in the actor's organiser scope, its flag and its rounds; else NotFound."""
+    reconciliation = db.session.get(GradingReconciliation, reconciliation_id)
     if reconciliation is None:
-        raise NotFound(item_id)
+        raise NotFound(reconciliation_id)
+    item = managed_item(actor, reconciliation.item_id)
     rounds = list(db.session.scalars(select(GradingAssignment).options(joinedload(GradingAssignment.grader))
                                      .where(GradingAssignment.item_id == item.id)
                                      .order_by(GradingAssignment.round)))
     return item, reconciliation, rounds
 
 
-def reconcile(actor: Actor, item_id: int, fraction: float | None, reason: str) -> GradingReconciliation:
+def reconcile(actor: Actor, reconciliation_id: int, fraction: float | None, reason: str) -> GradingReconciliation:
     """The chief decides a flagged item's mark, with a reason (audited)."""
-    item, reconciliation, _rounds = reconciliation_view(actor, item_id)
+    item, reconciliation, _rounds = reconciliation_view(actor, reconciliation_id)
     if fraction is None or not math.isfinite(fraction) or not 0 <= fraction <= 1:
         raise GradingError(_("Điểm phải là một số từ 0 đến 1 (phần của điểm tối đa của câu)."))
     reason = text.clean(reason, multiline=True)

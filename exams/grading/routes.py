@@ -115,15 +115,15 @@ def assign_graders(part_id: int):
     return redirect(url_for("exams.grading_part", part_id=part_id))
 
 
-@bp.route("/grading/items/<int:item_id>/reconcile", methods=["GET", "POST"])
+@bp.route("/grading/reconciliations/<int:reconciliation_id>", methods=["GET", "POST"])
 @role_required(*ORGANISER)
-def reconcile_item(item_id: int):
+def reconcile_item(reconciliation_id: int):
     actor = current_actor()
-    item, reconciliation, rounds = marking.reconciliation_view(actor, item_id)
+    item, reconciliation, rounds = marking.reconciliation_view(actor, reconciliation_id)
     form, status = ReconcileForm(), 200
     if form.validate_on_submit():
         try:
-            marking.reconcile(actor, item_id, number(form.fraction.data), form.reason.data)
+            marking.reconcile(actor, reconciliation_id, number(form.fraction.data), form.reason.data)
         except services.GradingError as exc:
             flash(str(exc), "danger")
             status = 422
