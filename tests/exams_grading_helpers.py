@@ -85,31 +85,38 @@ def exam_world(db, make_user, make_org=None, org=None, *, candidates=("Nguyễn 
     """An exam of `org` (or of a fresh province), the bank, and each candidate (a user with a person in
     the unit, or in `units[i]`) with a theory attempt (`theory[i]` = the two answers; default 0 and 0:
     right for `choice`, wrong for `choice2`) and a practical attempt with a file."""
-    from tests.conftest import TEST_PASSWORD  # noqa: F401  (the candidates' password)
-    from tinhoc.orgs import services as orgs
-    from tinhoc.orgs.models import JobPosition, Person
-    from sqlalchemy import select
     if org is None:
         org = make_org("T01", "UBND tỉnh Thử", kind="province")
     versions = bank()
     exam = make_exam(org)
-    theory_part, practical = exam.parts
+    world = {"org": org, "exam": exam, "theory": exam.parts[0], "practical": exam.parts[1], "versions": versions,
+             "candidates": []}
+    add_candidates(db, make_user, world, candidates, theory=theory, units=units)
+    return world
+
+
+def add_candidates(db, make_user, world, names, *, theory=None, units=None) -> list:
+    """More candidates with finished theory and practical attempts at the world's exam."""
+    from sqlalchemy import select
+    from tinhoc.orgs import services as orgs
+    from tinhoc.orgs.models import JobPosition, Person
     orgs.ensure_positions()
     position = db.session.scalar(select(JobPosition).order_by(JobPosition.id))
-    users = []
-    for number, name in enumerate(candidates, start=1):
-        unit = units[number - 1] if units else org
+    exam, versions, added = world["exam"], world["versions"], []
+    for index, name in enumerate(names):
+        number = len(world["candidates"]) + 1
+        unit = units[index] if units else world["org"]
         person = Person(employee_code=f"TS{number:03d}-{exam.id}", full_name=name, organisation_id=unit.id,
                         position_id=position.id)
         db.session.add(person)
         db.session.commit()
         user = make_user(f"thisinh{number}-{exam.id}", roles=["learner"], full_name=name, person_id=person.id)
-        first, second = theory[number - 1] if theory else (0, 0)
-        finished_attempt(theory_part, user, [(versions["choice"], 5, first), (versions["choice2"], 5, second)])
-        finished_attempt(practical, user, [(versions["file"], 10, DOCX)], filename=f"{name}.docx")
-        users.append(user)
-    return {"org": org, "exam": exam, "theory": theory_part, "practical": practical, "versions": versions,
-            "candidates": users}
+        first, second = theory[index] if theory else (0, 0)
+        finished_attempt(world["theory"], user, [(versions["choice"], 5, first), (versions["choice2"], 5, second)])
+        finished_attempt(world["practical"], user, [(versions["file"], 10, DOCX)], filename=f"{name}.docx")
+        world["candidates"].append(user)
+        added.append(user)
+    return added
 
 
 def grading_world(db, org_code: str = "X-01") -> dict:

@@ -14,6 +14,7 @@ import math
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from tinhoc import clock, text
 from tinhoc.access import Actor
@@ -219,7 +220,7 @@ def part_overview(part: ExamPart) -> dict:
         .where(ExamAttempt.part_id == part.id)
         .group_by(User.id, User.full_name).order_by(text.vi_order(User.full_name))).all()
     flagged = list(db.session.scalars(
-        select(GradingReconciliation).join(AttemptItem, AttemptItem.id == GradingReconciliation.item_id)
+        select(GradingReconciliation).options(contains_eager(GradingReconciliation.item)).join(AttemptItem, AttemptItem.id == GradingReconciliation.item_id)
         .join(ExamAttempt, ExamAttempt.id == AttemptItem.attempt_id)
         .where(ExamAttempt.part_id == part.id).order_by(GradingReconciliation.decided_at.is_not(None),
                                                         GradingReconciliation.id)))
