@@ -219,6 +219,21 @@ def test_district_organiser_cannot_reach_a_province_exam(app, db, setup, make_or
     assert other.get(f"/exams/results/{part.exam_id}").status_code == 404
     assert other.post(f"/exams/results/{part.exam_id}/release").status_code == 404
     assert district.id and not _assignments(db)
+    from exams.grading.models import GradingReconciliation
+    from tinhoc.extensions import db as _db
+    flag = GradingReconciliation(item_id=_assignments_items(_db, part)[0], reason="")
+    _db.session.add(flag)
+    _db.session.commit()
+    assert other.get(f"/exams/grading/reconciliations/{flag.id}").status_code == 404
+    assert setup["chief"].get(f"/exams/grading/reconciliations/{flag.id}").status_code == 200
+    assert other.get(f"/exams/grading/questions/{setup['versions']['choice'].question_id}/regrade").status_code == 200
+    assert "Không có câu trả lời nào đổi điểm" in other.get(
+        f"/exams/grading/questions/{setup['versions']['choice'].question_id}/regrade").get_data(as_text=True)
+
+
+def _assignments_items(db, part):
+    from tests.exams_grading_helpers import _practical_items
+    return [item.id for item in _practical_items(db, part.id)]
 
 
 def test_grader_cannot_pick_a_non_grader(app, db, setup):

@@ -133,7 +133,53 @@ def test_unit_results_are_scope_filtered(app, db, make_user, make_org, grant, fr
     grant(user, "organiser", "H-AB")
     page = client_for(app, "huyen").get("/exams/results/units").get_data(as_text=True)
     assert "Nguyễn Văn An" in page and "Trần Thị Bình" not in page
+    assert f'<option value="{district.id}"' in page and f'<option value="{other.id}"' not in page
     assert client_for(app, "huyen").get(f"/exams/results/units?org={other.id}").status_code == 404
     make_user("chief", roles=["organiser"])
     page = client_for(app, "chief").get(f"/exams/results/units?org={other.id}").get_data(as_text=True)
     assert "Trần Thị Bình" in page and "Nguyễn Văn An" not in page
+
+
+def _open_attempt(db, part, user, deadline):
+    from datetime import timedelta
+    from exams.delivery.models import ExamAttempt
+    attempt = ExamAttempt(exam_id=part.exam_id, part_id=part.id, user_id=user.id, number=2, seed=1, state="open",
+                          started_at=deadline - timedelta(minutes=30), deadline_at=deadline,
+                          max_points=part.max_points)
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt
+
+
+def test_release_waits_for_attempts_in_progress_and_closes_expired_ones(app, db, setup, frozen_clock):
+    from datetime import timedelta
+    from exams.delivery.models import ExamAttempt
+    exam, an = setup["exam"], setup["candidates"][0]
+    _mark_all(app, db, setup, [0.8, 0.3])
+    running = _open_attempt(db, setup["theory"], an, frozen_clock.now() + timedelta(minutes=5))
+    response = setup["chief"].post(f"/exams/results/{exam.id}/release", follow_redirects=True)
+    assert "Còn 1 bài thi đang làm" in response.get_data(as_text=True)
+    frozen_clock.advance(timedelta(minutes=6))     # past the deadline: release closes it and goes on
+    response = setup["chief"].post(f"/exams/results/{exam.id}/release", follow_redirects=True)
+    assert "Đã công bố kết quả" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ExamAttempt, running.id).state == "closed"
+
+
+def test_released_marks_change_only_through_a_regrade(app, db, setup):
+    from exams.grading.models import GradingAssignment
+    from tests.test_exams_results_statistics import _fix_key
+    exam = setup["exam"]
+    _mark_all(app, db, setup, [0.8, 0.9])                 # Bình fails theory (0/10) and passes practical
+    setup["chief"].post(f"/exams/results/{exam.id}/release")
+    assert len(_certificates(db)) == 1
+    grader = client_for(app, "cham1")
+    assignment = db.session.scalar(select(GradingAssignment).order_by(GradingAssignment.id))
+    response = grader.post(f"/exams/grading/assignments/{assignment.id}", data={"fraction": "0.1"})
+    assert response.status_code == 422 and "đã được công bố" in response.get_data(as_text=True)
+    # the key of choice2 was wrong: answer 0 is right; Bình (answers 1, 0) now has 5/10 and passes
+    _fix_key(setup["versions"]["choice2"].question_id,
+             [{"text": "Ctrl+C", "fraction": 1}, {"text": "Ctrl+V", "fraction": 0}])
+    setup["chief"].post(f"/exams/grading/questions/{setup['versions']['choice2'].question_id}/regrade")
+    holders = {c.person_id for c in _certificates(db)}
+    assert holders == {u.person_id for u in setup["candidates"]}

@@ -97,6 +97,12 @@ def _fraction_from(settings, fraction, scores) -> tuple[float, list[float] | Non
     return float(fraction), None
 
 
+def _refuse_after_release(item: AttemptItem) -> None:
+    """Released results change only through a regrade (previewed, audited), never by a quiet re-mark."""
+    if item.attempt.exam.results_released_at is not None:
+        raise GradingError(_("Kết quả kỳ thi đã được công bố: không thể sửa điểm (dùng chức năng chấm lại)."))
+
+
 def _assignment_state(a: GradingAssignment) -> dict:
     return {"round": a.round, "grader": a.grader_user_id, "fraction": a.fraction, "scores": a.scores,
             "comment": a.comment}
@@ -109,6 +115,7 @@ def mark(actor: Actor, assignment_id: int, *, fraction: float | None = None, sco
     item = assignment.item
     if not item.attempt.is_final:
         raise GradingError(_("Bài thi chưa kết thúc: chưa thể chấm."))
+    _refuse_after_release(item)
     reconciliation = db.session.scalar(select(GradingReconciliation)
                                        .where(GradingReconciliation.item_id == item.id))
     if reconciliation is not None and reconciliation.decided_at is not None:
@@ -187,6 +194,7 @@ def reconciliation_view(actor: Actor, reconciliation_id: int) -> tuple[AttemptIt
 def reconcile(actor: Actor, reconciliation_id: int, fraction: float | None, reason: str) -> GradingReconciliation:
     """The chief decides a flagged item's mark, with a reason (audited)."""
     item, reconciliation, _rounds = reconciliation_view(actor, reconciliation_id)
+    _refuse_after_release(item)
     if fraction is None or not math.isfinite(fraction) or not 0 <= fraction <= 1:
         raise GradingError(_("Điểm phải là một số từ 0 đến 1 (phần của điểm tối đa của câu)."))
     reason = text.clean(reason, multiline=True)

@@ -134,5 +134,9 @@ def apply(actor: Actor, question_id: int) -> RegradePlan:
     audit(actor, "exam.regrade_question", "question", plan.question.id,
           after={"changed": len(plan.rows), "checked": plan.checked})
     db.session.commit()
+    from .results import issue_certificates
+    for exam in {row.item.attempt.exam for row in plan.rows}:
+        if exam.results_released_at is not None:
+            issue_certificates(exam)     # a candidate who now passes gets the certificate (idempotent)
     return plan
 

@@ -129,9 +129,13 @@ def unit_results(actor: Actor, org_id: int | None = None) -> list[ResultRow]:
 def release(actor: Actor, exam_id: int) -> tuple[Exam, int]:
     """Publish an exam's results; refused while attempts are open or answers are unmarked.
     Returns the exam and the number of exam_pass certificates issued now."""
+    from ..delivery import services as delivery
     exam = managed_exam(actor, exam_id)
     if exam.results_released_at is not None:
         raise GradingError(_("Kết quả kỳ thi này đã được công bố."))
+    for attempt in db.session.scalars(select(ExamAttempt).where(ExamAttempt.exam_id == exam.id,
+                                                                ExamAttempt.state == "open")).all():
+        delivery.close_if_expired(attempt)     # the cron may not have run yet: past the deadline is final
     if (waiting := open_count(exam.id)):
         raise GradingError(_("Còn %(n)d bài thi đang làm: chưa thể công bố kết quả.", n=waiting))
     if (unmarked := unmarked_count(exam.id)):

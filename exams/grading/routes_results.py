@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from tinhoc.orgs.services import filter_choices
 from tinhoc.orgs.spreadsheets import XLSX_MIME
 from tinhoc.security import current_actor, role_required
 
@@ -77,6 +78,6 @@ def export_statistics(exam_id: int):
 @bp.get("/results/units")
 @role_required(*ORGANISER)
 def unit_results():
-    org_id = request.args.get("org", type=int)
-    return render_template("exams/results/units.html", rows=results.unit_results(current_actor(), org_id),
-                           org_id=org_id)
+    actor, org_id = current_actor(), request.args.get("org", type=int)
+    return render_template("exams/results/units.html", rows=results.unit_results(actor, org_id), org_id=org_id,
+                           units=filter_choices(actor, org_id))
