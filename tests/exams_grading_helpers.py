@@ -143,7 +143,8 @@ def grading_world(db, org_code: str = "X-01") -> dict:
                         GradingAssignment(item_id=items[1].id, grader_user_id=two.id, round=2, comment="")])
     db.session.commit()
     for grader_user, fraction in ((one, 0.1), (two, 0.9)):
-        assignment = db.session.scalar(select(GradingAssignment).where(GradingAssignment.grader_user_id == grader_user.id))
+        assignment = db.session.scalar(select(GradingAssignment)
+                                       .where(GradingAssignment.grader_user_id == grader_user.id))
         marking.mark(Actor(grader_user.id, {"grader": None}), assignment.id, fraction=fraction, comment="")
     flag = db.session.scalar(select(GradingReconciliation))
     return {"assignment_id": first.id, "file_id": marking.files_of(items[0].id)[0].id,

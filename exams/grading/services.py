@@ -14,7 +14,7 @@ import math
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from tinhoc import clock, text
 from tinhoc.access import Actor
@@ -220,7 +220,8 @@ def part_overview(part: ExamPart) -> dict:
         .where(ExamAttempt.part_id == part.id)
         .group_by(User.id, User.full_name).order_by(text.vi_order(User.full_name))).all()
     flagged = list(db.session.scalars(
-        select(GradingReconciliation).options(contains_eager(GradingReconciliation.item)).join(AttemptItem, AttemptItem.id == GradingReconciliation.item_id)
+        select(GradingReconciliation).options(contains_eager(GradingReconciliation.item))
+        .join(AttemptItem, AttemptItem.id == GradingReconciliation.item_id)
         .join(ExamAttempt, ExamAttempt.id == AttemptItem.attempt_id)
         .where(ExamAttempt.part_id == part.id).order_by(GradingReconciliation.decided_at.is_not(None),
                                                         GradingReconciliation.id)))
@@ -235,7 +236,8 @@ def managed_exams(actor: Actor) -> list[tuple[Exam, int]]:
                        AttemptItem.manual_fraction.is_(None))
                 .group_by(ExamAttempt.exam_id).subquery())
     rows = db.session.execute(
-        select(Exam, func.coalesce(unmarked.c.n, 0)).join(Organisation, Organisation.id == Exam.organisation_id)
+        select(Exam, func.coalesce(unmarked.c.n, 0)).options(selectinload(Exam.parts))
+        .join(Organisation, Organisation.id == Exam.organisation_id)
         .outerjoin(unmarked, unmarked.c.exam_id == Exam.id)
         .where(actor.scope_clause(*MANAGER_ROLES), Exam.kind == "exam")
         .order_by(Exam.opens_at.desc(), Exam.id.desc()).limit(200)).all()
