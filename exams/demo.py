@@ -26,3 +26,54 @@ def seed_bank() -> int:
     if not plan.ok:
         raise RuntimeError(f"demo bank does not import: {plan.parsed.errors}")
     return sum(importing.apply(SYSTEM, plan, source=DEMO_BANK.name).values())
+
+
+DEMO_SESSION = "Ca 1 — Huyện An Bình"
+DEMO_CANDIDATES = ("thisinh1", "thisinh2", "thisinh3", "thisinh4", "thisinh5")
+
+
+def seed_demo_session(district_code: str = "H-AB", password: str = "demo") -> int:
+    """A session (ca thi) of the first exam for the demo district, not opened yet, with two rooms
+    (room 1 proctored by `grader`) and a few candidates: staff of the district given the accounts
+    DEMO_CANDIDATES, seated by the automatic assignment. `organiser` and `district` run it.
+    Returns the number of candidates added (0 when it is there already or no exam exists yet)."""
+    from datetime import datetime, timedelta
+
+    from tinhoc import clock
+    from tinhoc.accounts import services as accounts
+    from tinhoc.accounts.models import User
+    from tinhoc.i18n import LOCAL_TZ
+    from tinhoc.orgs.models import Organisation, Person
+
+    from .delivery import sessions
+    from .delivery.models import Exam, ExamRoom, ExamSession
+
+    if db.session.scalar(select(ExamSession.id).where(ExamSession.name == DEMO_SESSION)):
+        return 0
+    exam = db.session.scalar(select(Exam).where(Exam.kind == "exam").order_by(Exam.id).limit(1))
+    district = db.session.scalar(select(Organisation).where(Organisation.code == district_code))
+    if exam is None or district is None or not district.path.startswith(exam.organisation.path):
+        return 0
+    grader = accounts.find_by_username("grader")
+    tomorrow = (clock.now().astimezone(LOCAL_TZ) + timedelta(days=1)).date()
+    starts = datetime(tomorrow.year, tomorrow.month, tomorrow.day, 8, 0, tzinfo=LOCAL_TZ)
+    session = ExamSession(exam_id=exam.id, organisation_id=district.id, name=DEMO_SESSION, starts_at=starts)
+    db.session.add(session)
+    db.session.add_all([ExamRoom(session=session, name="Phòng 1", capacity=3,
+                                 proctor_user_id=grader.id if grader else None),
+                        ExamRoom(session=session, name="Phòng 2", capacity=30)])
+    db.session.commit()
+    people = db.session.scalars(
+        select(Person).join(Organisation, Organisation.id == Person.organisation_id)
+        .outerjoin(User, User.person_id == Person.id)
+        .where(Organisation.subtree_clause(district.path), Person.left_at.is_(None), User.id.is_(None))
+        .order_by(Person.id).limit(len(DEMO_CANDIDATES))).all()
+    pairs = []
+    for username, person in zip(DEMO_CANDIDATES, people):
+        user = accounts.find_by_username(username) or accounts.create_user(
+            SYSTEM, username=username, full_name=person.full_name, password=password, roles=["learner"],
+            must_change_password=False, person_id=person.id)
+        pairs.append((user.id, user.person_id))
+    added = sessions.add_candidates(SYSTEM, session, pairs, source="demo")
+    sessions.assign_rooms(SYSTEM, session)
+    return added

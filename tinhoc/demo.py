@@ -159,5 +159,8 @@ def seed_demo(scale: str | int = "small") -> dict:
     certificates = seed_certificates()
     from exams.demo import seed_bank
     seed_bank()
+    # Keep this call after the demo exam is seeded: the session is one of that exam's.
+    from exams.demo import seed_demo_session
+    seed_demo_session(DISTRICT_CODE, DEMO_PASSWORD)
     return {"organisations": db.session.scalar(select(func.count(Organisation.id))),
             "staff": db.session.scalar(select(func.count(Person.id))), "certificates": certificates}

@@ -91,9 +91,8 @@ def start_in_session(actor: Actor, session_id: int) -> ExamAttempt:
     part = _next_part(session, actor.user_id)
     if part is None:
         raise SessionError(_("Bạn đã làm xong mọi phần của kỳ thi."))
-    if candidate.checked_in_at is None:
+    if candidate.checked_in_at is None:   # a late-comer straight from the list: written with the attempt
         candidate.checked_in_at = clock.now()
-        db.session.commit()
     return delivery.start_attempt(actor.user_id, part.id, session=session)
 
 
