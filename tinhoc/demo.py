@@ -162,5 +162,8 @@ def seed_demo(scale: str | int = "small") -> dict:
     # Keep this call after the demo exam is seeded: the session is one of that exam's.
     from exams.demo import seed_demo_session
     seed_demo_session(DISTRICT_CODE, DEMO_PASSWORD)
+    # After the demo exam: a few staff who took it, their hand-marked answers assigned to `grader`.
+    from exams.grading.demo import seed_demo_grading
+    seed_demo_grading(DEMO_PASSWORD)
     return {"organisations": db.session.scalar(select(func.count(Organisation.id))),
             "staff": db.session.scalar(select(func.count(Person.id))), "certificates": certificates}
