@@ -15,7 +15,7 @@ from tinhoc.orgs.spreadsheets import XLSX_MIME
 from tinhoc.orgs.staff_import import ImportRefused
 from tinhoc.security import current_actor, role_required
 
-from . import attendance, candidate_import, proctoring, sessions
+from . import attendance, candidate_import, proctoring, session_lists, sessions
 from .errors import DeliveryError
 from .errors import NotFound as DeliveryNotFound
 from .forms_sessions import (ActionForm, ApplyListForm, CandidateListForm, ProctorActionForm, RoomForm,
@@ -26,8 +26,8 @@ ORGANISER = sessions.ORGANISER
 
 def _session_form(actor, session=None) -> SessionForm:
     form = SessionForm(obj=None)
-    form.exam_id.choices = [(e.id, e.title) for e in sessions.exams_for_sessions(actor)]
-    form.organisation_id.choices = [(o.id, "— " * (o.depth or 0) + o.name) for o in sessions.units_for_sessions(actor)]
+    form.exam_id.choices = [(e.id, e.title) for e in session_lists.exams_for_sessions(actor)]
+    form.organisation_id.choices = [(o.id, "— " * (o.depth or 0) + o.name) for o in session_lists.units_for_sessions(actor)]
     if session is not None:
         form.exam_id.choices = [(session.exam_id, session.exam.title)]
     return form
@@ -37,8 +37,8 @@ def _session_form(actor, session=None) -> SessionForm:
 @login_required
 def list_sessions():
     actor = current_actor()
-    return render_template("exams/sessions/list.html", rows=sessions.list_sessions(actor),
-                           mine=sessions.my_sessions(actor))
+    return render_template("exams/sessions/list.html", rows=session_lists.list_sessions(actor),
+                           mine=session_lists.my_sessions(actor))
 
 
 @bp.route("/sessions/new", methods=["GET", "POST"])
@@ -81,8 +81,8 @@ def session_page(session_id: int):
     unit_form.organisation_id.choices = form.organisation_id.choices
     return render_template("exams/sessions/session.html", session=session, form=form, room_form=RoomForm(),
                            unit_form=unit_form, list_form=CandidateListForm(), action=ActionForm(),
-                           people=sessions.listed_candidates(session), counts=sessions.room_counts(session),
-                           proctors=sessions.proctor_names(session))
+                           people=sessions.listed_candidates(session), counts=session_lists.room_counts(session),
+                           proctors=session_lists.proctor_names(session))
 
 
 def _back(session_id: int):
@@ -115,7 +115,7 @@ def add_unit_candidates(session_id: int):
     actor = current_actor()
     session = sessions.managed_session(actor, session_id)
     form = UnitStaffForm()
-    form.organisation_id.choices = [(o.id, o.name) for o in sessions.units_for_sessions(actor)]
+    form.organisation_id.choices = [(o.id, o.name) for o in session_lists.units_for_sessions(actor)]
     if not form.validate_on_submit():
         flash(error_summary(form), "danger")
         return _back(session_id)
