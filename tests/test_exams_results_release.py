@@ -183,3 +183,14 @@ def test_released_marks_change_only_through_a_regrade(app, db, setup):
     setup["chief"].post(f"/exams/grading/questions/{setup['versions']['choice2'].question_id}/regrade")
     holders = {c.person_id for c in _certificates(db)}
     assert holders == {u.person_id for u in setup["candidates"]}
+
+
+def test_unit_results_say_when_they_are_cut(app, db, make_user, make_org, frozen_clock, monkeypatch):
+    from exams.grading import results
+    exam_world(db, make_user, make_org, candidates=("Nguyễn Văn An", "Trần Thị Bình"))
+    make_user("chief", roles=["organiser"])
+    chief = client_for(app, "chief")
+    assert "Chỉ hiện" not in chief.get("/exams/results/units").get_data(as_text=True)
+    monkeypatch.setattr(results, "UNIT_LIMIT", 3)          # 4 attempts: the page says it shows only 3
+    page = chief.get("/exams/results/units").get_data(as_text=True)
+    assert "Chỉ hiện 3 bài thi đầu tiên" in page and "Nguyễn Văn An" in page

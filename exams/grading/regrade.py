@@ -98,7 +98,10 @@ def _plan(actor: Actor, question_id: int) -> RegradePlan:
             problems.append(_("Bài %(c)s: phiên bản câu hỏi đã thấy khác loại hoặc số phương án với phiên bản "
                               "hiện tại; không chấm lại.", c=attempt_code(item.attempt_id)))
             continue
-        new = kind.grade(current.params, item.response)
+        try:
+            new = kind.grade(current.params, item.response)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            new = 0.0     # as at finish: an answer of the wrong shape earns nothing, never breaks the marking
         if item.auto_fraction is not None and abs(new - item.auto_fraction) <= EPSILON:
             continue
         attempt = item.attempt

@@ -71,10 +71,11 @@ class ResultRow:
         return round(sum(a.points for a in attempts), 2)
 
 
-def _rows(stmt) -> list[ResultRow]:
-    """Result rows from a select of (ExamAttempt, User, unit name), already ordered by name."""
+def _rows(stmt_or_rows) -> list[ResultRow]:
+    """Result rows from a select of (ExamAttempt, User, unit name) already ordered by name (or its rows)."""
     rows: dict[tuple[int, int], ResultRow] = {}
-    for attempt, user, unit in db.session.execute(stmt):
+    found = stmt_or_rows if isinstance(stmt_or_rows, list) else db.session.execute(stmt_or_rows)
+    for attempt, user, unit in found:
         row = rows.setdefault((attempt.exam_id, user.id),
                               ResultRow(user.id, user.full_name, user.username, unit or "", attempt.exam))
         kept = row.parts.get(attempt.part_id)
@@ -113,17 +114,22 @@ def exam_results(actor: Actor, exam_id: int, org_id: int | None = None) -> tuple
     return exam, list(exam.parts), rows
 
 
-def unit_results(actor: Actor, org_id: int | None = None) -> list[ResultRow]:
+UNIT_LIMIT = 5000   # attempts on one page of results by unit; beyond it the page asks for a unit filter
+
+
+def unit_results(actor: Actor, org_id: int | None = None) -> tuple[list[ResultRow], bool]:
     """Results of the candidates whose unit lies in the actor's organiser scope (and in the chosen
-    unit's subtree), across exams, in Vietnamese name order; the scope is a SQL condition."""
+    unit's subtree), across exams, in Vietnamese name order; the scope is a SQL condition.
+    Returns the rows and whether UNIT_LIMIT cut them (the page says so, never silently)."""
     if not actor.may(*MANAGER_ROLES):
         raise NotFound(0)
     stmt = _base().join(Exam, Exam.id == ExamAttempt.exam_id).where(actor.scope_clause(*MANAGER_ROLES),
                                                                    Exam.kind == "exam")
     if (org := _subtree(actor, org_id)) is not None:
         stmt = stmt.where(Organisation.subtree_clause(org.path))
-    return _rows(stmt.order_by(text.vi_order(User.full_name), User.id, Exam.opens_at.desc(), ExamAttempt.number)
-                 .limit(20000))
+    stmt = stmt.order_by(text.vi_order(User.full_name), User.id, Exam.opens_at.desc(), ExamAttempt.number)
+    found = db.session.execute(stmt.limit(UNIT_LIMIT + 1)).all()
+    return _rows(found[:UNIT_LIMIT]), len(found) > UNIT_LIMIT
 
 
 def release(actor: Actor, exam_id: int) -> tuple[Exam, int]:
@@ -160,7 +166,7 @@ def issue_certificates(exam: Exam) -> int:
         user = users[row.user_id]
         maximum = sum(row.parts[p.id].max_points for p in parts) or 1
         certification.issue(CERTIFICATE_KIND, user.person or user,
-                            {"title": exam.title, "score": round(100 * row.total(parts) / maximum, 2)},
+                            {"title": exam.title[:200], "score": round(100 * row.total(parts) / maximum, 2)},
                             actor=SYSTEM, source=certificate_source(exam.id, user.id))
         issued += 1
     return issued

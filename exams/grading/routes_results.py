@@ -79,5 +79,6 @@ def export_statistics(exam_id: int):
 @role_required(*ORGANISER)
 def unit_results():
     actor, org_id = current_actor(), request.args.get("org", type=int)
-    return render_template("exams/results/units.html", rows=results.unit_results(actor, org_id), org_id=org_id,
-                           units=filter_choices(actor, org_id))
+    rows, truncated = results.unit_results(actor, org_id)
+    return render_template("exams/results/units.html", rows=rows, truncated=truncated, org_id=org_id,
+                           units=filter_choices(actor, org_id), limit=results.UNIT_LIMIT)

@@ -183,6 +183,12 @@ def assign_graders(actor: Actor, part_id: int, grader_ids: list[int]) -> dict:
     if settings.second_marker and len(chosen) < 2:
         raise GradingError(_("Chấm hai vòng cần ít nhất hai người chấm khác nhau."))
     items = _manual_items(part.id)
+    load = dict(db.session.execute(
+        select(GradingAssignment.grader_user_id, func.count(GradingAssignment.id))
+        .join(AttemptItem, AttemptItem.id == GradingAssignment.item_id)
+        .join(ExamAttempt, ExamAttempt.id == AttemptItem.attempt_id)
+        .where(ExamAttempt.part_id == part.id).group_by(GradingAssignment.grader_user_id)).all())
+    chosen.sort(key=lambda g: load.get(g, 0))   # the turn starts with whoever has least of this part
     existing: dict[tuple[int, int], GradingAssignment] = {
         (a.item_id, a.round): a for a in db.session.scalars(
             select(GradingAssignment).where(GradingAssignment.item_id.in_([i.id for i in items] or [0])))}
