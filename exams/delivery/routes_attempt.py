@@ -74,8 +74,7 @@ def attempt_clock(attempt_id):
 @login_required
 def save_answers(attempt_id):
     body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return jsonify(error=_("Yêu cầu lưu không hợp lệ.")), 400
+    body = body if isinstance(body, dict) else {}
     try:
         saved = services.save_answers(current_user.id, attempt_id, body.get("seq"), body.get("answers"))
     except AttemptClosed as exc:

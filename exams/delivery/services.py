@@ -184,10 +184,10 @@ def normalise(response, option_order: list[int] | None):
 def save_answers(user_id: int, attempt_id: int, seq: int, answers: list[dict]) -> Saved:
     """Write `answers` ([{"item": id, "response": …, "flagged": bool}]) of the save numbered `seq`.
     Refused (AttemptClosed) once the attempt is over; the answers saved before stay."""
+    attempt = own_attempt(user_id, attempt_id)
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**31 or not isinstance(answers, list) \
             or len(answers) > 500 or not all(isinstance(a, dict) and isinstance(a.get("item"), int) for a in answers):
         raise DeliveryError(_("Yêu cầu lưu không hợp lệ."))
-    attempt = own_attempt(user_id, attempt_id)
     now = clock.now()
     if attempt.state == "open" and expired(attempt, now):
         finish_attempt(attempt, "closed")
