@@ -166,6 +166,26 @@ ACCESS = {
     ("/exams/sessions/<int:session_id>/check-in", "POST"): Owned(frozenset()),
     ("/exams/sessions/<int:session_id>/status.json", "GET"): Owned(frozenset()),
     ("/exams/sessions/<int:session_id>/start", "POST"): Owned(frozenset()),
+    # exam set-up: organisers in the exam's unit scope; a candidate's attempt is theirs alone (the
+    # world's attempt belongs to "target-user", so for every role it does not exist)
+    ("/exams/manage", "GET"): STAFF,
+    ("/exams/manage/new", "GET"): STAFF,
+    ("/exams/manage/new", "POST"): STAFF,
+    ("/exams/manage/<int:exam_id>", "GET"): STAFF,
+    ("/exams/manage/<int:exam_id>", "POST"): STAFF,
+    ("/exams/manage/<int:exam_id>/parts/new", "GET"): STAFF,
+    ("/exams/manage/<int:exam_id>/parts/new", "POST"): STAFF,
+    ("/exams/manage/<int:exam_id>/parts/<int:part_id>", "GET"): STAFF,
+    ("/exams/manage/<int:exam_id>/parts/<int:part_id>", "POST"): STAFF,
+    ("/exams/mine", "GET"): EVERYONE,
+    ("/exams/parts/<int:part_id>/start", "POST"): Owned(frozenset()),
+    ("/exams/attempts/<int:attempt_id>", "GET"): Owned(frozenset()),
+    ("/exams/attempts/<int:attempt_id>/clock", "GET"): Owned(frozenset()),
+    ("/exams/attempts/<int:attempt_id>/answers", "POST"): Owned(frozenset()),
+    ("/exams/attempts/<int:attempt_id>/items/<int:item_id>/file", "GET"): Owned(frozenset()),
+    ("/exams/attempts/<int:attempt_id>/items/<int:item_id>/file", "POST"): Owned(frozenset()),
+    ("/exams/attempts/<int:attempt_id>/submit", "GET"): Owned(frozenset()),
+    ("/exams/attempts/<int:attempt_id>/submit", "POST"): Owned(frozenset()),
 }
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -199,10 +219,12 @@ def world(db, make_user, make_org, make_person, make_position):
     question_id, image_id = bank_question()
     from tests.exams_grading_helpers import grading_world
     grading_ids = grading_world(db)   # first: exam_id/part_id from a later world take precedence
+    from tests.exams_delivery_helpers import delivery_world
+    delivery_ids = delivery_world(db, commune.id, target.id)   # exam_id/part_id: an exam of the district
     from tests.test_exams_sessions_setup import session_world
     sessions_ids = {k: v for k, v in session_world(db).items()
                     if k in ("session_id", "room_id", "candidate_id", "fmt", "action")}
-    return {**grading_ids, "user_id": target.id, "grant_id": grant.id, "org_id": commune.id, "person_id": person.id,
+    return {**grading_ids, **delivery_ids, "user_id": target.id, "grant_id": grant.id, "org_id": commune.id, "person_id": person.id,
             "position_id": position.id, "code": "en", "filename": "css/app.css", "cert_id": cert.id,
             "number": cert.number, **training_world(db), "question_id": question_id, "image_id": image_id,
             **sessions_ids}
