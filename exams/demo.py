@@ -77,3 +77,55 @@ def seed_demo_session(district_code: str = "H-AB", password: str = "demo") -> in
     added = sessions.add_candidates(SYSTEM, session, pairs, source="demo")
     sessions.assign_rooms(SYSTEM, session)
     return added
+
+
+DEMO_EXAM = "Kỳ thi sát hạch kỹ năng CNTT cơ bản"
+PRACTICAL_CATEGORY = "Thực hành CNTT cơ bản"
+THEORY_PER_MODULE = 3     # IU01–IU06: 18 questions, 30 minutes
+
+
+def seed_demo_exam(province_code: str = "T01") -> int | None:
+    """The open demo exam: a theory part drawn from IU01–IU06 (auto-marked) and a practical part (one
+    file-upload question, marked by hand), open for a year to every staff member of the province, so
+    `learner` can take it at once. Returns the exam id (None when the bank or the province is missing)."""
+    from datetime import timedelta
+
+    from tinhoc import clock
+    from tinhoc.orgs.models import Organisation
+
+    from . import services
+    from .delivery import setup
+    from .delivery.models import Exam
+
+    existing = db.session.scalar(select(Exam.id).where(Exam.title == DEMO_EXAM, Exam.kind == "exam"))
+    if existing:
+        return existing
+    province = db.session.scalar(select(Organisation).where(Organisation.code == province_code))
+    modules = db.session.scalars(select(QuestionCategory).where(QuestionCategory.parent_key == 0,
+                                                                QuestionCategory.name.like("IU0%"))
+                                 .order_by(QuestionCategory.name)).all()
+    if province is None or not modules:
+        return None
+    practical = services.ensure_category_path(PRACTICAL_CATEGORY)
+    version = services.clean_version(
+        "file", "Soạn thảo công văn (Word)",
+        "<p>Dùng Microsoft Word hoặc LibreOffice Writer soạn một công văn theo Nghị định 30/2020/NĐ-CP: "
+        "khổ A4, lề trên 2 cm, lề trái 3 cm, phông Times New Roman cỡ 13–14, có quốc hiệu, tiêu ngữ, số và "
+        "ký hiệu, trích yếu, nơi nhận.</p><p>Lưu tệp dạng <strong>.docx</strong> rồi nộp lên đây.</p>",
+        "", {"extensions": [".docx", ".odt"]})
+    services.add_question(None, practical, version, difficulty=2, tags=["thực hành"])
+    db.session.flush()
+    now = clock.now()
+    exam = setup.save_exam(SYSTEM, None, title=DEMO_EXAM, organisation_id=province.id,
+                           description="<p>Phần lý thuyết: 18 câu trắc nghiệm từ IU01 đến IU06, 30 phút, chấm tự động. "
+                                       "Phần thực hành: soạn một văn bản và nộp tệp, giám khảo chấm.</p>"
+                                       "<p>Đạt khi mỗi phần từ 5/10 điểm.</p>",
+                           opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=365), attempts_allowed=1,
+                           open_to_subtree=True, commit=False)
+    setup.save_part(SYSTEM, exam, None, title="Lý thuyết", duration_minutes=30, commit=False, blueprint=[
+        {"category_id": m.id, "difficulty": None, "count": THEORY_PER_MODULE, "points": 1.0, "auto_only": True}
+        for m in modules[:6]])
+    setup.save_part(SYSTEM, exam, None, title="Thực hành", duration_minutes=45, commit=False, blueprint=[
+        {"category_id": practical.id, "difficulty": None, "count": 1, "points": 1.0}])
+    db.session.commit()
+    return exam.id

@@ -42,6 +42,14 @@ def test_organiser_creates_an_exam_and_a_part(client, login, db, setup_world):
     part = db.session.scalar(select(ExamPart))
     assert part.blueprint == [{"category_id": theory, "difficulty": 2, "count": 5, "points": 1.0}]
     assert part.marking == "mixed"        # the pool holds an essay
+    client.post(f"/exams/manage/{exam.id}/parts/{part.id}", data={
+        "title": "Lý thuyết", "duration_minutes": "30", "max_points": "10", "pass_percent": "50",
+        "rule_category": [str(theory)], "rule_difficulty": [""], "rule_count": ["6"], "rule_points": ["1"],
+        "rule_auto": ["1"]})
+    db.session.expire_all()
+    part = db.session.get(ExamPart, part.id)
+    assert part.marking == "auto" and part.blueprint[0]["auto_only"] is True   # six auto-marked, the essay left out
+    assert 'value="1" selected' in client.get(f"/exams/manage/{exam.id}/parts/{part.id}").get_data(as_text=True)
     page = client.get(f"/exams/manage/{exam.id}").get_data(as_text=True)
     assert "Lý thuyết" in page and "30 phút" in page
     assert "Sát hạch CNTT quý I" in client.get("/exams/manage").get_data(as_text=True)

@@ -159,6 +159,8 @@ def seed_demo(scale: str | int = "small") -> dict:
     certificates = seed_certificates()
     from exams.demo import seed_bank
     seed_bank()
+    from exams.demo import seed_demo_exam   # the open exam `learner` can take (theory + practical)
+    seed_demo_exam(PROVINCE_CODE)
     # Keep this call after the demo exam is seeded: the session is one of that exam's.
     from exams.demo import seed_demo_session
     seed_demo_session(DISTRICT_CODE, DEMO_PASSWORD)

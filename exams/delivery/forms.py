@@ -44,6 +44,7 @@ class PartForm(Form):
 
 
 def rule_rows(form_data) -> list[tuple]:
-    """The (category, difficulty, count, points) rows typed on the part page."""
-    columns = [form_data.getlist(name) for name in ("rule_category", "rule_difficulty", "rule_count", "rule_points")]
+    """The (category, difficulty, count, points, auto_only) rows typed on the part page."""
+    columns = [form_data.getlist(name) for name in ("rule_category", "rule_difficulty", "rule_count", "rule_points",
+                                                   "rule_auto")]
     return [tuple(col[i] if i < len(col) else "" for col in columns) for i in range(max(map(len, columns), default=0))]

@@ -6,6 +6,9 @@ rule's difficulty) are computed once and kept in this process, keyed by the part
 a stamp of the bank (number of questions, latest edit, latest archive). The stamp itself is checked
 at most every `STAMP_TTL` seconds, so a bank edit reaches new forms within that time.
 
+A rule is {"category_id", "difficulty" (None: any), "count", "points" (weight of each question),
+optionally "auto_only": true (only auto-marked types, e.g. for a theory part)}.
+
 `draw(part, seed, pools, shuffle_questions, shuffle_options)` is pure: the same seed and pools give the
 same form (question order and option orders), so a form can be reproduced from the stored seed.
 """
@@ -23,7 +26,7 @@ from sqlalchemy import func, select
 from tinhoc.extensions import db
 
 from ..models import DIFFICULTIES, Question, QuestionCategory, QuestionVersion
-from ..questions import get_type
+from ..questions import get_type, registry
 from .errors import BlueprintError
 
 STAMP_TTL = 30.0          # seconds between two checks of the bank stamp in one process
@@ -90,6 +93,8 @@ def rule_pool(rule: dict, exclude: frozenset[int] = frozenset()) -> list[PoolEnt
                     QuestionVersion.type.notin_(NOT_DRAWN)))
     if rule.get("difficulty"):
         query = query.where(Question.difficulty == rule["difficulty"])
+    if rule.get("auto_only"):   # a theory part: only questions marked automatically
+        query = query.where(QuestionVersion.type.in_([n for n, t in registry.items() if t.auto_graded]))
     out = []
     for qid, vid, type_, params in db.session.execute(query.order_by(Question.id)):
         if qid in exclude:

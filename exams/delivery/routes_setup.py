@@ -86,7 +86,8 @@ def edit_part(exam_id, part_id):
     part = setup.part_for(actor, exam.id, part_id) if part_id else None
     form = PartForm(obj=part) if part is not None and request.method == "GET" else PartForm()
     rows = rule_rows(request.form) if request.method == "POST" else [
-        (r["category_id"], r["difficulty"] or "", r["count"], r["points"]) for r in (part.blueprint if part else [])]
+        (r["category_id"], r["difficulty"] or "", r["count"], r["points"], "1" if r.get("auto_only") else "")
+        for r in (part.blueprint if part else [])]
     if part is not None and request.method == "GET":
         form.pass_percent.data = round(part.pass_fraction * 100)
     if form.validate_on_submit():

@@ -95,9 +95,9 @@ def save_exam(actor: Actor, exam_id: int | None, *, title: str, description: str
 
 
 def clean_rules(rows) -> list[dict]:
-    """Blueprint rules from (category_id, difficulty, count, points) rows; empty rows are dropped."""
+    """Blueprint rules from (category_id, difficulty, count, points, auto_only) rows; empty rows are dropped."""
     rules = []
-    for index, (category_id, difficulty, count, points) in enumerate(rows):
+    for index, (category_id, difficulty, count, points, auto_only) in enumerate(rows):
         if not category_id and not count:
             continue
         try:
@@ -105,6 +105,8 @@ def clean_rules(rows) -> list[dict]:
                     "count": int(count), "points": float(str(points or 1).replace(",", "."))}
         except (TypeError, ValueError):
             raise DeliveryError(_("Quy tắc %(n)d: số câu và điểm phải là số.", n=index + 1)) from None
+        if auto_only:
+            rule["auto_only"] = True
         rules.append(rule)
     return rules
 
