@@ -6,7 +6,7 @@ import io
 
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from exams import bp
 from tinhoc.forms import error_summary
@@ -309,7 +309,7 @@ def check_in(session_id: int):
 @bp.get("/sessions/<int:session_id>/status.json")
 @login_required
 def waiting_status(session_id: int):
-    return jsonify(proctoring.waiting_status(current_actor(), session_id))
+    return jsonify(proctoring.waiting_status(current_user.id, session_id))
 
 
 @bp.post("/sessions/<int:session_id>/start")

@@ -106,12 +106,13 @@ def candidate_for(actor: Actor, candidate_id: int) -> ExamCandidate:
 
 def candidacy_for(actor: Actor, session_id: int) -> ExamCandidate:
     """The actor's own place in a session (the waiting room); NotFound if they are not listed."""
-    candidate = db.session.scalar(select(ExamCandidate).where(
-        ExamCandidate.session_id == session_id, ExamCandidate.user_id == actor.user_id)) \
-        if _valid_id(session_id) and actor.user_id else None
-    if candidate is None:
+    row = db.session.execute(select(ExamCandidate, ExamSession)   # the session comes along: no second query
+                             .join(ExamSession, ExamSession.id == ExamCandidate.session_id)
+                             .where(ExamCandidate.session_id == session_id, ExamCandidate.user_id == actor.user_id)
+                             ).first() if _valid_id(session_id) and actor.user_id else None
+    if row is None:
         raise _not_found()
-    return candidate
+    return row[0]
 
 
 # --- set-up ----------------------------------------------------------------------------------
