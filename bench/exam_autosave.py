@@ -118,7 +118,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=32, help="client threads (concurrent browsers)")
     args = parser.parse_args()
     n = args.candidates or (30 if args.quick else 1000)
-    per = args.saves or (5 if args.quick else 10)
+    per = args.saves or 5
     threads = min(args.threads, n)
     os.environ.setdefault("SECRET_KEY", "bench")
     tmp = tempfile.mkdtemp(prefix="exam-bench-")

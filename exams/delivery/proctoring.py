@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 
 from exams.services import NotFound
 from tinhoc import clock, text
@@ -34,7 +34,8 @@ ACTION_LABELS = {"extra-time": _l("cộng giờ"), "reopen": _l("mở lại bài
 
 def attempt_url(attempt: ExamAttempt) -> str:
     """Where a started attempt is taken (delivery's attempt page)."""
-    return url_for("exams.take_attempt", attempt_id=attempt.id)
+    # The identity key, not `attempt.id`: after the start's commit that would reload the row.
+    return url_for("exams.take_attempt", attempt_id=inspect(attempt).identity[0])
 
 
 # --- waiting room ----------------------------------------------------------------------------
@@ -72,11 +73,12 @@ def waiting_status(user_id: int | None, session_id: int) -> dict:
 
 
 def _next_part(session: ExamSession, user_id: int) -> ExamPart | None:
-    """The first part of the exam the candidate has not finished in this session."""
-    done = set(db.session.scalars(select(ExamAttempt.part_id).where(
-        ExamAttempt.session_id == session.id, ExamAttempt.user_id == user_id,
-        ExamAttempt.state.in_(("submitted", "closed")))))
-    return next((p for p in session.exam.parts if p.id not in done), None)
+    """The first part of the exam the candidate has not finished in this session (one query)."""
+    finished = select(ExamAttempt.id).where(
+        ExamAttempt.part_id == ExamPart.id, ExamAttempt.session_id == session.id, ExamAttempt.user_id == user_id,
+        ExamAttempt.state.in_(("submitted", "closed")))
+    return db.session.scalar(select(ExamPart).where(ExamPart.exam_id == session.exam_id, ~finished.exists())
+                             .order_by(ExamPart.position).limit(1))
 
 
 def start_in_session(actor: Actor, session_id: int) -> ExamAttempt:
