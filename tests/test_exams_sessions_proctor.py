@@ -228,3 +228,54 @@ def test_board_states_and_query_count(app, client, db, pw, frozen_clock):
     started = next(c for c in board["candidates"] if c["state"] == "started")
     assert started["answered"] == 0 and started["items"] == 3 and started["remaining_seconds"] == 1800
     assert len(statements) <= 12, statements   # fixed, whatever the number of candidates
+
+
+def test_second_part_starts_after_the_first_is_submitted(app, client, db, pw, frozen_clock):
+    from exams.delivery import services as delivery
+    from exams.delivery.models import ExamPart
+    exam = pw["exam"]
+    second = ExamPart(exam_id=exam.id, position=2, title="Thực hành", duration_minutes=45,
+                      blueprint=exam.parts[0].blueprint)
+    db.session.add(second)
+    db.session.commit()
+    first = _open_and_start(app, db, pw, 0, frozen_clock)
+    assert first.part_id == exam.parts[0].id
+    delivery.submit_attempt(pw["staff"][0].id, first.id)
+    _login(client, pw["staff"][0].username)
+    response = client.post(f"/exams/sessions/{pw['session_id']}/start")
+    from exams.delivery.models import ExamAttempt
+    attempt = db.session.scalar(select(ExamAttempt).where(ExamAttempt.part_id == second.id))
+    assert response.headers["Location"].endswith(f"/exams/attempts/{attempt.id}")
+    assert attempt.deadline_at == T0 + timedelta(minutes=45)   # counted from the session's opening
+    delivery.submit_attempt(pw["staff"][0].id, attempt.id)
+    response = client.post(f"/exams/sessions/{pw['session_id']}/start", follow_redirects=True)
+    assert "Bạn đã làm xong mọi phần của kỳ thi" in response.get_data(as_text=True)
+
+
+def test_organiser_edits_and_closes_the_session(app, client, db, pw, frozen_clock):
+    sid = pw["session_id"]
+    _login(client, "to-chuc-huyen")
+    response = client.post(f"/exams/sessions/{sid}", data={"exam_id": pw["exam"].id, "organisation_id": pw["commune"].id,
+                                                          "name": "Ca 1 — đổi tên", "starts_at": "2026-03-01T09:30"},
+                           follow_redirects=True)
+    assert "Đã lưu ca thi" in response.get_data(as_text=True)
+    session = pw["session"]
+    db.session.refresh(session)
+    assert session.name == "Ca 1 — đổi tên" and session.organisation_id == pw["commune"].id
+    # moving it to another district is refused: the session stays where it was
+    client.post(f"/exams/sessions/{sid}", data={"exam_id": pw["exam"].id, "organisation_id": pw["other"].id,
+                                               "name": "Ca lạ", "starts_at": "2026-03-01T09:30"})
+    db.session.refresh(session)
+    assert session.organisation_id == pw["commune"].id and session.name == "Ca 1 — đổi tên"
+    client.post(f"/exams/sessions/{sid}/close")
+    db.session.refresh(session)
+    assert session.closed_at == T0
+    candidate = app.test_client()
+    _login(candidate, pw["staff"][0].username)
+    assert "Ca thi đã kết thúc" in candidate.get(f"/exams/sessions/{sid}/wait").get_data(as_text=True)
+    assert candidate.get(f"/exams/sessions/{sid}/status.json").get_json()["closed"] is True
+    response = candidate.post(f"/exams/sessions/{sid}/start", follow_redirects=True)
+    assert "Ca thi đã kết thúc" in response.get_data(as_text=True)
+    from tinhoc.audit import AuditEntry
+    actions = set(db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "exam_session")))
+    assert {"exam_session.update", "exam_session.close"} <= actions
