@@ -58,9 +58,10 @@ def test_organiser_creates_an_exam_and_a_part(client, login, db, setup_world):
 def test_a_blueprint_the_bank_cannot_satisfy_is_refused_naming_the_rule(client, login, db, setup_world):
     from exams.delivery.models import ExamPart
     login("tochuc-huyen")
-    client.post("/exams/manage/new", data=_exam_form(setup_world["district"].id))
+    created = client.post("/exams/manage/new", data=_exam_form(setup_world["district"].id))
+    exam_id = int(created.headers["Location"].split("/")[-1])
     theory, practical = setup_world["categories"]["theory"], setup_world["categories"]["practical"]
-    response = client.post("/exams/manage/1/parts/new", data={
+    response = client.post(f"/exams/manage/{exam_id}/parts/new", data={
         "title": "Lý thuyết", "duration_minutes": "30", "max_points": "10", "pass_percent": "50",
         "rule_category": [str(practical), str(theory)], "rule_difficulty": ["", "3"],
         "rule_count": ["1", "40"], "rule_points": ["1", "1"]})
