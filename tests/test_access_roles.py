@@ -141,6 +141,7 @@ ACCESS = {
     ("/exams/results/<int:exam_id>/statistics", "GET"): STAFF,
     ("/exams/results/<int:exam_id>/statistics.xlsx", "GET"): STAFF,
     ("/exams/results/units", "GET"): STAFF,
+    ("/exams/results/units.xlsx", "GET"): STAFF,
     # sessions (ca thi): set-up by organisers in scope; the board for them and the rooms' proctors;
     # the waiting room only for the session's own candidates (the world's roles are none of them)
     ("/exams/sessions", "GET"): EVERYONE,

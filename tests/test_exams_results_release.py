@@ -138,6 +138,11 @@ def test_unit_results_are_scope_filtered(app, db, make_user, make_org, grant, fr
     make_user("chief", roles=["organiser"])
     page = client_for(app, "chief").get(f"/exams/results/units?org={other.id}").get_data(as_text=True)
     assert "Trần Thị Bình" in page and "Nguyễn Văn An" not in page
+    from openpyxl import load_workbook
+    sheet = load_workbook(io.BytesIO(client_for(app, "huyen").get("/exams/results/units.xlsx").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert [r[1] for r in rows[1:]] == ["Nguyễn Văn An"]
+    assert rows[1][5] == "Lý thuyết: 5/10; Thực hành: —" and rows[1][6] == "Chưa chấm xong"
 
 
 def _open_attempt(db, part, user, deadline):

@@ -48,3 +48,25 @@ def statistics_xlsx(actor: Actor, exam_id: int) -> tuple[str, bytes]:
                       None if stat.facility is None else round(stat.facility, 3),
                       None if stat.discrimination is None else round(stat.discrimination, 3)])
     return f"thong-ke-cau-hoi-{exam.id}.xlsx", workbook_bytes(workbook)
+
+
+def units_xlsx(actor: Actor, org_id: int | None = None) -> tuple[str, bytes]:
+    """Results by unit: one row per candidate and exam, each part's points in one text column."""
+    rows, truncated = results.unit_results(actor, org_id)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Kết quả theo đơn vị"))
+    sheet.freeze_panes = "A2"
+    sheet.append(header_cells(sheet, [_("STT"), _("Họ và tên"), _("Tên đăng nhập"), _("Đơn vị"), _("Kỳ thi"),
+                                      _("Các phần thi"), _("Kết quả")]))
+    for number, row in enumerate(rows, start=1):
+        parts = list(row.exam.parts)
+        scores = "; ".join(f"{p.title}: " + ("—" if row.parts.get(p.id) is None or row.parts[p.id].points is None
+                                             else f"{row.parts[p.id].points:g}/{row.parts[p.id].max_points:g}")
+                           for p in parts)
+        sheet.append([number, text_cell(sheet, row.name), text_cell(sheet, row.username), text_cell(sheet, row.unit),
+                      text_cell(sheet, row.exam.title), text_cell(sheet, scores),
+                      text_cell(sheet, _verdict(row.passed(parts)))])
+    if truncated:
+        sheet.append([None, text_cell(sheet, _("Chỉ hiện %(n)d bài thi đầu tiên: hãy chọn một đơn vị để xem đủ.",
+                                                 n=results.UNIT_LIMIT))])
+    return "ket-qua-thi-theo-don-vi.xlsx", workbook_bytes(workbook)

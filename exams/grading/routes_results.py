@@ -75,6 +75,13 @@ def export_statistics(exam_id: int):
     return send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True, download_name=name)
 
 
+@bp.get("/results/units.xlsx")
+@role_required(*ORGANISER)
+def export_unit_results():
+    name, data = exports.units_xlsx(current_actor(), request.args.get("org", type=int))
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True, download_name=name)
+
+
 @bp.get("/results/units")
 @role_required(*ORGANISER)
 def unit_results():
