@@ -269,3 +269,16 @@ def test_my_exams_and_the_home_panel(client, login, db, exam_world):
     client.post(f"/exams/attempts/{attempt_id}/submit")
     page = client.get("/exams/mine").get_data(as_text=True)
     assert "Đã nộp" in page and "chờ công bố" in page
+
+
+def test_a_bank_that_shrank_below_the_blueprint_refuses_the_start_clearly(client, login, db, exam_world):
+    from exams import services as bank
+    from exams.delivery import forms_drawing
+    from exams.models import Question
+    from tinhoc.access import SYSTEM
+    victim = db.session.scalar(select(Question).where(Question.category_id == exam_world["categories"]["theory"]))
+    bank.archive_question(SYSTEM, victim.id)
+    forms_drawing.clear_cache()
+    login("thisinh")
+    response = client.post(f"/exams/parts/{exam_world['theory'].id}/start", follow_redirects=True)
+    assert response.status_code == 200 and "không còn đủ câu hỏi" in response.get_data(as_text=True)

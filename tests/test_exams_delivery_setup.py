@@ -106,3 +106,23 @@ def test_window_and_part_checks(client, login, db, setup_world, frozen_clock, ma
     assert "đã có bài làm" in frozen.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(type(theory), theory.id).blueprint[0]["count"] == 7
+
+
+def test_the_exam_list_does_not_grow_in_queries(client, login, db, setup_world):
+    from sqlalchemy import event
+    login("tochuc-tinh")
+
+    def count() -> int:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/exams/manage").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+    make_exam(setup_world["district"].id, setup_world["categories"])
+    one = count()
+    for _n in range(4):
+        make_exam(setup_world["commune"].id, setup_world["categories"])
+    assert count() == one

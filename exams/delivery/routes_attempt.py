@@ -5,6 +5,8 @@ only (the user row Flask-Login loads), never the actor's grants, the tree or the
 """
 from __future__ import annotations
 
+import io
+
 from flask import flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,7 +18,7 @@ from tinhoc.security import current_actor
 
 from .. import bp
 from . import candidate, services, uploads
-from .errors import AttemptClosed, DeliveryError, NotAllowed, NotFound
+from .errors import AttemptClosed, DeliveryError, NotFound
 
 register_home_panel("exams/delivery/_home_panel.html", candidate.home_panel)
 
@@ -44,7 +46,9 @@ def my_exams():
 def start_part(part_id):
     try:
         attempt = candidate.start_for(current_actor(), part_id)
-    except NotAllowed as exc:
+    except NotFound:
+        raise
+    except DeliveryError as exc:   # not allowed now, or the bank no longer satisfies the blueprint
         flash(str(exc), "warning")
         return redirect(url_for("exams.my_exams"))
     return redirect(url_for("exams.take_attempt", attempt_id=attempt.id))
@@ -59,7 +63,8 @@ def take_attempt(attempt_id):
         return redirect(url_for("exams.my_exams"))
     saved = {v.item.id: {"response": v.response, "flagged": v.item.flagged} for v in items}
     return render_template("exams/delivery/attempt.html", attempt=attempt, items=items, saved=saved,
-                           remaining=services.remaining_seconds(attempt))
+                           remaining=services.remaining_seconds(attempt),
+                           saved_at=_hms(attempt.last_saved_at) if attempt.last_saved_at else "")
 
 
 @bp.get("/attempts/<int:attempt_id>/clock")
@@ -106,7 +111,6 @@ def upload_file(attempt_id, item_id):
 @login_required
 def download_file(attempt_id, item_id):
     kept = uploads.file_for_candidate(current_user.id, attempt_id, item_id)
-    import io
     return send_file(io.BytesIO(kept.data), mimetype=kept.content_type, as_attachment=True,
                      download_name=kept.filename)
 

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from tinhoc import clock, text
 from tinhoc.access import Actor
@@ -47,7 +48,8 @@ def list_exams(actor: Actor, page: int = 1):
     if not actor.may(*ORGANISER):
         raise NotFound(_("Không tìm thấy kỳ thi."))
     query = (select(Exam).join(Organisation, Organisation.id == Exam.organisation_id)
-             .where(Exam.kind == "exam", actor.scope_clause(*ORGANISER)).order_by(Exam.opens_at.desc(), Exam.id.desc()))
+             .where(Exam.kind == "exam", actor.scope_clause(*ORGANISER)).order_by(Exam.opens_at.desc(), Exam.id.desc())
+             .options(contains_eager(Exam.organisation), selectinload(Exam.parts)))   # two queries a page
     return paginate(query, page, per_page=50)
 
 
