@@ -142,6 +142,24 @@ def start_gunicorn(app_spec: str, port: int, env: dict, *, workers: int = 2, thr
                             start_new_session=True)
 
 
+def workers_cpu(master_pid: int) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn master's workers: what a phase costs
+    the server, whatever else the machine is doing (a respawned worker starts again from zero)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def wait_ready(port: int, path: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

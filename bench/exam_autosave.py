@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._exam_stack import (ROOT, Client, attempt_items, database, free_port, gunicorn_env,  # noqa: E402
-                               seed, start_gunicorn, stop, wait_ready)
+                               seed, start_gunicorn, stop, wait_ready, workers_cpu)
 
 GOALS = {"ratio": 0.70, "save_p99_ms": 150, "start_p99_ms": 1000}
 
@@ -78,8 +78,9 @@ def save(candidate: Candidate, item_index: int) -> float:
     raise RuntimeError(f"save refused for {candidate.username}: {status} {body}")
 
 
-def floor_run(url: str, port_env: dict, requests: int, threads: int, tmp: str) -> tuple[float, list[float]]:
-    """Inserts per second and latencies of the bare endpoint, same client and concurrency."""
+def floor_run(url: str, port_env: dict, requests: int, threads: int) -> tuple[float, list[float], float]:
+    """Inserts per second, latencies and server CPU seconds per insert of the bare endpoint, with the
+    same client and concurrency."""
     from sqlalchemy import create_engine
     os.environ["FLOOR_DATABASE_URL"] = url
     from bench._floor_app import metadata
@@ -102,10 +103,11 @@ def floor_run(url: str, port_env: dict, requests: int, threads: int, tmp: str) -
                 assert status == 200, status
                 out.append(time.perf_counter() - started)
             return out
+        cpu = workers_cpu(process.pid)
         with ThreadPoolExecutor(threads) as pool:
             wall, results = run_all(pool, worker, clients)
         latencies = [x for r in results for x in r]
-        return len(latencies) / wall, latencies
+        return len(latencies) / wall, latencies, (workers_cpu(process.pid) - cpu) / len(latencies)
     finally:
         stop(process)
 
@@ -126,8 +128,6 @@ def main() -> int:
     print(f"database: {label}; gunicorn 2 workers x 8 threads; {n} candidates, {threads} client threads")
     seeded = seed(url, n, questions=20)
     env = gunicorn_env(url, tmp)
-
-    floor_rate, floor_lat = floor_run(url, env, n * per, threads, tmp)
     port = free_port()
     log = open(Path(tmp) / "gunicorn.log", "wb")
     process = start_gunicorn("tinhoc:create_app()", port, env, log=log)
@@ -143,9 +143,12 @@ def main() -> int:
                 status, _loc, _data = c.client.form(f"/exams/sessions/{sid}/check-in")
                 assert status == 302, status
                 return took
+            cpu = workers_cpu(process.pid)
             login_wall, logins = run_all(pool, arrive, candidates)
+            login_cpu = (workers_cpu(process.pid) - cpu) / n
             print(f"login wave: {n} logins + check-ins in {login_wall:.1f} s = {n / login_wall:.1f} candidates/s "
-                  f"(login p50 {pct(logins, .5):.0f} ms, p99 {pct(logins, .99):.0f} ms; bounded by the password hash)")
+                  f"(login p50 {pct(logins, .5):.0f} ms, p99 {pct(logins, .99):.0f} ms; server CPU {login_cpu * 1000:.0f} ms "
+                  f"per candidate, bounded by the password hash)")
             # 2. the opening: one request, one UPDATE
             organiser = Client(port)
             organiser.login(seeded.organiser)
@@ -163,23 +166,32 @@ def main() -> int:
                 c.items = attempt_items(html)
                 assert len(c.items) == seeded.items_per_attempt, len(c.items)
                 return took, page_took
+            cpu = workers_cpu(process.pid)
             start_wall, starts = run_all(pool, start, candidates)
+            start_cpu = (workers_cpu(process.pid) - cpu) / n
             start_lat, page_lat = [s for s, _p in starts], [p for _s, p in starts]
             print(f"start wave: {n} starts in {start_wall:.1f} s = {n / start_wall:.1f} starts/s; start p50 "
                   f"{pct(start_lat, .5):.0f} ms, p99 {pct(start_lat, .99):.0f} ms (goal <= {GOALS['start_p99_ms']} ms); "
-                  f"attempt page p99 {pct(page_lat, .99):.0f} ms")
+                  f"attempt page p99 {pct(page_lat, .99):.0f} ms; server CPU {start_cpu * 1000:.0f} ms per start + page")
 
-            # 4. saves at saturation: each browser saves `per` answers back to back
+            # 4. the floor, measured now (the machine's load drifts), then the saves at saturation:
+            # each browser saves `per` answers back to back
+            floor_rate, floor_lat, floor_cpu = floor_run(url, env, n * per, threads)
+
             def burst(c: Candidate) -> list[float]:
                 return [save(c, k) for k in range(per)]
+            cpu = workers_cpu(process.pid)
             wall, results = run_all(pool, burst, candidates)
             sat = [x for r in results for x in r]
+            save_cpu = (workers_cpu(process.pid) - cpu) / len(sat)
             rate = len(sat) / wall
             ratio = rate / floor_rate
             print(f"floor (bare Flask + SQLAlchemy insert, same stack): {floor_rate:.0f} requests/s, "
-                  f"p99 {pct(floor_lat, .99):.0f} ms")
+                  f"p99 {pct(floor_lat, .99):.0f} ms, server CPU {floor_cpu * 1000:.1f} ms per insert")
             print(f"saves at saturation: {len(sat)} in {wall:.1f} s = {rate:.0f} saves/s = {ratio:.2f}x floor "
-                  f"(goal >= {GOALS['ratio']:.2f}x), p50 {pct(sat, .5):.0f} ms, p99 {pct(sat, .99):.0f} ms")
+                  f"(goal >= {GOALS['ratio']:.2f}x), p50 {pct(sat, .5):.0f} ms, p99 {pct(sat, .99):.0f} ms; server CPU "
+                  f"{save_cpu * 1000:.1f} ms per save = {floor_cpu / save_cpu if save_cpu else 0:.2f}x the floor's "
+                  f"(what the ratio tends to on an otherwise idle machine)")
 
             # 5. saves at a paced rate (half the measured capacity): the latency a candidate sees
             paced_rate = max(5.0, rate * 0.5)
