@@ -53,6 +53,8 @@ def test_waiting_room_then_opening_starts_every_clock_at_once(app, client, db, p
     sid = pw["session_id"]
     first, second = pw["staff"][0], pw["staff"][1]
     _login(client, first.username)
+    home = client.get("/").get_data(as_text=True)      # the home page leads to the waiting room
+    assert 'id="my-sessions-panel"' in home and f"/exams/sessions/{sid}/wait" in home
     page = client.get(f"/exams/sessions/{sid}/wait").get_data(as_text=True)
     assert 'id="check-in"' in page
     client.post(f"/exams/sessions/{sid}/check-in")

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from exams import bp
 from tinhoc.forms import error_summary
+from tinhoc.main.services import register_home_panel
 from tinhoc.orgs.services import NotFound as UploadNotFound
 from tinhoc.orgs.spreadsheets import XLSX_MIME
 from tinhoc.orgs.staff_import import ImportRefused
@@ -22,6 +23,7 @@ from .forms_sessions import (ActionForm, ApplyListForm, CandidateListForm, Proct
                              SessionForm, UnitStaffForm)
 
 ORGANISER = sessions.ORGANISER
+register_home_panel("exams/sessions/_home_panel.html", session_lists.home_panel)
 
 
 def _session_form(actor, session=None) -> SessionForm:

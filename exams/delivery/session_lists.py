@@ -71,3 +71,17 @@ def proctor_names(session: ExamSession) -> dict[int, str]:
     users = {u.id: f"{u.full_name} ({u.username})" for u in db.session.scalars(select(User).where(User.id.in_(ids)))} \
         if ids else {}
     return {r.id: users[r.proctor_user_id] for r in session.rooms if r.proctor_user_id in users}
+
+
+def home_panel(actor: Actor) -> dict | None:
+    """The home page's "my sessions" panel: where a candidate finds their waiting room (one query)."""
+    if actor.user_id is None:
+        return None
+    rows = db.session.execute(
+        select(ExamSession.id, ExamSession.name, ExamSession.starts_at, ExamSession.opened_at, Exam.title)
+        .join(ExamCandidate, ExamCandidate.session_id == ExamSession.id)
+        .join(Exam, Exam.id == ExamSession.exam_id)
+        .where(ExamCandidate.user_id == actor.user_id, ExamSession.closed_at.is_(None),
+               ExamCandidate.absent_at.is_(None))
+        .order_by(ExamSession.starts_at).limit(10)).all()
+    return {"sessions": rows} if rows else None
