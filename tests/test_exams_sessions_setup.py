@@ -268,6 +268,10 @@ def test_attendance_pdf_and_xlsx(client, db, sw):
     sid, room_a, room_b = sw["session_id"], sw["room_a"].id, sw["room_b"].id
     pdf = client.get(f"/exams/sessions/{sid}/rooms/{room_a}/attendance.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and b"DejaVuSans" in pdf.data
+    from pypdf import PdfReader
+    printed = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert "DANH SÁCH THÍ SINH DỰ THI" in printed and "Chữ ký" in printed
+    assert printed.index("Đặng Thị Hoa") < printed.index("Ngô Thị Bình") and "Vũ Văn Tám" not in printed
     xlsx = client.get(f"/exams/sessions/{sid}/rooms/{room_a}/attendance.xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     rows = [r for r in sheet.iter_rows(values_only=True) if r and r[0]]
