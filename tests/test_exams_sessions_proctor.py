@@ -281,3 +281,18 @@ def test_organiser_edits_and_closes_the_session(app, client, db, pw, frozen_cloc
     from tinhoc.audit import AuditEntry
     actions = set(db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "exam_session")))
     assert {"exam_session.update", "exam_session.close"} <= actions
+
+
+def test_absent_candidate_cannot_start_by_the_part_route_either(app, client, db, pw, frozen_clock):
+    """Marked absent, the candidate is refused at the waiting room AND at delivery's own part start."""
+    from exams.delivery import sessions
+    from tinhoc.access import SYSTEM
+    candidate = _candidate(db, pw, 0)
+    organiser = app.test_client()
+    _login(organiser, "to-chuc-huyen")
+    organiser.post(f"/exams/sessions/candidates/{candidate.id}/absent", data={"reason": "Không đến"})
+    sessions.open_session(SYSTEM, pw["session"])
+    _login(client, pw["staff"][0].username)
+    response = client.post(f"/exams/parts/{pw['exam'].parts[0].id}/start", follow_redirects=True)
+    assert "vắng mặt" in response.get_data(as_text=True)
+    assert _attempt(db, pw["staff"][0]) is None

@@ -111,6 +111,8 @@ def start_attempt(user_id: int, part_id: int, *, session: ExamSession | None = N
                                                                   ExamCandidate.user_id == user_id))
         if candidate is None:
             raise NotAllowed(_("Bạn không có tên trong ca thi này."))
+        if candidate.absent_at is not None:   # marked absent by the proctor (SESSIONS): no start by any route
+            raise NotAllowed(_("Giám thị đã ghi bạn vắng mặt ở ca thi này; hãy gặp giám thị."))
         deadline = session.opened_at + duration + timedelta(minutes=candidate.extra_minutes or 0)
         if deadline <= now:
             raise NotAllowed(_("Ca thi đã hết giờ làm bài."))
