@@ -314,8 +314,8 @@ class QuizResult:
 def create_quiz(actor: Actor, *, title: str, owner_ref: str, category_id: int, count: int,
                 difficulty: int | None = None, duration_minutes: int, pass_fraction: float = 0.5,
                 attempts_allowed: int = 3, max_points: float = 10.0, organisation_id: int | None = None):
-    """A quiz of `count` questions drawn per attempt from a bank category (and its subcategories),
-    open from now on to whoever the caller sends to it. Raises BankError (e.g. the bank has too few
+    """A quiz of `count` auto-marked questions drawn per attempt from a bank category (and its
+    subcategories; essays and file questions are left out, so a result is known on submit), open from now on to whoever the caller sends to it. Raises BankError (e.g. the bank has too few
     questions, naming the rule) or NotFound (the actor may not use the bank). Commits; returns the
     exam (only its `id` is meant for the caller)."""
     from datetime import timedelta
@@ -344,7 +344,8 @@ def create_quiz(actor: Actor, *, title: str, owner_ref: str, category_id: int, c
     try:
         setup.save_part(actor, exam, None, title=title, duration_minutes=duration_minutes, max_points=max_points,
                         pass_fraction=pass_fraction, commit=False, blueprint=[
-                            {"category_id": category_id, "difficulty": difficulty, "count": count, "points": 1.0}])
+                            {"category_id": category_id, "difficulty": difficulty, "count": count, "points": 1.0,
+                             "auto_only": True}])
     except DeliveryError as exc:
         db.session.rollback()
         raise BankError(str(exc)) from None

@@ -84,6 +84,7 @@ ACCESS = {
     ("/training/lessons/<int:lesson_id>", "GET"): EVERYONE,
     ("/training/lessons/<int:lesson_id>/file", "GET"): EVERYONE,
     ("/training/lessons/<int:lesson_id>/progress", "POST"): EVERYONE,
+    ("/training/lessons/<int:lesson_id>/quiz", "POST"): EVERYONE,   # a quiz lesson's start (else back to it)
     ("/training/report", "GET"): STAFF,
     ("/training/report.xlsx", "GET"): STAFF,
     ("/training/rules", "GET"): STAFF,

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from tinhoc import clock
 from tinhoc.i18n import local
 from tinhoc.main.services import register_home_panel
-from tinhoc.security import current_actor
+from tinhoc.security import current_actor, safe_next
 
 from .. import bp
 from . import candidate, services, uploads
@@ -32,6 +32,11 @@ def _delivery_not_found(exc):
 
 def _hms(value) -> str:
     return local(value).strftime("%H:%M:%S")
+
+
+def _back():
+    """Where to go when the attempt is over: the caller's page (a training quiz lesson) or my exams."""
+    return safe_next(request.values.get("next")) or url_for("exams.my_exams")
 
 
 @bp.get("/mine")
@@ -60,11 +65,12 @@ def take_attempt(attempt_id):
     attempt, items = candidate.attempt_view(current_actor(), attempt_id)
     if attempt.is_final:
         flash(_("Bài làm này đã kết thúc; các câu trả lời đã được lưu."), "info")
-        return redirect(url_for("exams.my_exams"))
+        return redirect(_back())
     saved = {v.item.id: {"response": v.response, "flagged": v.item.flagged} for v in items}
     return render_template("exams/delivery/attempt.html", attempt=attempt, items=items, saved=saved,
                            remaining=services.remaining_seconds(attempt),
-                           saved_at=_hms(attempt.last_saved_at) if attempt.last_saved_at else "")
+                           saved_at=_hms(attempt.last_saved_at) if attempt.last_saved_at else "",
+                           next=safe_next(request.args.get("next")))
 
 
 @bp.get("/attempts/<int:attempt_id>/clock")
@@ -121,16 +127,16 @@ def submit_attempt(attempt_id):
     if request.method == "GET":
         attempt, items = candidate.attempt_view(current_actor(), attempt_id)
         if attempt.is_final:
-            return redirect(url_for("exams.my_exams"))
+            return redirect(_back())
         unanswered = sum(1 for i in items if i.item.response is None)
         return render_template("exams/delivery/submit.html", attempt=attempt, items=items, unanswered=unanswered,
-                               remaining=services.remaining_seconds(attempt))
+                               remaining=services.remaining_seconds(attempt), next=safe_next(request.args.get("next")))
     try:
         attempt = services.submit_attempt(current_user.id, attempt_id)
     except AttemptClosed as exc:
         flash(str(exc), "warning")
-        return redirect(url_for("exams.my_exams"))
+        return redirect(_back())
     flash(_("Đã nộp bài lúc %(t)s.", t=_hms(attempt.finished_at or clock.now())), "success")
-    return redirect(url_for("exams.my_exams"))
+    return redirect(_back())
 
 
