@@ -31,24 +31,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def database(env_name: str, schema: str, sqlite_dir: str, *, allow_sqlite: bool) -> tuple[str, str]:
-    """(SQLAlchemy URL, label): PostgreSQL from `env_name` (or the default) in a fresh `schema` when
-    reachable, else a SQLite file in `sqlite_dir` when allowed (RuntimeError otherwise)."""
+def database(env_name: str, schema: str, sqlite_dir: str, *, allow_sqlite: bool):
+    """(SQLAlchemy URL, label, cleanup): PostgreSQL from `env_name` (or the default) in a fresh schema
+    named `schema` plus the process id (two runs at once never meet) when reachable, else a SQLite file
+    in `sqlite_dir` when allowed (RuntimeError otherwise). `cleanup()` drops the schema."""
     from sqlalchemy import create_engine, text
     url = os.environ.get(env_name, DEFAULT_PG)
+    schema = f"{schema}_{os.getpid()}"
     if url.startswith("postgresql"):
-        try:
+        def run(sql: str) -> None:
             engine = create_engine(url, connect_args={"connect_timeout": 3})
-            with engine.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                conn.execute(text(f"CREATE SCHEMA {schema}"))
-            engine.dispose()
+            try:
+                with engine.begin() as conn:
+                    conn.execute(text(sql))
+            finally:
+                engine.dispose()
+        try:
+            run(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
             joiner = "&" if "?" in url else "?"
-            return f"{url}{joiner}options=-csearch_path%3D{schema}", f"postgresql ({urlsplit(url).path[1:]}, schema {schema})"
+            return (f"{url}{joiner}options=-csearch_path%3D{schema}",
+                    f"postgresql ({urlsplit(url).path[1:]}, schema {schema})",
+                    lambda: run(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         except Exception as exc:   # noqa: BLE001  (any failure to reach it means: not reachable)
             if not allow_sqlite:
                 raise RuntimeError(f"PostgreSQL not reachable at {url}: {exc}") from None
-    return f"sqlite:///{sqlite_dir}/exam.sqlite3", "sqlite (PostgreSQL not reachable)"
+    return f"sqlite:///{sqlite_dir}/exam.sqlite3", "sqlite (PostgreSQL not reachable)", lambda: None
 
 
 @dataclass

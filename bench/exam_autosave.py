@@ -124,7 +124,14 @@ def main() -> int:
     threads = min(args.threads, n)
     os.environ.setdefault("SECRET_KEY", "bench")
     tmp = tempfile.mkdtemp(prefix="exam-bench-")
-    url, label = database("EXAM_BENCH_DATABASE_URL", "exam_bench", tmp, allow_sqlite=True)
+    url, label, cleanup = database("EXAM_BENCH_DATABASE_URL", "exam_bench", tmp, allow_sqlite=True)
+    try:
+        return run(n, per, threads, tmp, url, label)
+    finally:
+        cleanup()
+
+
+def run(n: int, per: int, threads: int, tmp: str, url: str, label: str) -> int:
     print(f"database: {label}; gunicorn 2 workers x 8 threads; {n} candidates, {threads} client threads")
     seeded = seed(url, n, questions=20)
     env = gunicorn_env(url, tmp)

@@ -48,9 +48,9 @@ def _save(client: Client, attempt_id: int, seq: int, item: int) -> dict:
 def stack(tmp_path):
     if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
         os.environ.setdefault("FAULT_DATABASE_URL", os.environ["TEST_DATABASE_URL"])
-        url, _label = database("FAULT_DATABASE_URL", "fault_sigkill", str(tmp_path), allow_sqlite=False)
+        url, _label, cleanup = database("FAULT_DATABASE_URL", "fault_sigkill", str(tmp_path), allow_sqlite=False)
     else:
-        url = f"sqlite:///{tmp_path}/fault.sqlite3"
+        url, cleanup = f"sqlite:///{tmp_path}/fault.sqlite3", (lambda: None)
     seeded = seed(url, 1, questions=20)
     port = free_port()
     log = open(tmp_path / "gunicorn.log", "wb")
@@ -62,6 +62,7 @@ def stack(tmp_path):
     finally:
         stop(process)
         log.close()
+        cleanup()
 
 
 def test_sigkill_of_the_worker_loses_no_acknowledged_answer(stack):

@@ -23,9 +23,9 @@ USERS = 8
 def test_locust_profile_headless(tmp_path):
     if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
         os.environ.setdefault("LOAD_DATABASE_URL", os.environ["TEST_DATABASE_URL"])
-        url, _label = database("LOAD_DATABASE_URL", "load_locust", str(tmp_path), allow_sqlite=False)
+        url, _label, cleanup = database("LOAD_DATABASE_URL", "load_locust", str(tmp_path), allow_sqlite=False)
     else:
-        url = f"sqlite:///{tmp_path}/load.sqlite3"
+        url, cleanup = f"sqlite:///{tmp_path}/load.sqlite3", (lambda: None)
     seeded = seed(url, USERS, questions=10)
     port = free_port()
     server = start_gunicorn("tinhoc:create_app()", port, gunicorn_env(url, str(tmp_path)))
@@ -43,15 +43,16 @@ def test_locust_profile_headless(tmp_path):
         organiser.page(f"/exams/sessions/{seeded.session_id}/proctor")
         assert organiser.form(f"/exams/sessions/{seeded.session_id}/open")[0] == 302
         output, _ = locust.communicate(timeout=120)
+        rows = {row["Name"]: row for row in csv.DictReader(open(tmp_path / "run_stats.csv"))}
+        assert locust.returncode == 0, output[-3000:]
+        assert int(rows["Aggregated"]["Failure Count"]) == 0, output[-3000:]
+        saves = int(rows["save"]["Request Count"])
+        assert saves >= USERS and int(rows["start"]["Request Count"]) >= USERS, output[-3000:]
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT count(*) FROM attempt_item WHERE saved_seq > 0")).scalar()
+        engine.dispose()
     finally:
         stop(server)
-    rows = {row["Name"]: row for row in csv.DictReader(open(tmp_path / "run_stats.csv"))}
-    assert locust.returncode == 0, output[-3000:]
-    assert int(rows["Aggregated"]["Failure Count"]) == 0, output[-3000:]
-    saves = int(rows["save"]["Request Count"])
-    assert saves >= USERS and int(rows["start"]["Request Count"]) >= USERS, output[-3000:]
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        stored = conn.execute(text("SELECT count(*) FROM attempt_item WHERE saved_seq > 0")).scalar()
-    engine.dispose()
+        cleanup()
     assert stored >= min(saves, USERS)   # each user's saves cycle over its items: at least one row each
