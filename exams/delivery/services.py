@@ -48,10 +48,11 @@ def attempt_for(actor: Actor, attempt_id: int) -> ExamAttempt:
     return row[0]
 
 
-def own_attempt(user_id: int, attempt_id: int) -> ExamAttempt:
-    """The candidate's own attempt (one query on the attempt row), or NotFound."""
-    attempt = db.session.scalar(select(ExamAttempt).where(ExamAttempt.id == attempt_id,
-                                                          ExamAttempt.user_id == user_id)) \
+def own_attempt(user_id: int, attempt_id: int, *, lock: bool = False) -> ExamAttempt:
+    """The candidate's own attempt (one query on the attempt row), or NotFound. `lock` takes the row
+    lock (PostgreSQL) so that two saves of one attempt (two tabs) are applied one after the other."""
+    query = select(ExamAttempt).where(ExamAttempt.id == attempt_id, ExamAttempt.user_id == user_id)
+    attempt = db.session.scalar(query.with_for_update() if lock else query) \
         if isinstance(attempt_id, int) and user_id else None
     if attempt is None:
         raise NotFound(_("Không tìm thấy bài làm."))
@@ -186,7 +187,7 @@ def normalise(response, option_order: list[int] | None):
 def save_answers(user_id: int, attempt_id: int, seq: int, answers: list[dict]) -> Saved:
     """Write `answers` ([{"item": id, "response": …, "flagged": bool}]) of the save numbered `seq`.
     Refused (AttemptClosed) once the attempt is over; the answers saved before stay."""
-    attempt = own_attempt(user_id, attempt_id)
+    attempt = own_attempt(user_id, attempt_id, lock=True)   # the seq checks below see the last save's rows
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**31 or not isinstance(answers, list) \
             or len(answers) > 500 or not all(isinstance(a, dict) and isinstance(a.get("item"), int) for a in answers):
         raise DeliveryError(_("Yêu cầu lưu không hợp lệ."))
