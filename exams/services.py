@@ -294,3 +294,100 @@ def type_counts() -> dict[str, int]:
         Question, (Question.id == QuestionVersion.question_id) & (Question.current_version == QuestionVersion.number))
         .where(Question.archived_at.is_(None)).group_by(QuestionVersion.type)).all())
 
+
+
+# --- the public exam functions: training quizzes and contest quiz rounds ------------------------
+# Callers (training's quiz lessons, contests' quiz rounds) use these four names only, never the exam
+# models: a quiz is an exam of kind "quiz" with one auto-drawn part, owned by `owner_ref`.
+
+@dataclass(frozen=True)
+class QuizResult:
+    """The best finished attempt at a quiz: points on the quiz's scale (None while a hand-marked
+    answer waits), whether it passed, when it finished, and how many attempts were made."""
+    points: float | None
+    max_points: float
+    passed: bool | None
+    finished_at: object | None
+    attempts: int
+
+
+def create_quiz(actor: Actor, *, title: str, owner_ref: str, category_id: int, count: int,
+                difficulty: int | None = None, duration_minutes: int, pass_fraction: float = 0.5,
+                attempts_allowed: int = 3, max_points: float = 10.0, organisation_id: int | None = None):
+    """A quiz of `count` auto-marked questions drawn per attempt from a bank category (and its
+    subcategories; essays and file questions are left out, so a result is known on submit), open from now on to whoever the caller sends to it. Raises BankError (e.g. the bank has too few
+    questions, naming the rule) or NotFound (the actor may not use the bank). Commits; returns the
+    exam (only its `id` is meant for the caller)."""
+    from datetime import timedelta
+
+    from tinhoc.orgs.models import Organisation
+
+    from .delivery import setup
+    from .delivery.errors import DeliveryError
+    from .delivery.models import Exam
+    _check(actor)
+    category_for(actor, category_id)
+    org_id = organisation_id or db.session.scalar(select(Organisation.id).where(Organisation.parent_id.is_(None))
+                                                  .order_by(Organisation.id).limit(1))
+    title = text.clean(title or "")[:255]
+    if not title or org_id is None:
+        raise BankError(_("Bài kiểm tra cần một tên (và tỉnh cần có đơn vị gốc)."))
+    if not 1 <= attempts_allowed <= 20:
+        raise BankError(_("Số lần làm bài phải từ 1 đến 20."))
+    now = clock.now()
+    exam = Exam(title=title, description="", organisation_id=org_id, opens_at=now,
+                closes_at=now + timedelta(days=3650), attempts_allowed=attempts_allowed, shuffle_questions=True,
+                shuffle_options=True, kind="quiz", owner_ref=(owner_ref or "")[:100] or None,
+                created_by=actor.user_id, created_at=now)
+    db.session.add(exam)
+    db.session.flush()
+    try:
+        setup.save_part(actor, exam, None, title=title, duration_minutes=duration_minutes, max_points=max_points,
+                        pass_fraction=pass_fraction, commit=False, blueprint=[
+                            {"category_id": category_id, "difficulty": difficulty, "count": count, "points": 1.0,
+                             "auto_only": True}])
+    except DeliveryError as exc:
+        db.session.rollback()
+        raise BankError(str(exc)) from None
+    audit(actor, "exams.quiz_create", "exam", exam.id, after={"title": title, "owner": owner_ref})
+    db.session.commit()
+    return exam
+
+
+def _quiz_part(exam_id: int):
+    from .delivery.models import Exam, ExamPart
+    part = db.session.scalar(select(ExamPart).join(Exam, Exam.id == ExamPart.exam_id)
+                             .where(Exam.id == exam_id, Exam.kind == "quiz").order_by(ExamPart.position).limit(1)) \
+        if isinstance(exam_id, int) else None
+    if part is None:
+        raise NotFound(_("Không tìm thấy bài kiểm tra."))
+    return part
+
+
+def start_quiz(user_id: int, exam_id: int):
+    """Start (or resume) the user's attempt at a quiz; the caller has decided the user may take it.
+    Returns the attempt (send the user to `url_for("exams.take_attempt", attempt_id=attempt.id)`).
+    Raises BankError with the reason when no attempt is left."""
+    from .delivery import services as delivery
+    from .delivery.errors import NotAllowed
+    part = _quiz_part(exam_id)
+    try:
+        return delivery.start_attempt(user_id, part.id)
+    except NotAllowed as exc:
+        raise BankError(str(exc)) from None
+
+
+def quiz_result(user_id: int, exam_id: int) -> QuizResult | None:
+    """The user's best finished attempt at a quiz (passed first, then the most points), or None."""
+    from .delivery import services as delivery
+    from .delivery.models import ExamAttempt
+    part = _quiz_part(exam_id)
+    attempts = db.session.scalars(select(ExamAttempt).where(ExamAttempt.part_id == part.id,
+                                                            ExamAttempt.user_id == user_id)).all()
+    for attempt in attempts:
+        delivery.close_if_expired(attempt)
+    finished = [a for a in attempts if a.is_final]
+    if not finished:
+        return None
+    best = max(finished, key=lambda a: (bool(a.passed), a.points or 0.0, a.finished_at))
+    return QuizResult(best.points, best.max_points, best.passed, best.finished_at, len(attempts))

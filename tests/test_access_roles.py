@@ -106,6 +106,7 @@ ACCESS = {
     ("/training/lessons/<int:lesson_id>", "GET"): EVERYONE,
     ("/training/lessons/<int:lesson_id>/file", "GET"): EVERYONE,
     ("/training/lessons/<int:lesson_id>/progress", "POST"): EVERYONE,
+    ("/training/lessons/<int:lesson_id>/quiz", "POST"): EVERYONE,   # a quiz lesson's start (else back to it)
     ("/training/report", "GET"): STAFF,
     ("/training/report.xlsx", "GET"): STAFF,
     ("/training/rules", "GET"): STAFF,
@@ -173,6 +174,75 @@ ACCESS = {
     ("/contests/rounds/<int:round_id>/announcements", "POST"): STAFF,
     ("/api/contests/<int:contest_id>/submissions", "POST"): Api(EVERYONE),
     ("/api/submissions/<int:submission_id>", "GET"): ApiOwned(STAFF),
+    # grading: a grader reaches only the items assigned to them (the world's item is the user "grader"'s;
+    # for anyone else, admin included, it does not exist); organisers in the exam's scope manage the rest
+    ("/exams/grading/", "GET"): {"admin", "grader"},
+    ("/exams/grading/assignments/<int:assignment_id>", "GET"): Owned({"grader"}),
+    ("/exams/grading/assignments/<int:assignment_id>", "POST"): Owned({"grader"}),
+    ("/exams/grading/assignments/<int:assignment_id>/files/<int:file_id>", "GET"): Owned({"grader"}),
+    ("/exams/grading/exams", "GET"): STAFF,
+    ("/exams/grading/parts/<int:part_id>", "GET"): STAFF,
+    ("/exams/grading/parts/<int:part_id>/settings", "POST"): STAFF,
+    ("/exams/grading/parts/<int:part_id>/assign", "POST"): STAFF,
+    ("/exams/grading/reconciliations/<int:reconciliation_id>", "GET"): STAFF,
+    ("/exams/grading/reconciliations/<int:reconciliation_id>", "POST"): STAFF,
+    ("/exams/grading/questions/<int:question_id>/regrade", "GET"): STAFF,
+    ("/exams/grading/questions/<int:question_id>/regrade", "POST"): STAFF,
+    # results: organisers in scope; a candidate's own result only (no world role took the exam)
+    ("/exams/results/mine", "GET"): EVERYONE,
+    ("/exams/results/<int:exam_id>/mine", "GET"): Owned(frozenset()),
+    ("/exams/results/<int:exam_id>", "GET"): STAFF,
+    ("/exams/results/<int:exam_id>/results.xlsx", "GET"): STAFF,
+    ("/exams/results/<int:exam_id>/release", "POST"): STAFF,
+    ("/exams/results/<int:exam_id>/statistics", "GET"): STAFF,
+    ("/exams/results/<int:exam_id>/statistics.xlsx", "GET"): STAFF,
+    ("/exams/results/units", "GET"): STAFF,
+    ("/exams/results/units.xlsx", "GET"): STAFF,
+    # sessions (ca thi): set-up by organisers in scope; the board for them and the rooms' proctors;
+    # the waiting room only for the session's own candidates (the world's roles are none of them)
+    ("/exams/sessions", "GET"): EVERYONE,
+    ("/exams/sessions/new", "GET"): STAFF,
+    ("/exams/sessions/new", "POST"): STAFF,
+    ("/exams/sessions/<int:session_id>", "GET"): STAFF,
+    ("/exams/sessions/<int:session_id>", "POST"): STAFF,
+    ("/exams/sessions/<int:session_id>/rooms", "POST"): STAFF,
+    ("/exams/sessions/<int:session_id>/rooms/<int:room_id>", "POST"): STAFF,
+    ("/exams/sessions/<int:session_id>/candidates/unit", "POST"): STAFF,
+    ("/exams/sessions/<int:session_id>/candidates/import", "POST"): STAFF,
+    ("/exams/sessions/<int:session_id>/candidates/import/apply", "POST"): STAFF,
+    ("/exams/sessions/<int:session_id>/candidates/<int:candidate_id>/remove", "POST"): STAFF,
+    ("/exams/sessions/<int:session_id>/assign", "POST"): STAFF,
+    ("/exams/sessions/<int:session_id>/close", "POST"): STAFF,
+    ("/exams/sessions/<int:session_id>/rooms/<int:room_id>/attendance.<fmt>", "GET"): Owned(STAFF),
+    ("/exams/sessions/<int:session_id>/proctor", "GET"): Owned(STAFF),
+    ("/exams/sessions/<int:session_id>/proctor.json", "GET"): Owned(STAFF),
+    ("/exams/sessions/<int:session_id>/open", "POST"): Owned(STAFF),
+    ("/exams/sessions/candidates/<int:candidate_id>/<any('extra-time', 'reopen', 'absent'):action>", "POST"):
+        Owned(STAFF),
+    ("/exams/sessions/<int:session_id>/wait", "GET"): Owned(frozenset()),
+    ("/exams/sessions/<int:session_id>/check-in", "POST"): Owned(frozenset()),
+    ("/exams/sessions/<int:session_id>/status.json", "GET"): Owned(frozenset()),
+    ("/exams/sessions/<int:session_id>/start", "POST"): Owned(frozenset()),
+    # exam set-up: organisers in the exam's unit scope; a candidate's attempt is theirs alone (the
+    # world's attempt belongs to "target-user", so for every role it does not exist)
+    ("/exams/manage", "GET"): STAFF,
+    ("/exams/manage/new", "GET"): STAFF,
+    ("/exams/manage/new", "POST"): STAFF,
+    ("/exams/manage/<int:exam_id>", "GET"): STAFF,
+    ("/exams/manage/<int:exam_id>", "POST"): STAFF,
+    ("/exams/manage/<int:exam_id>/parts/new", "GET"): STAFF,
+    ("/exams/manage/<int:exam_id>/parts/new", "POST"): STAFF,
+    ("/exams/manage/<int:exam_id>/parts/<int:part_id>", "GET"): STAFF,
+    ("/exams/manage/<int:exam_id>/parts/<int:part_id>", "POST"): STAFF,
+    ("/exams/mine", "GET"): EVERYONE,
+    ("/exams/parts/<int:part_id>/start", "POST"): Owned(frozenset()),
+    ("/exams/attempts/<int:attempt_id>", "GET"): Owned(frozenset()),
+    ("/exams/attempts/<int:attempt_id>/clock", "GET"): Owned(frozenset()),
+    ("/exams/attempts/<int:attempt_id>/answers", "POST"): Owned(frozenset()),
+    ("/exams/attempts/<int:attempt_id>/items/<int:item_id>/file", "GET"): Owned(frozenset()),
+    ("/exams/attempts/<int:attempt_id>/items/<int:item_id>/file", "POST"): Owned(frozenset()),
+    ("/exams/attempts/<int:attempt_id>/submit", "GET"): Owned(frozenset()),
+    ("/exams/attempts/<int:attempt_id>/submit", "POST"): Owned(frozenset()),
 }
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -210,10 +280,18 @@ def world(db, make_user, make_org, make_person, make_position):
     from tinhoc.certification.targets import services as targets
     period = targets.create_period(SYSTEM, name="Kế hoạch 2021–2025", start_year=2021, end_year=2025)
     plan_target = targets.set_target(SYSTEM, period.id, metric="cio_leader", value=100)
-    return {"user_id": target.id, "grant_id": grant.id, "org_id": commune.id, "person_id": person.id,
-            "position_id": position.id, "code": "en", "filename": "css/app.css", "cert_id": cert.id,
-            "number": cert.number, **training_world(db), "question_id": question_id, "image_id": image_id,
-            **contest_ids, "period_id": period.id, "target_id": plan_target.id, "metric": "basic_certificate"}
+    from tests.exams_grading_helpers import grading_world
+    grading_ids = grading_world(db)   # first: exam_id/part_id from a later world take precedence
+    from tests.exams_delivery_helpers import delivery_world
+    delivery_ids = delivery_world(db, commune.id, target.id)   # exam_id/part_id: an exam of the district
+    from tests.test_exams_sessions_setup import session_world
+    sessions_ids = {k: v for k, v in session_world(db).items()
+                    if k in ("session_id", "room_id", "candidate_id", "fmt", "action")}
+    return {**grading_ids, **delivery_ids, "user_id": target.id, "grant_id": grant.id, "org_id": commune.id,
+            "person_id": person.id, "position_id": position.id, "code": "en", "filename": "css/app.css",
+            "cert_id": cert.id, "number": cert.number, **training_world(db), "question_id": question_id,
+            "image_id": image_id, **sessions_ids, **contest_ids, "period_id": period.id,
+            "target_id": plan_target.id, "metric": "basic_certificate"}
 
 
 def _url(app, rule: str, ids: dict) -> str:

@@ -26,8 +26,8 @@ def test_lesson_type_registry_refuses_duplicates_and_unknown():
         class Again(lessons.LessonType):
             name = "text"
     with pytest.raises(lessons.LessonError):
-        lessons.get("quiz")
-    assert set(lessons.all_types()) >= {"text", "file", "video", "link"}
+        lessons.get("scorm")
+    assert set(lessons.all_types()) >= {"text", "file", "video", "link", "quiz"}
 
 
 BASIC = [(f"IU0{i}", True) for i in range(1, 7)]
@@ -160,7 +160,7 @@ def test_catalogue_is_idempotent_and_complete(db, catalogue):
 def test_seeding_fails_on_a_lesson_type_no_class_handles(db, catalogue):
     from training.catalogue import seed_catalogue
     from training.models import Lesson
-    db.session.add(Lesson(course_id=catalogue["courses"]["IU01"].id, type="quiz", title="Chưa có", params={}))
+    db.session.add(Lesson(course_id=catalogue["courses"]["IU01"].id, type="scorm", title="Chưa có", params={}))
     db.session.commit()
-    with pytest.raises(RuntimeError, match="quiz"):
+    with pytest.raises(RuntimeError, match="scorm"):
         seed_catalogue()

@@ -83,6 +83,8 @@ def _import_models() -> None:
     from training import models as _training  # noqa: F401
     from exams import models as _exams  # noqa: F401
     from contests import models as _contests  # noqa: F401
+    from exams.delivery import models as _exam_delivery  # noqa: F401
+    from exams.grading import models as _exam_grading  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -129,5 +131,6 @@ def _register_cli(app: Flask) -> None:
     from .orgs import cli as _orgs_cli  # noqa: F401  (adds import-staff to the group)
     from training import cli as _training_cli  # noqa: F401  (adds seed-catalogue)
     from exams import cli as _exams_cli  # noqa: F401  (adds import-questions)
+    from exams.delivery import cli as _exam_delivery_cli  # noqa: F401  (adds close-expired-attempts)
 
     app.cli.add_command(tinhoc_cli)

@@ -177,6 +177,14 @@ def seed_demo(scale: str | int = "small") -> dict:
     seed_targets()
     from exams.demo import seed_bank
     seed_bank()
+    from exams.demo import seed_demo_exam   # the open exam `learner` can take (theory + practical)
+    seed_demo_exam(PROVINCE_CODE)
+    # Keep this call after the demo exam is seeded: the session is one of that exam's.
+    from exams.demo import seed_demo_session
+    seed_demo_session(DISTRICT_CODE, DEMO_PASSWORD)
+    # After the demo exam: a few staff who took it, their hand-marked answers assigned to `grader`.
+    from exams.grading.demo import seed_demo_grading
+    seed_demo_grading(DEMO_PASSWORD)
     from contests.demo import seed_contest
     contest = seed_contest()
     return {"contest_id": contest["contest_id"], "organisations": db.session.scalar(select(func.count(Organisation.id))),

@@ -56,6 +56,12 @@ class LessonForm(Form):
     body = RichTextField(_l("Nội dung"), validators=[Optional(), Length(max=200_000)])
     url = StringField(_l("Đường dẫn"), validators=[Optional(), URL(), Length(max=1000)])
     file = FileField(_l("Tệp"))
+    # quiz lessons: questions drawn from the bank (exams.services.create_quiz)
+    quiz_category = SelectField(_l("Bài kiểm tra: danh mục câu hỏi"), coerce=_optional_int, validate_choice=False)
+    quiz_count = IntegerField(_l("Bài kiểm tra: số câu"), default=10, validators=[Optional(), NumberRange(1, 100)])
+    quiz_minutes = IntegerField(_l("Bài kiểm tra: thời gian (phút)"), default=15,
+                                validators=[Optional(), NumberRange(1, 300)])
+    quiz_pass = IntegerField(_l("Bài kiểm tra: ngưỡng đạt (%)"), default=50, validators=[Optional(), NumberRange(0, 100)])
 
 
 class MoveForm(Form):

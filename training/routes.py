@@ -7,7 +7,7 @@ from flask_login import login_required
 
 from tinhoc.security import current_actor
 
-from . import bp, files, lessons, services
+from . import bp, files, lessons, quiz, services
 from .forms import ActionForm, VideoProgressForm
 
 
@@ -51,7 +51,25 @@ def show_lesson(lesson_id: int):
     actor = current_actor()
     lesson, _enrolment = services.open_lesson(actor, lesson_id)
     page = services.course_page(actor, lesson.course_id)  # after the visit: progress includes it
-    return render_template("training/lesson.html", lesson=lesson, kind=lessons.get(lesson.type), **page)
+    extra = {"quiz_result": quiz.result(actor.user_id, lesson), "action_form": ActionForm()} \
+        if lesson.type == "quiz" else {}
+    return render_template("training/lesson.html", lesson=lesson, kind=lessons.get(lesson.type), **page, **extra)
+
+
+@bp.post("/lessons/<int:lesson_id>/quiz")
+@login_required
+def start_quiz(lesson_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt_id = quiz.start(current_actor(), lesson_id)
+    except services.NotFound:
+        raise
+    except services.TrainingError as exc:
+        flash(str(exc), "warning")
+        return redirect(url_for("training.show_lesson", lesson_id=lesson_id))
+    back = url_for("training.show_lesson", lesson_id=lesson_id)
+    return redirect(url_for("exams.take_attempt", attempt_id=attempt_id, next=back))
 
 
 @bp.get("/lessons/<int:lesson_id>/file")

@@ -58,10 +58,21 @@ def _lesson_form(course, lesson) -> LessonForm:
     form = LessonForm(obj=lesson)
     form.type.choices = [(name, kind.label) for name, kind in lessons.all_types().items()]
     form.section_id.choices = [("", "—")] + [(s.id, f"{s.code} {s.title}".strip()) for s in course.sections]
+    form.quiz_category.choices = [("", "—")] + _bank_categories()
     if lesson is not None and request.method == "GET":
         form.body.data = (lesson.params or {}).get("html", "")
         form.url.data = (lesson.params or {}).get("url", "")
+        if lesson.type == "quiz":
+            params = lesson.params or {}
+            form.quiz_category.data, form.quiz_count.data = params.get("category_id"), params.get("count")
+            form.quiz_minutes.data = params.get("duration_minutes")
+            form.quiz_pass.data = round(100 * params.get("pass_fraction", 0.5))
     return form
+
+
+def _bank_categories() -> list[tuple[int, str]]:
+    from exams.services import category_tree
+    return [(c.id, "— " * (c.path.count("/") - 2) + c.name) for c, _n in category_tree(current_actor())]
 
 
 @bp.route("/manage/<int:course_id>/lessons/new", methods=["GET", "POST"], defaults={"lesson_id": None})
@@ -78,7 +89,9 @@ def edit_lesson(course_id: int, lesson_id: int | None):
         try:
             authoring.save_lesson(actor, course.id, lesson_id, type_=form.type.data, title=form.title.data,
                                   section_id=form.section_id.data, upload=upload,
-                                  data={"body": form.body.data, "url": form.url.data})
+                                  data={"body": form.body.data, "url": form.url.data,
+                                        "quiz_category": form.quiz_category.data, "quiz_count": form.quiz_count.data,
+                                        "quiz_minutes": form.quiz_minutes.data, "quiz_pass": form.quiz_pass.data})
             flash(_("Đã lưu bài học."), "success")
             return redirect(url_for("training.edit_course", course_id=course.id))
         except services.NotFound:

@@ -182,7 +182,11 @@ def open_lesson(actor: Actor, lesson_id: int) -> tuple[Lesson, Enrolment | None]
     lesson = lesson_for(actor, lesson_id)
     enrolment = _ensure_enrolment(learner_of(actor), lesson.course)
     if enrolment is not None:
-        _touch(enrolment, lesson, complete=lessons.get(lesson.type).completes_on == "view")
+        completes_on = lessons.get(lesson.type).completes_on
+        if completes_on == "quiz":       # a quiz lesson completes once its quiz is passed
+            from .quiz import result
+            completes_on = "view" if getattr(result(actor.user_id, lesson), "passed", False) else completes_on
+        _touch(enrolment, lesson, complete=completes_on == "view")
         db.session.commit()
         certify_completions()
     return lesson, enrolment

@@ -31,12 +31,35 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The app as `make demo` serves it, on a free port, with its own SQLite file and instance dir."""
+def live_env(tmp_path_factory) -> dict:
+    """The live server's environment (its SQLite file, instance dir and secret): a test that needs data
+    the demo seed lacks runs a script with it (`run_in_live_app`) against the same database."""
     tmp = tmp_path_factory.mktemp("live")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL")}
     env.update(DATABASE_URL=f"sqlite:///{tmp}/demo.sqlite3", SECRET_KEY="e2e-secret", TINHOC_INSTANCE_PATH=str(tmp),
                FLASK_APP="tinhoc", PYTHONUNBUFFERED="1")
+    return env
+
+
+@pytest.fixture
+def run_in_live_app(live_server, live_env):
+    """run_in_live_app("python code") runs the code inside the live app's context (services, db) in a
+    separate process on the live server's database and returns what it printed."""
+    def run(code: str) -> str:
+        script = "from tinhoc import create_app\napp = create_app()\nwith app.app_context():\n" + "".join(
+            "    " + line + "\n" for line in code.strip().splitlines())
+        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=live_env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+    return run
+
+
+@pytest.fixture(scope="session")
+def live_server(live_env):
+    """The app as `make demo` serves it, on a free port, with its own SQLite file and instance dir."""
+    env = live_env
+    tmp = Path(env["TINHOC_INSTANCE_PATH"])
     flask = [sys.executable, "-m", "flask", "--app", "tinhoc"]
     for args in (["db", "upgrade"], ["tinhoc", "seed-demo"]):
         done = subprocess.run(flask + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)

@@ -69,4 +69,4 @@ def check_types(used: set[str]) -> None:
         raise RuntimeError(f"unknown lesson types in the database: {sorted(unknown)}")
 
 
-from . import basic  # noqa: E402,F401  (registers text, link, file, video)
+from . import basic, quiz  # noqa: E402,F401  (registers text, link, file, video; quiz)

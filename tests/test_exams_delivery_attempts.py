@@ -1,0 +1,286 @@
+"""The attempt: start once, answers saved in order, nothing saved after the deadline, every type
+auto-marked, someone else's attempt invisible, the save endpoint cheap."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+
+from tests.conftest import TEST_PASSWORD
+from tests.exams_delivery_helpers import RIGHT, make_bank, make_exam, shown
+
+
+@pytest.fixture
+def exam_world(db, staff_setup, make_person, make_user, frozen_clock):
+    person = make_person("CB-T1", staff_setup["commune"])
+    candidate = make_user("thisinh", roles=["learner"], person_id=person.id)
+    outsider_person = make_person("CB-T2", staff_setup["department"])
+    outsider = make_user("ngoai", roles=["learner"], person_id=outsider_person.id)
+    categories = make_bank()
+    exam, theory, practical = make_exam(staff_setup["district"].id, categories)
+    return {"candidate": candidate, "outsider": outsider, "exam": exam, "theory": theory, "practical": practical,
+            "categories": categories}
+
+
+def _start(client, part_id) -> int:
+    response = client.post(f"/exams/parts/{part_id}/start")
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return int(response.headers["Location"].rstrip("/").split("/")[-1])
+
+
+def _attempt(db, attempt_id):
+    from exams.delivery.models import ExamAttempt
+    db.session.expire_all()
+    return db.session.get(ExamAttempt, attempt_id)
+
+
+def test_two_starts_give_one_attempt_and_the_page_shows_every_question(client, login, db, exam_world):
+    from exams.delivery.models import ExamAttempt
+    login("thisinh")
+    first = _start(client, exam_world["theory"].id)
+    assert _start(client, exam_world["theory"].id) == first
+    assert db.session.scalar(select(func.count(ExamAttempt.id))) == 1
+    page = client.get(f"/exams/attempts/{first}").get_data(as_text=True)
+    attempt = _attempt(db, first)
+    assert len(attempt.items) == 7
+    assert page.count('class="card mb-3 attempt-item"') == 7
+    assert 'data-remaining="1800"' in page
+    assert "js/attempt.js" in page and 'id="nav-grid"' in page
+    assert all(v.version.used for v in [i for i in attempt.items])
+
+
+def test_saves_are_ordered_and_idempotent_and_the_page_shows_them(client, login, db, exam_world):
+    login("thisinh")
+    attempt_id = _start(client, exam_world["theory"].id)
+    attempt = _attempt(db, attempt_id)
+    short = next(i for i in attempt.items if i.version.type == "shortanswer")
+    url = f"/exams/attempts/{attempt_id}/answers"
+    ok = client.post(url, json={"seq": 5, "answers": [{"item": short.id, "response": "mới", "flagged": True}]})
+    assert ok.status_code == 200 and ok.json["seq"] == 5 and ok.json["saved_at"] == "15:00:00"
+    stale = client.post(url, json={"seq": 3, "answers": [{"item": short.id, "response": "cũ", "flagged": False}]})
+    assert stale.status_code == 200 and stale.json["stale"] == [short.id]
+    again = client.post(url, json={"seq": 5, "answers": [{"item": short.id, "response": "lặp", "flagged": False}]})
+    assert again.json["stale"] == [short.id]
+    item = _attempt(db, attempt_id).items[short.position - 1]
+    assert (item.response, item.flagged, item.saved_seq) == ("mới", True, 5)
+    assert _attempt(db, attempt_id).last_seq == 5
+    page = client.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
+    saved = json.loads(page.split('id="saved-answers">')[1].split("</script>")[0])
+    assert saved[str(short.id)] == {"response": "mới", "flagged": True} and 'data-last-seq="5"' in page
+
+
+def test_late_save_refused_and_earlier_answers_kept(client, login, db, exam_world, frozen_clock):
+    login("thisinh")
+    attempt_id = _start(client, exam_world["theory"].id)
+    item = _attempt(db, attempt_id).items[0]
+    url = f"/exams/attempts/{attempt_id}/answers"
+    assert client.post(url, json={"seq": 1, "answers": [{"item": item.id, "response": 0}]}).status_code == 200
+    kept = _attempt(db, attempt_id).items[0].response
+    assert kept is not None
+    frozen_clock.advance(timedelta(minutes=29, seconds=59))
+    assert client.get(f"/exams/attempts/{attempt_id}/clock").json["remaining"] == 1
+    frozen_clock.advance(timedelta(seconds=5))
+    late = client.post(url, json={"seq": 2, "answers": [{"item": item.id, "response": 1}]})
+    assert late.status_code == 409 and "hết giờ" in late.json["error"] and late.json["closed"] is True
+    attempt = _attempt(db, attempt_id)
+    assert attempt.state == "closed" and attempt.items[0].response == kept and attempt.items[0].saved_seq == 1
+    assert attempt.finished_at == attempt.deadline_at and attempt.auto_points is not None
+    assert client.get(f"/exams/attempts/{attempt_id}/clock").json == {"remaining": 0, "state": "closed",
+                                                                       "last_seq": 1}
+    assert client.get(f"/exams/attempts/{attempt_id}").status_code == 302   # finished: back to my exams
+
+
+def test_save_inside_the_grace_after_the_deadline_is_kept(client, login, db, exam_world, frozen_clock):
+    login("thisinh")
+    attempt_id = _start(client, exam_world["theory"].id)
+    item = _attempt(db, attempt_id).items[0]
+    frozen_clock.advance(timedelta(minutes=30, seconds=1))   # sent in the last second, arrived one second late
+    assert client.post(f"/exams/attempts/{attempt_id}/answers",
+                       json={"seq": 1, "answers": [{"item": item.id, "response": 0}]}).status_code == 200
+
+
+def test_someone_elses_attempt_does_not_exist(client, login, db, exam_world, make_user):
+    from exams.delivery import services
+    attempt = services.start_attempt(exam_world["candidate"].id, exam_world["theory"].id)
+    item_id = attempt.items[0].id
+    login("ngoai")
+    base = f"/exams/attempts/{attempt.id}"
+    assert client.get(base).status_code == 404
+    assert client.get(base + "/clock").status_code == 404
+    assert client.get(base + "/submit").status_code == 404
+    assert client.post(base + "/submit").status_code == 404
+    assert client.post(base + "/answers", json={"seq": 1, "answers": [{"item": item_id, "response": 1}]}).status_code == 404
+    assert client.post(f"{base}/items/{item_id}/file", data={}).status_code == 404
+    assert _attempt(db, attempt.id).items[0].response is None
+    # and an item of another attempt cannot be written through one's own attempt
+    login_other = services.start_attempt(exam_world["outsider"].id, exam_world["practical"].id)
+    bad = client.post(f"/exams/attempts/{login_other.id}/answers",
+                      json={"seq": 1, "answers": [{"item": item_id, "response": 1}]})
+    assert bad.status_code == 400
+
+
+def test_outsider_cannot_start_and_bad_saves_are_refused_clearly(client, app, login, db, exam_world):
+    login("ngoai")
+    assert client.post(f"/exams/parts/{exam_world['theory'].id}/start").status_code == 404
+    assert "Kỳ thi thử" not in client.get("/exams/mine").get_data(as_text=True)
+    client = app.test_client()
+    assert client.post("/login", data={"username": "thisinh", "password": TEST_PASSWORD}).status_code == 302
+    attempt_id = _start(client, exam_world["theory"].id)
+    item = _attempt(db, attempt_id).items[0]
+    url = f"/exams/attempts/{attempt_id}/answers"
+    assert client.post(url, data="not json").status_code == 400
+    for body in ({"seq": "x", "answers": []}, {"seq": 1, "answers": [{"item": item.id, "response": {"a": 1}}]},
+                 {"seq": 1, "answers": [{"item": item.id, "response": "x" * 20_001}]}):
+        response = client.post(url, json=body)
+        assert response.status_code == 400 and response.json["error"]
+    assert _attempt(db, attempt_id).items[0].response is None
+
+
+def test_every_question_type_is_saved_and_auto_marked(client, login, db, exam_world):
+    login("thisinh")
+    attempt_id = _start(client, exam_world["theory"].id)
+    attempt = _attempt(db, attempt_id)
+    answers = [{"item": i.id, "response": shown(i, RIGHT[i.version.type]) if i.version.type in RIGHT else "Bài luận",
+                "flagged": False} for i in attempt.items]
+    assert client.post(f"/exams/attempts/{attempt_id}/answers", json={"seq": 1, "answers": answers}).status_code == 200
+    confirm = client.get(f"/exams/attempts/{attempt_id}/submit").get_data(as_text=True)
+    assert "7 / 7" in confirm
+    assert client.post(f"/exams/attempts/{attempt_id}/submit").status_code == 302
+    attempt = _attempt(db, attempt_id)
+    assert attempt.state == "submitted"
+    by_type = {i.version.type: i for i in attempt.items}
+    assert by_type["single"].response == 0 and by_type["multiple"].response == [0, 1]
+    for type_ in RIGHT:
+        assert by_type[type_].auto_fraction == 1.0, type_
+    essay = by_type["essay"]
+    assert essay.needs_manual and essay.auto_fraction is None and essay.response == "Bài luận"
+    assert attempt.points is None and attempt.passed is None          # the essay waits for a grader
+    assert attempt.auto_points == pytest.approx(10 * 6 / 7, abs=1e-3)
+    from exams.delivery.services import recompute_attempt
+    essay.manual_fraction = 0.5
+    recompute_attempt(attempt)
+    assert attempt.points == pytest.approx(10 * 6.5 / 7, abs=1e-3) and attempt.passed is True
+    assert attempt.manual_points == pytest.approx(10 * 0.5 / 7, abs=1e-3)
+    # one attempt allowed: starting again is refused with the reason
+    again = client.post(f"/exams/parts/{exam_world['theory'].id}/start", follow_redirects=True)
+    assert "hết số lần" in again.get_data(as_text=True)
+
+
+def test_wrong_answers_score_nothing_and_fail(client, login, db, exam_world):
+    from exams.delivery import services
+    attempt = services.start_attempt(exam_world["candidate"].id, exam_world["theory"].id)
+    single = next(i for i in attempt.items if i.version.type == "single")
+    services.save_answers(exam_world["candidate"].id, attempt.id, 1,
+                          [{"item": single.id, "response": shown(single, 2)}])
+    services.finish_attempt(attempt, "submitted")
+    assert single.auto_fraction == 0.0 and single.response == 2 and attempt.auto_points == 0
+
+
+def test_the_same_seed_gives_the_same_form(db, exam_world):
+    from exams.delivery import forms_drawing, services
+    part = exam_world["theory"]
+    attempt = services.start_attempt(exam_world["candidate"].id, part.id)
+    forms_drawing.clear_cache()
+    again = forms_drawing.draw(part, attempt.seed, forms_drawing.pools_for(part), shuffle_questions=True,
+                               shuffle_options=True)
+    assert [(d.version_id, d.option_order) for d in again] == \
+        [(i.question_version_id, i.option_order) for i in attempt.items]
+    other = forms_drawing.draw(part, attempt.seed + 1, forms_drawing.pools_for(part), shuffle_questions=True,
+                               shuffle_options=True)
+    assert sorted(d.version_id for d in other) == sorted(d.version_id for d in again)
+    assert sum(d.points for d in again) == pytest.approx(10.0)
+
+
+def test_pools_are_computed_once_per_part(db, exam_world, make_user, make_person, staff_setup):
+    from exams.delivery import forms_drawing, services
+    part = exam_world["theory"]
+    forms_drawing.clear_cache()
+    statements = []
+    engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        for n in range(5):
+            person = make_person(f"CB-W{n}", staff_setup["commune"])
+            user = make_user(f"wave{n}", person_id=person.id)
+            services.start_attempt(user.id, part.id)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    bank_scans = [s for s in statements if "question_category" in s and "question_version" in s]
+    assert len(bank_scans) == 1, bank_scans
+
+
+def test_the_save_endpoint_is_a_few_queries_and_writes_no_session(client, login, db, exam_world):
+    login("thisinh")
+    attempt_id = _start(client, exam_world["theory"].id)
+    items = _attempt(db, attempt_id).items
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.post(f"/exams/attempts/{attempt_id}/answers", json={"seq": 1, "answers": [
+            {"item": items[0].id, "response": 1}, {"item": items[1].id, "response": "x"}]})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    # the user row, the attempt, its items, then the writes: no grants, no tree, no person
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 3, reads
+    if db.engine.dialect.name == "postgresql":      # two tabs' saves of one attempt are applied in turn
+        assert "FOR UPDATE" in reads[1], reads[1]
+    touched = re.compile(r"\b(FROM|JOIN)\s+\"?(role_grant|role|organisation|person|question_version)\b", re.I)
+    assert not any(touched.search(s) for s in statements), statements
+    assert len(statements) <= 6, statements
+
+
+def test_close_expired_closes_and_marks(app, db, exam_world, frozen_clock):
+    from exams.delivery import services
+    attempt = services.start_attempt(exam_world["candidate"].id, exam_world["theory"].id)
+    assert services.close_expired() == 0
+    frozen_clock.advance(timedelta(minutes=31))
+    result = app.test_cli_runner().invoke(args=["tinhoc", "close-expired-attempts"])
+    assert result.exit_code == 0 and "closed 1 attempt" in result.output
+    attempt = _attempt(db, attempt.id)
+    assert attempt.state == "closed" and attempt.auto_points == 0.0
+
+
+def test_deadline_is_capped_by_the_window_and_no_start_outside_it(db, exam_world, frozen_clock):
+    from exams.delivery import services
+    from exams.delivery.errors import NotAllowed
+    exam = exam_world["exam"]
+    exam.closes_at = frozen_clock.now() + timedelta(minutes=10)
+    db.session.commit()
+    attempt = services.start_attempt(exam_world["candidate"].id, exam_world["theory"].id)
+    assert attempt.deadline_at == exam.closes_at
+    frozen_clock.advance(timedelta(minutes=11))
+    with pytest.raises(NotAllowed):
+        services.start_attempt(exam_world["outsider"].id, exam_world["theory"].id)
+
+
+def test_my_exams_and_the_home_panel(client, login, db, exam_world):
+    login("thisinh")
+    page = client.get("/exams/mine").get_data(as_text=True)
+    assert "Kỳ thi thử" in page and page.count("start-part") == 2
+    attempt_id = _start(client, exam_world["theory"].id)
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="my-exams"' in home and f"/exams/attempts/{attempt_id}" in home
+    client.post(f"/exams/attempts/{attempt_id}/submit")
+    page = client.get("/exams/mine").get_data(as_text=True)
+    assert "Đã nộp" in page and "chờ công bố" in page
+
+
+def test_a_bank_that_shrank_below_the_blueprint_refuses_the_start_clearly(client, login, db, exam_world):
+    from exams import services as bank
+    from exams.delivery import forms_drawing
+    from exams.models import Question
+    from tinhoc.access import SYSTEM
+    victim = db.session.scalar(select(Question).where(Question.category_id == exam_world["categories"]["theory"]))
+    bank.archive_question(SYSTEM, victim.id)
+    forms_drawing.clear_cache()
+    login("thisinh")
+    response = client.post(f"/exams/parts/{exam_world['theory'].id}/start", follow_redirects=True)
+    assert response.status_code == 200 and "không còn đủ câu hỏi" in response.get_data(as_text=True)
