@@ -9,7 +9,7 @@ the saves at saturation (ratio to the floor) and at a paced rate (p99 latency), 
 (every acknowledged save counted back in the database).
 
     python bench/exam_autosave.py [--quick] [--candidates N] [--saves K] [--threads T]
-    EXAM_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/tinhoc_wt11 (the default)
+    EXAM_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test (the default; a schema of its own, dropped afterwards)
 """
 from __future__ import annotations
 

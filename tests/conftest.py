@@ -8,6 +8,36 @@ import pytest
 
 os.environ.setdefault("SECRET_KEY", "test-secret")
 
+
+def _per_worker_servers() -> None:
+    """Under pytest-xdist (`make test` runs `-n 2`) each worker gets its own PostgreSQL database
+    (`test_gw0`, created when missing) and its own Redis database number: the tests clear the tables
+    and the rate-limit counters between tests, which two workers sharing one would do to each other."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    number = int(worker.removeprefix("gw") or 0)
+    url = os.environ.get("TEST_DATABASE_URL") or ""
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+        base = make_url(url)
+        name = f"{base.database}_{worker}"
+        engine = create_engine(base, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        os.environ["TEST_DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
+    redis = os.environ.get("TEST_REDIS_URL") or ""
+    if redis:
+        from urllib.parse import urlsplit, urlunsplit
+        parts = urlsplit(redis)
+        os.environ["TEST_REDIS_URL"] = urlunsplit(parts._replace(path=f"/{10 + number}"))
+
+
+_per_worker_servers()
+
 TEST_PASSWORD = "mat-khau-123"
 NEEDS_DB = {"app", "db", "client", "login", "make_user", "make_org", "make_position", "make_person", "staff_setup",
             "grant", "world"}
