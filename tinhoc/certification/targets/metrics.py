@@ -21,6 +21,7 @@ class ExamPassRate(metrics.Metric):
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import date, datetime, time, timedelta, timezone
 from typing import ClassVar
 
@@ -70,7 +71,7 @@ def holds(kind: str, as_of: datetime):
     return Person.id.in_(holders(kind, as_of))
 
 
-class Metric:
+class Metric(ABC):
     """The base of every metric. `share` metrics are numerator/denominator (targets in %), the others
     a count (targets in people per year; denominator None)."""
 
@@ -80,10 +81,10 @@ class Metric:
     missing_label: ClassVar[str | None] = None   # heading of the missing list (None: no list)
     missing_kind: ClassVar[str] = "agency"        # "agency" or "person": the columns of that list
 
+    @abstractmethod
     def counts(self, key, where, day: date):
         """select(key, numerator, denominator) of the rows whose Organisation meets `where`, grouped by
         key (key None: one row, no key column). Build it with `grouped(key, ...)`."""
-        raise NotImplementedError
 
     def missing(self, where, day: date):
         """select of the Organisation (agency) or Person rows that are missing."""
@@ -143,8 +144,9 @@ class AgencyMetric(Metric):
     """Share of agencies (own staff, not their subtree's) that have something: `has(as_of)` is an SQL
     condition on Organisation (an uncorrelated IN over their people, evaluated once as a set)."""
 
+    @abstractmethod
     def has(self, as_of: datetime):
-        raise NotImplementedError
+        """SQL condition on Organisation: the agency has what the metric counts as of `as_of`."""
 
     def counts(self, key, where, day):
         has = self.has(end_of_day(day))
