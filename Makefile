@@ -56,4 +56,4 @@ bench: translations
 	for b in bench/*.py; do $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) instance/tinhoc.sqlite3 translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) instance/tinhoc.sqlite3 instance/tinhoc.sqlite3-wal instance/tinhoc.sqlite3-shm translations/*/LC_MESSAGES/*.mo

@@ -31,7 +31,8 @@ def test_locust_profile_headless(tmp_path):
         url, cleanup = f"sqlite:///{tmp_path}/load.sqlite3", (lambda: None)
     seeded = seed(url, USERS, questions=10)
     port = free_port()
-    server = start_gunicorn("tinhoc:create_app()", port, gunicorn_env(url, str(tmp_path)))
+    server_log = open(tmp_path / "gunicorn.log", "w")
+    server = start_gunicorn("tinhoc:create_app()", port, gunicorn_env(url, str(tmp_path)), log=server_log)
     try:
         wait_ready(port, "/login")
         env = dict(os.environ, EXAM_SESSION_ID=str(seeded.session_id), EXAM_USERS=",".join(seeded.usernames))
@@ -47,8 +48,9 @@ def test_locust_profile_headless(tmp_path):
         assert organiser.form(f"/exams/sessions/{seeded.session_id}/open")[0] == 302
         output, _ = locust.communicate(timeout=120)
         rows = {row["Name"]: row for row in csv.DictReader(open(tmp_path / "run_stats.csv"))}
-        assert locust.returncode == 0, output[-3000:]
-        assert int(rows["Aggregated"]["Failure Count"]) == 0, output[-3000:]
+        server_errors = (tmp_path / "gunicorn.log").read_text()[-4000:]
+        assert locust.returncode == 0, output[-3000:] + server_errors
+        assert int(rows["Aggregated"]["Failure Count"]) == 0, output[-3000:] + server_errors
         saves = int(rows["save"]["Request Count"])
         assert saves >= USERS and int(rows["start"]["Request Count"]) >= USERS, output[-3000:]
         engine = create_engine(url)
@@ -57,5 +59,6 @@ def test_locust_profile_headless(tmp_path):
         engine.dispose()
     finally:
         stop(server)
+        server_log.close()
         cleanup()
     assert stored >= min(saves, USERS)   # each user's saves cycle over its items: at least one row each

@@ -60,10 +60,12 @@ def _register_text_rules(app: Flask) -> None:
     from sqlalchemy.engine import Engine
     from werkzeug.routing import IntegerConverter
 
-    from . import text
+    from . import db_types, text
 
     if not event.contains(Engine, "connect", text.register_sqlite_collation):
         event.listen(Engine, "connect", text.register_sqlite_collation)
+    if not event.contains(Engine, "connect", db_types.configure_sqlite_connection):
+        event.listen(Engine, "connect", db_types.configure_sqlite_connection)
 
     class RowIdConverter(IntegerConverter):
         def __init__(self, map, *args, **kwargs):
