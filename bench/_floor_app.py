@@ -15,7 +15,8 @@ floor_save = Table("bench_floor_save", metadata, Column("id", Integer, primary_k
                    Column("attempt", Integer, nullable=False), Column("seq", Integer, nullable=False),
                    Column("answers", JSON, nullable=True))
 
-engine = create_engine(os.environ["FLOOR_DATABASE_URL"], pool_pre_ping=True)
+# The engine options of the app's own (tinhoc.config): no ping before each request.
+engine = create_engine(os.environ["FLOOR_DATABASE_URL"], pool_pre_ping=False, pool_recycle=1800)
 app = Flask(__name__)
 
 

@@ -101,8 +101,11 @@ def app(_app):
     """The app with a clean database and fresh rate-limit counters for each test."""
     from tinhoc.extensions import db as _db, limiter
 
+    from exams.delivery import saving
+
     with _app.app_context():
         limiter.reset()
+        saving.option_orders.clear()   # row ids are reused from one test to the next on SQLite
         yield _app
         _db.session.remove()
         with _db.engine.begin() as conn:

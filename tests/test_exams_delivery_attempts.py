@@ -120,6 +120,7 @@ def test_someone_elses_attempt_does_not_exist(client, login, db, exam_world, mak
     bad = client.post(f"/exams/attempts/{login_other.id}/answers",
                       json={"seq": 1, "answers": [{"item": item_id, "response": 1}]})
     assert bad.status_code == 400
+    assert _attempt(db, login_other.id).last_seq == 0      # a refused save leaves no trace on the attempt
 
 
 def test_outsider_cannot_start_and_bad_saves_are_refused_clearly(client, app, login, db, exam_world):
@@ -136,7 +137,8 @@ def test_outsider_cannot_start_and_bad_saves_are_refused_clearly(client, app, lo
                  {"seq": 1, "answers": [{"item": item.id, "response": "x" * 20_001}]}):
         response = client.post(url, json=body)
         assert response.status_code == 400 and response.json["error"]
-    assert _attempt(db, attempt_id).items[0].response is None
+    attempt = _attempt(db, attempt_id)
+    assert attempt.items[0].response is None and attempt.last_seq == 0 and attempt.last_saved_at is None
 
 
 def test_every_question_type_is_saved_and_auto_marked(client, login, db, exam_world):
@@ -179,6 +181,18 @@ def test_wrong_answers_score_nothing_and_fail(client, login, db, exam_world):
     assert single.auto_fraction == 0.0 and single.response == 2 and attempt.auto_points == 0
 
 
+def test_a_start_racing_another_tab_gets_the_same_attempt(db, exam_world, monkeypatch):
+    from exams.delivery import services
+    from exams.delivery.models import AttemptItem, ExamAttempt
+    first = services.start_attempt(exam_world["candidate"].id, exam_world["theory"].id)
+    first_id, items = first.id, len(first.items)
+    monkeypatch.setattr(services, "_latest", lambda part_id, user_id: None)   # the other tab did not see it yet
+    second = services.start_attempt(exam_world["candidate"].id, exam_world["theory"].id)
+    assert second.id == first_id
+    assert db.session.scalar(select(func.count()).select_from(ExamAttempt)) == 1
+    assert db.session.scalar(select(func.count()).select_from(AttemptItem)) == items
+
+
 def test_the_same_seed_gives_the_same_form(db, exam_world):
     from exams.delivery import forms_drawing, services
     part = exam_world["theory"]
@@ -213,28 +227,66 @@ def test_pools_are_computed_once_per_part(db, exam_world, make_user, make_person
     assert len(bank_scans) == 1, bank_scans
 
 
-def test_the_save_endpoint_is_a_few_queries_and_writes_no_session(client, login, db, exam_world):
-    login("thisinh")
-    attempt_id = _start(client, exam_world["theory"].id)
-    items = _attempt(db, attempt_id).items
+def _statements_of(db, request):
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        response = client.post(f"/exams/attempts/{attempt_id}/answers", json={"seq": 1, "answers": [
-            {"item": items[0].id, "response": 1}, {"item": items[1].id, "response": "x"}]})
+        response = request()
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
-    assert response.status_code == 200
+    return response, statements
+
+
+def test_the_save_endpoint_is_a_few_queries_and_writes_no_session(client, login, db, exam_world):
+    login("thisinh")
+    attempt_id = _start(client, exam_world["theory"].id)
+    items = _attempt(db, attempt_id).items
+    url = f"/exams/attempts/{attempt_id}/answers"
+    response, first = _statements_of(db, lambda: client.post(url, json={"seq": 1, "answers": [
+        {"item": items[0].id, "response": 1}, {"item": items[1].id, "response": "x"}]}))
+    assert response.status_code == 200 and response.json["stale"] == []
     assert "Set-Cookie" not in response.headers
-    # the user row, the attempt, its items, then the writes: no grants, no tree, no person
-    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(reads) == 3, reads
-    if db.engine.dialect.name == "postgresql":      # two tabs' saves of one attempt are applied in turn
-        assert "FOR UPDATE" in reads[1], reads[1]
+    # the user row; the attempt row updated first (its row lock: two tabs' saves are applied in
+    # turn); the items' option orders, read once per attempt and process; both items written at once;
+    # which of them a newer save had written. No grants, no tree, no person, no question.
+    kinds = [s.lstrip().split(None, 1)[0].upper() for s in first]
+    assert kinds == ["SELECT", "UPDATE", "SELECT", "UPDATE", "SELECT"], first
+    assert "exam_attempt" in first[1] and "attempt_item" in first[3], first
     touched = re.compile(r"\b(FROM|JOIN)\s+\"?(role_grant|role|organisation|person|question_version)\b", re.I)
-    assert not any(touched.search(s) for s in statements), statements
-    assert len(statements) <= 6, statements
+    assert not any(touched.search(s) for s in first), first
+    # every later save of one answer: the user, the attempt, the answer
+    response, later = _statements_of(db, lambda: client.post(url, json={"seq": 2, "answers": [
+        {"item": items[2].id, "response": 0}]}))
+    assert response.status_code == 200 and response.json["stale"] == []
+    assert [s.lstrip().split(None, 1)[0].upper() for s in later] == ["SELECT", "UPDATE", "UPDATE"], later
+    response, stale = _statements_of(db, lambda: client.post(url, json={"seq": 1, "answers": [
+        {"item": items[2].id, "response": 1}]}))
+    assert response.json["stale"] == [items[2].id] and len(stale) == 3
+    assert _attempt(db, attempt_id).items[2].response is not None and _attempt(db, attempt_id).last_seq == 2
+
+
+def test_saves_use_each_attempts_own_option_order(client, login, db, exam_world):
+    """Options are shown shuffled per candidate; a save maps the shown position back through that
+    attempt's order (kept per process), never another attempt's."""
+    from exams.delivery import saving
+    login("thisinh")
+    attempt_id = _start(client, exam_world["theory"].id)
+    attempt = _attempt(db, attempt_id)
+    single = next(i for i in attempt.items if i.option_order and len(set(i.option_order)) > 1)
+    key, shown_order = (attempt_id, attempt.seed), list(single.option_order)
+    for shown, stored in enumerate(shown_order):
+        seq = shown + 1
+        assert client.post(f"/exams/attempts/{attempt_id}/answers",
+                           json={"seq": seq, "answers": [{"item": single.id, "response": shown}]}).status_code == 200
+        db.session.expire_all()
+        assert db.session.get(type(single), single.id).response == stored
+    # cached per (attempt, seed): the same id with another seed (an id reused after a delete on
+    # SQLite) is read again, never served another attempt's orders
+    orders, cached = _statements_of(db, lambda: saving.option_orders.get(*key))
+    assert orders[single.id] == shown_order and cached == []
+    _orders, reread = _statements_of(db, lambda: saving.option_orders.get(key[0], key[1] + 1))
+    assert len(reread) == 1
 
 
 def test_close_expired_closes_and_marks(app, db, exam_world, frozen_clock):

@@ -37,7 +37,12 @@ class Config:
         self.SECRET_KEY = _secret_key(instance)
         self.SQLALCHEMY_DATABASE_URI = os.environ.get(
             "DATABASE_URL", f"sqlite:///{instance / 'tinhoc.sqlite3'}")
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # No ping before each request (it is one more round trip on every request, a fifth of an
+        # exam save's time): connections are renewed every half hour (idle firewalls), and after a
+        # database restart SQLAlchemy discards the whole pool at the first failed query, so one request
+        # per web process fails (a save is sent again by the attempt page). DB_POOL_PRE_PING=1 restores it.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": _bool("DB_POOL_PRE_PING", False),
+                                          "pool_recycle": int(os.environ.get("DB_POOL_RECYCLE", 1800))}
         self.REDIS_URL = os.environ.get("REDIS_URL", "")
         self.CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", self.REDIS_URL)
         # Flask-Limiter keeps its counters in Redis when there is one, so all web processes share them.

@@ -1,18 +1,15 @@
 """Attempts: start or resume, save answers, upload files, submit, auto-mark, close at the deadline.
 
-The attempt's `deadline_at` is the only truth for time. Saves carry a per-attempt sequence number:
-an item is written only by a save newer than the one that last wrote it, so a retried or late save
-never overwrites a newer answer, and replaying a save changes nothing. The save path reads only the
-attempt row and the item rows it writes (no user graph, no tree, no session write).
+The attempt's `deadline_at` is the only truth for time. Saving answers (the hot path, ordered by a
+per-attempt sequence number) is in saving.py.
 """
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -31,8 +28,6 @@ from .setup import exam_for  # noqa: F401  (part of this module's public face)
 
 # A save sent in the last instant may arrive a moment after the deadline: it was typed in time.
 SAVE_GRACE = timedelta(seconds=2)
-MAX_TEXT = 20_000      # characters of one typed answer (an essay)
-MAX_PARTS = 200        # options ticked / pairs matched in one answer
 
 
 def attempt_for(actor: Actor, attempt_id: int) -> ExamAttempt:
@@ -118,8 +113,8 @@ def start_attempt(user_id: int, part_id: int, *, session: ExamSession | None = N
         if deadline <= now:
             raise NotAllowed(_("Ca thi đã hết giờ làm bài."))
     number = (latest.number + 1) if latest is not None else 1
-    attempt = _new_attempt(exam, part, user_id, number, now, deadline, session)
     try:
+        attempt = _new_attempt(exam, part, user_id, number, now, deadline, session)
         db.session.commit()
     except IntegrityError:   # another tab started the same attempt a moment earlier: use that one
         db.session.rollback()
@@ -137,85 +132,19 @@ def _new_attempt(exam, part, user_id, number, now, deadline, session) -> ExamAtt
     attempt = ExamAttempt(exam_id=exam.id, part_id=part.id, user_id=user_id, session_id=session.id if session else None,
                           number=number, seed=seed, state="open", started_at=now, deadline_at=deadline,
                           max_points=part.max_points)
-    attempt.items = [AttemptItem(position=d.position, question_version_id=d.version_id, points=d.points,
-                                 option_order=d.option_order, needs_manual=d.needs_manual) for d in drawn]
     db.session.add(attempt)
+    db.session.flush()   # the attempt's id; a second tab's start fails here on the unique number
+    # The items in one INSERT of many rows, without building ORM objects (a wave of starts: the unit
+    # of work for 20–60 items cost more than the statement).
+    db.session.execute(insert(AttemptItem), [
+        {"attempt_id": attempt.id, "position": d.position, "question_version_id": d.version_id, "points": d.points,
+         "option_order": d.option_order, "needs_manual": d.needs_manual, "saved_seq": 0, "flagged": False}
+        for d in drawn])
     from ..services import mark_used
     for version in db.session.scalars(select(QuestionVersion).where(
             QuestionVersion.id.in_([d.version_id for d in drawn]), QuestionVersion.used.is_(False))):
         mark_used(version)
     return attempt
-
-
-# --- save ------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Saved:
-    seq: int
-    at: datetime
-    stale: tuple[int, ...]     # items this save did not write: a newer save had written them
-    remaining: int
-
-
-def normalise(response, option_order: list[int] | None):
-    """The candidate's answer in the question type's shape, with shown option positions mapped back
-    to the stored options; DeliveryError for anything else."""
-    def option(value):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise DeliveryError(_("Câu trả lời không hợp lệ."))
-        if option_order is not None:
-            if not 0 <= value < len(option_order):
-                raise DeliveryError(_("Câu trả lời không hợp lệ."))
-            return option_order[value]
-        return value
-    if response is None or response == "" or response == []:
-        return None
-    if isinstance(response, int) and not isinstance(response, bool):
-        return option(response)
-    if isinstance(response, str):
-        if len(response) > MAX_TEXT:
-            raise DeliveryError(_("Câu trả lời dài quá %(n)d ký tự.", n=MAX_TEXT))
-        return response.replace("\x00", "")
-    if isinstance(response, list) and len(response) <= MAX_PARTS:
-        return sorted({option(v) for v in response})
-    if isinstance(response, dict) and len(response) <= MAX_PARTS and all(
-            isinstance(k, str) and len(k) <= 10 and isinstance(v, str) and len(v) <= 500 for k, v in response.items()):
-        return {k: v for k, v in response.items() if v} or None
-    raise DeliveryError(_("Câu trả lời không hợp lệ."))
-
-
-def save_answers(user_id: int, attempt_id: int, seq: int, answers: list[dict]) -> Saved:
-    """Write `answers` ([{"item": id, "response": …, "flagged": bool}]) of the save numbered `seq`.
-    Refused (AttemptClosed) once the attempt is over; the answers saved before stay."""
-    attempt = own_attempt(user_id, attempt_id, lock=True)   # the seq checks below see the last save's rows
-    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**31 or not isinstance(answers, list) \
-            or len(answers) > 500 or not all(isinstance(a, dict) and isinstance(a.get("item"), int) for a in answers):
-        raise DeliveryError(_("Yêu cầu lưu không hợp lệ."))
-    now = clock.now()
-    if attempt.state == "open" and expired(attempt, now):
-        finish_attempt(attempt, "closed")
-    if attempt.state != "open":
-        raise AttemptClosed(_("Đã hết giờ làm bài (hoặc bài đã nộp): câu trả lời này không được lưu. "
-                              "Các câu đã lưu trước đó vẫn được giữ."), attempt.last_seq)
-    wanted = {a["item"]: a for a in answers}
-    items = db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id,
-                                                         AttemptItem.id.in_(wanted))).all() if wanted else []
-    if len(items) != len(wanted):
-        raise DeliveryError(_("Yêu cầu lưu không hợp lệ."))
-    stale = []
-    for item in items:
-        if seq <= item.saved_seq:
-            stale.append(item.id)
-            continue
-        change = wanted[item.id]
-        item.response = normalise(change.get("response"), item.option_order)
-        item.flagged = bool(change.get("flagged", item.flagged))
-        item.saved_seq, item.answered_at = seq, now
-    attempt.last_seq = max(attempt.last_seq, seq)
-    attempt.last_saved_at = now
-    saved = Saved(seq, now, tuple(stale), remaining_seconds(attempt, now))   # before the commit expires the row
-    db.session.commit()
-    return saved
 
 
 # --- finish and marks ------------------------------------------------------------------------
@@ -295,3 +224,7 @@ def close_expired(now: datetime | None = None) -> int:
             finish_attempt(attempt, "closed", commit=False)
         db.session.commit()
         closed += len(batch)
+
+
+# Saving answers lives in saving.py (the hot path); it is part of this module's public face.
+from .saving import MAX_PARTS, MAX_TEXT, Saved, normalise, save_answers  # noqa: E402,F401
