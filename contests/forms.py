@@ -38,6 +38,8 @@ class ProblemForm(Form):
 class StatementForm(Form):
     title = StringField(_l("Tên bài"), validators=[DataRequired(), Length(max=255)])
     statement = SourceField(_l("Đề bài (Markdown)"))
+    pdf = FileField(_l("Đề bài dạng PDF (không bắt buộc, tối đa 10 MiB)"))
+    remove_pdf = BooleanField(_l("Bỏ tệp PDF hiện có"))
 
 
 class ActionForm(Form):

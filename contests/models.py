@@ -109,6 +109,7 @@ class Problem(db.Model):
     title: Mapped[str] = mapped_column(String(255), nullable=False)
     statement_md: Mapped[str] = mapped_column(Text, nullable=False, default="")
     statement_html: Mapped[str] = mapped_column(Text, nullable=False, default="")   # sanitised on save
+    statement_pdf: Mapped[str] = mapped_column(String(255), nullable=False, default="", server_default="")  # file name
     package_file: Mapped[str] = mapped_column(String(255), nullable=False)  # under instance/contest_packages
     package_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     package_format: Mapped[str] = mapped_column(String(32), nullable=False, default="")

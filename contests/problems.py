@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
+from html import escape
 from pathlib import Path
 
 import markdown
@@ -39,9 +41,22 @@ def package_path(problem: Problem) -> str:
     return str(packages_dir() / problem.package_file)
 
 
+_FORMULA = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$", re.S)
+_KEPT = re.compile(r"tinhocformula(\d+)z")
+
+
 def render_statement(md_text: str) -> str:
-    """Markdown to sanitised HTML (formulas stay as $…$ text for KaTeX)."""
-    return sanitize_html(markdown.markdown(md_text or "", extensions=["fenced_code", "tables"]))
+    """Markdown to sanitised HTML. Formulas ($…$, $$…$$) are kept out of Markdown's way (it would
+    read `a_i … b_i` as emphasis) and come back as escaped text, which the statement page typesets
+    with the vendored KaTeX (static/js/math.js)."""
+    formulas: list[str] = []
+
+    def keep(match):
+        formulas.append(match.group(0))
+        return f"tinhocformula{len(formulas) - 1}z"
+    html = markdown.markdown(_FORMULA.sub(keep, md_text or ""), extensions=["fenced_code", "tables"])
+    html = _KEPT.sub(lambda m: escape(formulas[int(m.group(1))], quote=False), html)
+    return sanitize_html(html)
 
 
 def _refusal(report) -> str:
@@ -112,6 +127,40 @@ def add_problem(actor: Actor, rnd: Round, *, letter: str, title: str, statement_
     audit(actor, "contest.problem.create", "contest_problem", problem.id,
           after={"letter": letter, "sha256": sha, "time_limit": report.time_limit, "format": fmt})
     db.session.commit()
+    return problem
+
+
+MAX_STATEMENT_PDF_BYTES = 10 * 1024 * 1024
+
+
+def statement_pdf_path(problem: Problem) -> str | None:
+    return str(packages_dir() / problem.statement_pdf) if problem.statement_pdf else None
+
+
+def set_statement_pdf(actor: Actor, problem: Problem, data: bytes | None, *, remove: bool = False) -> Problem:
+    """Attach a PDF statement (replacing the previous one) or remove it. A file that is not a PDF, or
+    is larger than 10 MiB, is refused with the reason and the previous PDF stays."""
+    if not may_manage(actor, problem.round.division.contest):
+        raise NotFound(problem.id)
+    old = problem.statement_pdf
+    if remove:
+        problem.statement_pdf = ""
+    elif data:
+        if len(data) > MAX_STATEMENT_PDF_BYTES:
+            raise ContestError(_("Tệp PDF lớn quá %(n)d MiB.", n=MAX_STATEMENT_PDF_BYTES // (1024 * 1024)))
+        if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+            raise ContestError(_("Tệp đề bài không phải PDF (hoặc bị cắt dở)."))
+        sha = hashlib.sha256(data).hexdigest()
+        name = f"statement-{problem.id}-{sha[:16]}.pdf"
+        (packages_dir() / name).write_bytes(data)
+        problem.statement_pdf = name
+    else:
+        return problem
+    audit(actor, "contest.problem.statement_pdf", "contest_problem", problem.id,
+          before={"pdf": old}, after={"pdf": problem.statement_pdf})
+    db.session.commit()
+    if old and old != problem.statement_pdf:
+        (packages_dir() / old).unlink(missing_ok=True)
     return problem
 
 

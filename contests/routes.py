@@ -1,7 +1,7 @@
 """Contest pages for contestants and the public board. Thin routes: parse, call one service, answer."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -9,7 +9,7 @@ from tinhoc import clock
 from tinhoc.extensions import limiter
 from tinhoc.security import current_actor
 
-from . import board, bp, clarifications, judging, services
+from . import board, bp, clarifications, judging, problems, services
 from .forms import NoteForm, SubmitForm
 
 
@@ -76,6 +76,17 @@ def show_problem(problem_id):
     form = _submit_form(problem.round)
     return render_template("contests/problem.html", problem=problem, entry=entry, manager=manager, form=form,
                            open=problem.round.is_open(), labels=judging.LANGUAGE_LABELS)
+
+
+@bp.get("/problems/<int:problem_id>/statement.pdf")
+@login_required
+def statement_pdf(problem_id):
+    """The PDF statement, for whoever may read the problem's page (and not before the round starts)."""
+    problem, _entry, _manager = services.problem_for(current_actor(), problem_id)
+    path = problems.statement_pdf_path(problem)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="application/pdf", download_name=f"de-bai-{problem.letter}.pdf", max_age=0)
 
 
 def _submit_form(rnd) -> SubmitForm:

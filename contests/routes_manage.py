@@ -45,6 +45,13 @@ def edit_statement(problem_id):
     problem = services.managed_problem_for(actor, problem_id)
     form = StatementForm(obj=problem, statement=problem.statement_md)
     if form.validate_on_submit():
+        upload = request.files.get("pdf")
+        data = upload.read(problems.MAX_STATEMENT_PDF_BYTES + 1) if upload and upload.filename else None
+        try:   # the PDF first: when it is refused, the page comes back with the typed text
+            problems.set_statement_pdf(actor, problem, data, remove=form.remove_pdf.data and not data)
+        except services.ContestError as exc:
+            flash(_("Chưa lưu: %(why)s", why=str(exc)), "danger")
+            return render_template("contests/statement_edit.html", problem=problem, form=form), 400
         problems.update_statement(actor, problem, title=form.title.data, statement_md=form.statement.data or "")
         flash(_("Đã lưu đề bài."), "success")
         return redirect(url_for("contests.show_problem", problem_id=problem.id))

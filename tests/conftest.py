@@ -146,6 +146,9 @@ def login(client, make_user):
     def do(username: str, roles=None, password: str = TEST_PASSWORD):
         if find_by_username(username) is None:
             make_user(username, roles=roles or [username])
+        # A logged-in client is sent away from /login with a 302 too: drop the session cookie first,
+        # so that login("bob") after login("alice") really is bob.
+        client.delete_cookie("session")
         response = client.post("/login", data={"username": username, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return response

@@ -142,5 +142,8 @@ def access_world(db) -> dict:
     clar = Clarification(round_id=cw["round"].id, entry_id=cw["entry_a"].id, question="?")
     db.session.add_all([sub, clar])
     db.session.commit()
+    from contests import problems
+    from tinhoc.access import SYSTEM
+    problems.set_statement_pdf(SYSTEM, cw["problem"], b"%PDF-1.4\ntrailer<<>>\n%%EOF\n")
     return {"clar_id": clar.id, "entry_id": cw["entry_c"].id, "contest_id": cw["contest"].id, "round_id": cw["round"].id, "problem_id": cw["problem"].id,
             "submission_id": sub.id}

@@ -155,6 +155,7 @@ ACCESS = {
     ("/contests/rounds/<int:round_id>", "GET"): Owned(STAFF),
     ("/contests/problems/<int:problem_id>", "GET"): Owned(STAFF),
     ("/contests/problems/<int:problem_id>/submit", "POST"): Owned(STAFF),
+    ("/contests/problems/<int:problem_id>/statement.pdf", "GET"): Owned(STAFF),
     ("/contests/submissions/<int:submission_id>", "GET"): Owned(STAFF),
     ("/contests/submissions/<int:submission_id>/status", "GET"): Owned(STAFF),
     ("/contests/<int:contest_id>/scoreboard", "GET"): PUBLIC,

@@ -58,6 +58,9 @@ def test_school_registers_organiser_approves_pupil_submits_and_scores(page, live
     page.locator("#divisions tr", has_text="Bảng B").locator("a").first.click()
     page.locator("#problems a").first.click()
     assert "Tổng hai số" in page.inner_text("h1")
+    # the statement's formulas ($a + b$) are typeset by the vendored KaTeX as MathML, with no raw $…$ left
+    page.wait_for_selector("#statement math")
+    assert page.locator("#statement math").count() >= 3 and "$" not in page.inner_text("#statement")
     page.select_option("select[name=language]", "cpp17")
     page.fill("textarea[name=source]", CPP_AB)
     page.click("#submit-form button[type=submit]")
