@@ -160,8 +160,23 @@ def seed_contest(teacher_user=None) -> dict:
             else [s.id for c, s in schools.items() if c.endswith("-THCS")]
         _pupils(contest, division, level_schools, 6, rng)
         made += _results(rnd, problem, rng)
+        if code == "A":
+            _theory_round(division, start)
     _demo_student(contest)
     return {"contest_id": contest.id, "submissions": made}
+
+
+def _theory_round(division, start) -> None:
+    """Division A's multiple-choice theory part: a quiz round drawing 8 questions per pupil from the
+    demo bank's IU01 category (contests/quiz.py), open with the programming round."""
+    from exams import services as exams
+    from exams.demo import FIRST_CATEGORY
+
+    from . import quiz
+    rnd = services.add_round(SYSTEM, division, title="Phần thi lý thuyết (trắc nghiệm)", kind="quiz",
+                             starts_at=start, ends_at=start + timedelta(days=7), languages=[])
+    category = exams.ensure_category_path(FIRST_CATEGORY)
+    quiz.set_up(SYSTEM, rnd, category_id=category.id, count=8, duration_minutes=15)
 
 
 def _demo_student(contest: Contest) -> None:

@@ -42,6 +42,14 @@ class StatementForm(Form):
     remove_pdf = BooleanField(_l("Bỏ tệp PDF hiện có"))
 
 
+class QuizSetupForm(Form):
+    """A quiz round's quiz: questions drawn per contestant from a bank category."""
+    category = SelectField(_l("Danh mục câu hỏi"), coerce=int, choices=[], validate_choice=False)
+    count = IntegerField(_l("Số câu"), default=20, validators=[DataRequired(), NumberRange(1, 200)])
+    minutes = IntegerField(_l("Thời gian làm bài (phút)"), default=30, validators=[DataRequired(), NumberRange(1, 600)])
+    points = IntegerField(_l("Thang điểm"), default=10, validators=[DataRequired(), NumberRange(1, 1000)])
+
+
 class ActionForm(Form):
     """A POST with only its CSRF token (unfreeze, approve, rejudge apply)."""
 

@@ -78,6 +78,9 @@ class Round(db.Model):
     freeze_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     unfrozen_at = mapped_column(UTCDateTime, nullable=True)              # the jury revealed the board
     board_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # bumped per cell change
+    # a quiz round's quiz: the id of an exam of kind "quiz", used only through exams.services (no
+    # foreign key: contests never reach into the exam tables; see contests/quiz.py)
+    quiz_exam_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     division = relationship(Division, back_populates="rounds", lazy="joined")
     problems = relationship("Problem", back_populates="round", order_by="Problem.position",

@@ -9,7 +9,7 @@ from tinhoc import clock
 from tinhoc.extensions import limiter
 from tinhoc.security import current_actor
 
-from . import board, bp, clarifications, judging, problems, services
+from . import board, bp, clarifications, judging, problems, quiz, services
 from .forms import NoteForm, SubmitForm
 
 
@@ -45,11 +45,13 @@ def show_contest(contest_id):
 @bp.get("/rounds/<int:round_id>")
 @login_required
 def show_round(round_id):
-    rnd, entry, manager = services.round_for(current_actor(), round_id)
+    actor = current_actor()
+    rnd, entry, manager = services.round_for(actor, round_id)
     subs = services.round_submissions(rnd, None if manager else entry)
     clars, notes = clarifications.for_round(rnd, entry, manager)
+    mine = quiz.my_result(actor, rnd) if rnd.kind == "quiz" and entry else None
     return render_template("contests/round.html", rnd=rnd, entry=entry, manager=manager, subs=subs,
-                           now=clock.now(), clars=clars, notes=notes, form=NoteForm())
+                           now=clock.now(), clars=clars, notes=notes, form=NoteForm(), quiz_result=mine)
 
 
 @bp.post("/rounds/<int:round_id>/clarifications")

@@ -34,6 +34,18 @@ def test_demo_contest_has_a_board_and_a_working_teacher(app, db):
     page = client.get(f"/contests/problems/{b_problem.id}").get_data(as_text=True)
     assert "Tổng hai số" in page and 'id="submit-form"' in page
 
+    # division A's theory part: a quiz round with its quiz, which a division A pupil can start
+    from contests.models import EntryMember, Entry, Round
+    quiz_round = db.session.scalar(select(Round).join(Division).where(Division.code == "A", Round.kind == "quiz"))
+    assert quiz_round is not None and quiz_round.quiz_exam_id is not None
+    pupil_id = db.session.scalar(select(EntryMember.user_id).join(Entry).where(Entry.division_id == quiz_round.division_id,
+                                                                            Entry.status == "approved").limit(1))
+    from contests import quiz, services
+    from tinhoc.access import load_actor
+    pupil = load_actor(pupil_id)
+    attempt = quiz.start(pupil, quiz_round, services.entry_in_round(pupil, quiz_round))
+    assert len(attempt.items) == 8
+
     again = app.test_cli_runner().invoke(args=["tinhoc", "seed-demo"])
     assert again.exit_code == 0 and db.session.scalar(select(func.count(Contest.id))) == 1
     board.clear_cache()

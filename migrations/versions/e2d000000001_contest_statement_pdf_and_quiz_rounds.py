@@ -1,4 +1,5 @@
-"""contest problems: an optional PDF statement beside the Markdown one
+"""contest problems: an optional PDF statement beside the Markdown one; quiz rounds: the quiz (an
+exam of kind "quiz") a round runs
 
 Revision ID: e2d000000001
 Revises: e1c000000001
@@ -19,8 +20,12 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('contest_problem', schema=None) as batch_op:
         batch_op.add_column(sa.Column('statement_pdf', sa.String(length=255), nullable=False, server_default=''))
+    with op.batch_alter_table('contest_round', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('quiz_exam_id', sa.Integer(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('contest_round', schema=None) as batch_op:
+        batch_op.drop_column('quiz_exam_id')
     with op.batch_alter_table('contest_problem', schema=None) as batch_op:
         batch_op.drop_column('statement_pdf')
