@@ -88,8 +88,8 @@ def test_late_save_refused_and_earlier_answers_kept(client, login, db, exam_worl
     attempt = _attempt(db, attempt_id)
     assert attempt.state == "closed" and attempt.items[0].response == kept and attempt.items[0].saved_seq == 1
     assert attempt.finished_at == attempt.deadline_at and attempt.auto_points is not None
-    assert client.get(f"/exams/attempts/{attempt_id}/clock").json == {"remaining": 0, "state": "closed",
-                                                                       "last_seq": 1}
+    clock = client.get(f"/exams/attempts/{attempt_id}/clock").json
+    assert (clock["remaining"], clock["state"], clock["last_seq"]) == (0, "closed", 1)
     assert client.get(f"/exams/attempts/{attempt_id}").status_code == 302   # finished: back to my exams
 
 
@@ -100,6 +100,29 @@ def test_save_inside_the_grace_after_the_deadline_is_kept(client, login, db, exa
     frozen_clock.advance(timedelta(minutes=30, seconds=1))   # sent in the last second, arrived one second late
     assert client.post(f"/exams/attempts/{attempt_id}/answers",
                        json={"seq": 1, "answers": [{"item": item.id, "response": 0}]}).status_code == 200
+
+
+def test_a_stale_csrf_token_is_told_apart_and_the_clock_gives_a_fresh_one(app, client, login, db, exam_world):
+    """After a login in another tab the page's token is stale: the save is refused as JSON saying so
+    (the page then takes a fresh token from the clock and sends again), and nothing is lost."""
+    login("thisinh")
+    attempt_id = _start(client, exam_world["theory"].id)
+    item = _attempt(db, attempt_id).items[0]
+    url = f"/exams/attempts/{attempt_id}/answers"
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        stale = client.post(url, json={"seq": 1, "answers": [{"item": item.id, "response": 0}]},
+                            headers={"X-CSRFToken": "a-token-of-an-older-session", "Accept": "application/json"})
+        assert stale.status_code == 400 and stale.json["csrf"] is True and stale.json["error"]
+        token = client.get(f"/exams/attempts/{attempt_id}/clock").json["csrf"]
+        fresh = client.post(url, json={"seq": 1, "answers": [{"item": item.id, "response": 0}]},
+                            headers={"X-CSRFToken": token, "Accept": "application/json"})
+        assert fresh.status_code == 200
+        form = client.post(f"/exams/attempts/{attempt_id}/submit")     # a plain form still gets the page
+        assert form.status_code == 400 and "text/html" in form.content_type
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert _attempt(db, attempt_id).items[0].saved_seq == 1 and _attempt(db, attempt_id).state == "open"
 
 
 def test_someone_elses_attempt_does_not_exist(client, login, db, exam_world, make_user):

@@ -10,6 +10,7 @@ import io
 from flask import flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from tinhoc import clock
 from tinhoc.i18n import local
@@ -78,7 +79,9 @@ def take_attempt(attempt_id):
 def attempt_clock(attempt_id):
     attempt = services.own_attempt(current_user.id, attempt_id)
     services.close_if_expired(attempt)
-    return jsonify(remaining=services.remaining_seconds(attempt), state=attempt.state, last_seq=attempt.last_seq)
+    # the session's CSRF token too: the page takes it up after a login in another tab changed the session
+    return jsonify(remaining=services.remaining_seconds(attempt), state=attempt.state, last_seq=attempt.last_seq,
+                   csrf=generate_csrf())
 
 
 @bp.post("/attempts/<int:attempt_id>/answers")

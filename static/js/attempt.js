@@ -144,8 +144,15 @@
       if (response.status === 409) {
         return response.json().then(function (data) { close(data.error || root.dataset.msgClosed); });
       }
-      if (response.status === 400 && json) {   // refused as malformed: resending would not help
+      if (response.status === 400 && json) {
         return response.json().then(function (data) {
+          if (data.csrf) {   // the session changed (logged in again in another tab): new token, send again
+            return sync().then(function (fresh) {
+              if (!fresh) { throw new Error("no fresh token"); }
+              schedule(50);
+            });
+          }
+          // refused as malformed: resending would not help
           Object.keys(sent).forEach(function (id) { delete store.pending[id]; });
           persist();
           show(data.error, true);
@@ -176,14 +183,20 @@
     countdownEl.classList.toggle("text-danger", left <= 60);
     if (left <= 0 && !closed) { flush(); setTimeout(sync, 2500); }
   }
+  // The server's remaining time, and the session's CSRF token (new after a login in another tab);
+  // resolves to whether the token changed.
   function sync() {
-    fetch(root.dataset.clockUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+    return fetch(root.dataset.clockUrl, {credentials: "same-origin", redirect: "manual",
+                                         headers: {"Accept": "application/json"}})
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
-        if (!data) { return; }
+        if (!data) { return false; }
         endAt = performance.now() + data.remaining * 1000;
         if (data.state !== "open") { close(root.dataset.msgClosed); }
-      }).catch(function () { /* offline: the local countdown goes on */ });
+        var fresh = !!data.csrf && data.csrf !== root.dataset.csrf;
+        if (data.csrf) { root.dataset.csrf = data.csrf; }
+        return fresh;
+      }).catch(function () { return false; /* offline: the local countdown goes on */ });
   }
 
   // --- wiring -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Home page per role, language switch and error pages."""
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -37,8 +37,13 @@ def bad_request(exc):
 
 @bp.app_errorhandler(CSRFError)
 def csrf_refused(exc):
-    """A form without (or with an expired) CSRF token: say so in the site's language, not Flask-WTF's."""
-    return render_template("errors/400.html", reason=translate_wtforms(exc.description)), 400
+    """A form without (or with an expired) CSRF token: say so in the site's language, not Flask-WTF's.
+    A script's JSON request gets JSON with `csrf: true`, so that it can fetch a fresh token and send
+    again (the exam page does, after a login in another tab changed the session)."""
+    reason = translate_wtforms(exc.description)
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=reason, csrf=True), 400
+    return render_template("errors/400.html", reason=reason), 400
 
 
 @bp.app_errorhandler(413)
