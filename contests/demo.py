@@ -136,6 +136,7 @@ def seed_contest(teacher_user=None) -> dict:
     title = f"Hội thi Tin học trẻ tỉnh An Khê năm {now.year}"
     existing = db.session.scalar(select(Contest).where(Contest.title == title))
     if existing is not None:
+        _awards(existing)
         return {"contest_id": existing.id, "submissions": 0}
     from tinhoc.orgs.models import Organisation
     schools = {o.code: o for o in db.session.scalars(select(Organisation).where(Organisation.kind == "school"))}
@@ -161,7 +162,14 @@ def seed_contest(teacher_user=None) -> dict:
         _pupils(contest, division, level_schools, 6, rng)
         made += _results(rnd, problem, rng)
     _demo_student(contest)
+    _awards(contest)
     return {"contest_id": contest.id, "submissions": made}
+
+
+def _awards(contest: Contest) -> None:
+    """The programming divisions' awards, computed and published (contests/awards/demo.py)."""
+    from .awards.demo import seed_awards
+    seed_awards(contest)
 
 
 def _demo_student(contest: Contest) -> None:
