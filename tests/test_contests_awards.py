@@ -66,6 +66,12 @@ def test_whole_workflow_with_certificates(client, login, aw, db):
     assert client.post(f"{url}/rule", data=RULE).status_code == 302
     page = _flash(client, client.post(f"{url}/compute"))
     assert "Đã tính giải" in page
+    # a changed rule drops the computed rows: compute again before any review
+    client.post(f"{url}/rule", data={**RULE, "third": "2"})
+    assert _set(db, aw).status == "empty" and _set(db, aw).rows == []
+    assert "Chỉ bản nháp vừa tính" in _flash(client, client.post(f"{url}/review"))
+    client.post(f"{url}/rule", data=RULE)
+    client.post(f"{url}/compute")
     # one first (100), the tie at 40 shares the second prize, so no third; 0 points: no prize
     assert _prizes(db, aw) == {"Nguyễn Thị An": "first", "Trần Văn Bình": "second", "Phạm Thị Dung": "second",
                                "Hồ Văn Em": None}
@@ -199,6 +205,10 @@ def test_pdf_results_list_shows_vietnamese_names(client, aw, db):
     assert "BẢN NHÁP" not in text and "Giải Ba" not in text
     fonts = [f.get_object() for f in reader.pages[0]["/Resources"]["/Font"].values()]
     assert any("DejaVuSans" in str(f["/BaseFont"]) for f in fonts)
+    # an English reader gets the same Vietnamese document; the page itself is in English
+    client.get("/lang/en")
+    assert "Giải Nhất" in PdfReader(io.BytesIO(client.get(f"{aw['url']}.pdf").data)).pages[0].extract_text()
+    assert "First prize" in client.get(aw["url"]).get_data(as_text=True)
 
 
 def test_xlsx_results_list(client, aw, db):

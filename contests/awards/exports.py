@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 from .models import AwardSet
-from .rules import PRIZE_LABELS
+from .rules import PRIZE_VI
 
 STATUS_NOTE = {"draft": "BẢN NHÁP – CHƯA RÀ SOÁT", "reviewed": "ĐÃ RÀ SOÁT – CHƯA CÔNG BỐ", "published": ""}
 
@@ -18,7 +18,7 @@ def _rows(found: AwardSet) -> list[tuple]:
         entry = row.entry
         members = ", ".join(m.full_name for m in entry.members)
         out.append((row.rank, entry.name, members, entry.school.name if entry.school else "", row.score,
-                    str(PRIZE_LABELS[row.prize]) if row.prize else ""))
+                    PRIZE_VI[row.prize] if row.prize else ""))
     return out
 
 

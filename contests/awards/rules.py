@@ -19,6 +19,8 @@ from .models import METHODS, PRIZES
 
 PRIZE_LABELS = {"first": _l("Giải Nhất"), "second": _l("Giải Nhì"), "third": _l("Giải Ba"),
                 "encouragement": _l("Giải Khuyến khích")}
+# The printed results list and the certificates are Vietnamese documents whatever the reader's language.
+PRIZE_VI = {"first": "Giải Nhất", "second": "Giải Nhì", "third": "Giải Ba", "encouragement": "Giải Khuyến khích"}
 METHOD_LABELS = {"counts": _l("Theo số lượng giải"), "percent": _l("Theo tỉ lệ phần trăm"),
                  "threshold": _l("Theo ngưỡng điểm")}
 

@@ -80,9 +80,10 @@ def save_rule(actor: Actor, division: Division, method: str, raw: dict) -> Award
     else:
         _unpublished(found)
         before = _snapshot(found)
-        found.method, found.params = method, params
-        if found.status == "reviewed":
-            found.status = "draft"   # a new rule needs a new review
+        if (found.method, found.params) != (method, params):
+            found.method, found.params = method, params
+            found.rows.clear()       # computed under the old rule: compute (and review) again
+            found.status, found.computed_at, found.reviewed_at = "empty", None, None
     found.updated_at = clock.now()
     db.session.flush()
     audit(actor, "contest.award.rule", "contest_award_set", found.id, before=before, after=_snapshot(found))
@@ -235,7 +236,7 @@ def sync_certificates(found: AwardSet, reason: str = "") -> tuple[int, int]:
         if source in have:
             continue
         details = {"title": division.contest.title, "division": division.name,
-                   "award": str(rules.PRIZE_LABELS[row.prize])}
+                   "award": rules.PRIZE_VI[row.prize]}
         if 0 <= row.score <= 100:
             details["score"] = row.score
         certification.issue(KIND, member.user, details, actor=SYSTEM, source=source)
