@@ -102,20 +102,37 @@ def test_whole_workflow_with_certificates(client, login, aw, db):
     client.post(f"{url}/publish")
     assert len(_certs(db)) == 4
     assert "hãy hủy công bố trước khi sửa" in _flash(client, client.post(f"{url}/compute"))
-    assert "hãy hủy công bố trước khi sửa" in _flash(client, client.post(
-        f"/contests/awards/rows/{row_e.id}/adjust", data={"prize": "", "reason": "x"}))
+    # revising a published prize revokes that entry's certificate and issues the new one; others stay
+    alice_before = (alice_cert.id, alice_cert.number)
+    page = _flash(client, client.post(f"/contests/awards/rows/{row_e.id}/adjust",
+                                      data={"prize": "third", "reason": "Chấm lại phần mở rộng"}))
+    assert "Đã sửa giải của Hồ Văn Em." in page
+    em = [c for c in _certs(db) if c.holder_name == "Hồ Văn Em"]
+    assert [(c.details["award"], c.is_revoked) for c in em] == [("Giải Khuyến khích", True), ("Giải Ba", False)]
+    assert em[0].revoked_reason == "Giải được điều chỉnh: Chấm lại phần mở rộng"
+    # given back the earlier prize: a new certificate again (the revoked one stays revoked)
+    client.post(f"/contests/awards/rows/{row_e.id}/adjust", data={"prize": "encouragement", "reason": "Giữ giải cũ"})
+    em = [c for c in _certs(db) if c.holder_name == "Hồ Văn Em"]
+    assert [(c.details["award"], c.is_revoked) for c in em] == [("Giải Khuyến khích", True), ("Giải Ba", True),
+                                                                ("Giải Khuyến khích", False)]
+    alice_now = [c for c in _certs(db) if c.holder_name == "Nguyễn Thị An"]
+    assert [(c.id, c.number) for c in alice_now] == [alice_before] and not alice_now[0].is_revoked
+    assert len(_certs(db, revoked=False)) == 4
     # withdrawing needs a reason and revokes every certificate of the set
     assert "Hủy công bố phải nêu lý do." in _flash(client, client.post(f"{url}/unpublish", data={"reason": ""}))
     page = _flash(client, client.post(f"{url}/unpublish", data={"reason": "Phúc khảo bài của Hồ Văn Em"}))
     assert "4 giấy chứng nhận bị thu hồi" in page
-    assert len(_certs(db, revoked=True)) == 4 and _certs(db, revoked=False) == []
-    assert [c.revoked_reason for c in _certs(db)] == ["Phúc khảo bài của Hồ Văn Em"] * 4
+    assert len(_certs(db, revoked=True)) == 6 and _certs(db, revoked=False) == []
+    assert [c.revoked_reason for c in _certs(db)].count("Phúc khảo bài của Hồ Văn Em") == 4
+    client.post("/logout")   # withdrawn: hidden from the public again
+    assert "Kết quả của bảng này chưa được công bố." in client.get(url).get_data(as_text=True)
+    login("organiser")
     # revised: Em loses the prize; publishing again issues new certificates for the three others only
     client.post(f"/contests/awards/rows/{row_e.id}/adjust", data={"prize": "", "reason": "Phúc khảo: giữ nguyên"})
     client.post(f"{url}/publish")
     valid = _certs(db, revoked=False)
     assert sorted(c.holder_name for c in valid) == ["Nguyễn Thị An", "Phạm Thị Dung", "Trần Văn Bình"]
-    assert len({c.number for c in _certs(db)}) == 7
+    assert len({c.number for c in _certs(db)}) == 9
 
 
 def test_unpublished_results_are_the_organisers_only(client, login, aw, db):

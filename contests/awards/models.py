@@ -54,6 +54,7 @@ class AwardRow(db.Model):
     computed_prize: Mapped[str | None] = mapped_column(String(16), nullable=True)
     prize: Mapped[str | None] = mapped_column(String(16), nullable=True)
     reason: Mapped[str] = mapped_column(Text, nullable=False, default="")   # why the organiser changed it
+    revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # changes after publication
 
     award_set = relationship(AwardSet, back_populates="rows")
     entry = relationship("Entry", lazy="joined")

@@ -3,9 +3,10 @@
 scope (contests.services.manage_clause); everyone else sees a published set only.
 
 Certificates: one `contest_award` per member of an awarded entry, issued through
-tinhoc.certification with a source naming the set, its generation, the entry, the member and the
-prize, so publishing again issues nothing twice; any award certificate of the set whose source is
-no longer wanted (prize changed, set withdrawn) is revoked.
+tinhoc.certification with a source naming the set, its generation, the entry, the member, the
+prize and the row's revision, so publishing again issues nothing twice; any award certificate of
+the set whose source is no longer wanted (a prize revised after publication, the set withdrawn)
+is revoked.
 """
 from __future__ import annotations
 
@@ -141,11 +142,12 @@ def row_for_manager(actor: Actor, row_id: int) -> AwardRow:
 
 
 def adjust(actor: Actor, row_id: int, prize: str | None, reason: str) -> AwardRow:
-    """Change one entry's prize during review; the reason goes into the audit log."""
+    """Change one entry's prize (during review, or a revision of published results); the reason goes
+    into the audit log. On a published set the entry's certificates follow at once: the old ones are
+    revoked with this reason and new ones issued, the other entries' certificates stay as they are."""
     row = row_for_manager(actor, row_id)
     found = row.award_set
-    _unpublished(found)
-    if found.status not in ("draft", "reviewed"):
+    if found.status not in ("draft", "reviewed", "published"):
         raise ContestError(_("Hãy tính giải trước."))
     prize = prize or None
     if prize is not None and prize not in PRIZES:
@@ -157,10 +159,14 @@ def adjust(actor: Actor, row_id: int, prize: str | None, reason: str) -> AwardRo
         raise ContestError(_("Giải không thay đổi."))
     before = {"prize": row.prize, "entry": row.entry.name}
     row.prize, row.reason = prize, reason
+    if found.status == "published":
+        row.revision += 1            # a new source: a prize given back later is a new certificate
     found.updated_at = clock.now()
     audit(actor, "contest.award.adjust", "contest_award_row", row.id, before=before,
-          after={"prize": prize, "entry": row.entry.name, "reason": reason})
+          after={"prize": prize, "entry": row.entry.name, "reason": reason, "published": found.status == "published"})
     db.session.commit()
+    if found.status == "published":
+        sync_certificates(found, reason=_("Giải được điều chỉnh: %(r)s", r=reason))
     return row
 
 
@@ -208,7 +214,7 @@ def unpublish(actor: Actor, division: Division, reason: str) -> tuple[AwardSet, 
 # --- certificates ------------------------------------------------------------------------------
 
 def _source(found: AwardSet, row: AwardRow, user_id: int) -> str:
-    return f"contest_award:s{found.id}:g{found.generation}:e{row.entry_id}:u{user_id}:{row.prize}"
+    return f"contest_award:s{found.id}:g{found.generation}:e{row.entry_id}:u{user_id}:{row.prize}:r{row.revision}"
 
 
 def certificates(found: AwardSet):
