@@ -299,3 +299,21 @@ def test_demo_publishes_awards(app, db, client):
     assert again.exit_code == 0
     assert db.session.scalar(select(func.count(Certificate.id)).where(
         Certificate.kind == "contest_award", Certificate.source.like("contest_award:s%"))) == issued
+
+
+def test_icpc_division_ranks_by_solved_then_penalty_and_certificates_show_no_score(db, frozen_clock):
+    from contests.awards import services
+    from tinhoc.access import SYSTEM
+    cw = contest_world(db, scoring="icpc")
+    p = cw["problem"]
+    record(frozen_clock, cw["bob"], p, START + timedelta(minutes=30), "AC")      # 30 minutes
+    record(frozen_clock, cw["alice"], p, START + timedelta(minutes=5), "WA")
+    record(frozen_clock, cw["alice"], p, START + timedelta(minutes=10), "AC")    # 10 + 20 = 30: a tie
+    services.save_rule(SYSTEM, cw["division"], "counts", {"first": 1, "second": 1})
+    found = services.compute(SYSTEM, cw["division"])
+    assert [(r.entry.name, r.score, r.penalty, r.rank, r.prize) for r in found.rows] == [
+        ("Nguyễn Thị An", 1.0, 30, 1, "first"), ("Trần Văn Bình", 1.0, 30, 1, "first")]
+    services.review(SYSTEM, cw["division"])
+    _found, issued, _revoked = services.publish(SYSTEM, cw["division"])
+    assert issued == 2
+    assert all("score" not in c.details and c.details["award"] == "Giải Nhất" for c in _certs(db))

@@ -229,21 +229,23 @@ def sync_certificates(found: AwardSet, reason: str = "") -> tuple[int, int]:
     """Issue the missing certificates of a published set and revoke those no longer wanted; idempotent."""
     from tinhoc.certification import services as certification
     wanted: dict[str, tuple] = {}
+    division = found.division
     if found.status == "published":
-        division = found.division
         for row in found.rows:
             if row.prize:
                 for member in row.entry.members:
                     wanted[_source(found, row, member.user_id)] = (row, member)
     existing = certificates(found)
     have = {c.source for c in existing}
+    # An ICPC total counts problems solved, not points: the certificate then shows no score.
+    points = not any(r.scoring == "icpc" for r in division.rounds)
     issued = revoked = 0
     for source, (row, member) in wanted.items():
         if source in have:
             continue
         details = {"title": division.contest.title, "division": division.name,
                    "award": rules.PRIZE_VI[row.prize]}
-        if 0 <= row.score <= 100:
+        if points and 0 <= row.score <= 100:
             details["score"] = row.score
         certification.issue(KIND, member.user, details, actor=SYSTEM, source=source)
         issued += 1
