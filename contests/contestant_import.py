@@ -234,13 +234,25 @@ def import_contestants(actor: Actor, contest: Contest, stream: IO[bytes]) -> Con
     return report
 
 
-def template_xlsx() -> bytes:
+def template_xlsx(actor: Actor, contest: Contest) -> bytes:
+    """The empty sheet with the expected headers, and a guide listing the divisions of the contest
+    and the schools the actor may import for (their codes), so nobody has to guess them."""
     from openpyxl import Workbook
 
     from tinhoc.orgs.spreadsheets import header_cells, text_cell, workbook_bytes
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Thí sinh"))
+    sheet = workbook.create_sheet("Thí sinh")
     sheet.append(header_cells(sheet, [c.header for c in COLUMNS]))
+    guide = workbook.create_sheet("Hướng dẫn")
+    guide.append(header_cells(guide, ["Bảng", "Tên bảng", "Lớp", "Thi theo đội"]))
+    for d in contest.divisions:
+        guide.append([text_cell(guide, d.code), text_cell(guide, d.name), f"{d.min_grade}–{d.max_grade}",
+                      d.max_team_size if d.team_entry else None])
+    guide.append([])
+    guide.append(header_cells(guide, ["Mã trường", "Tên trường"]))
+    for school in registration.teacher_schools(actor):
+        if contest.organisation is None or school.path.startswith(contest.organisation.path):
+            guide.append([text_cell(guide, school.code), text_cell(guide, school.name)])
     return workbook_bytes(workbook)
 
 

@@ -45,8 +45,9 @@ def import_contestants(contest_id):
 @bp.get("/<int:contest_id>/import/template.xlsx")
 @role_required(*REGISTER_ROLES)
 def import_template(contest_id):
-    contest = services.contest_for(current_actor(), contest_id)
-    return send_file(io.BytesIO(contestant_import.template_xlsx()), mimetype=XLSX_MIME, as_attachment=True,
+    actor = current_actor()
+    contest = services.contest_for(actor, contest_id)
+    return send_file(io.BytesIO(contestant_import.template_xlsx(actor, contest)), mimetype=XLSX_MIME, as_attachment=True,
                      download_name=f"mau-thi-sinh-{contest.id}.xlsx")
 
 

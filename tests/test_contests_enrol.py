@@ -158,8 +158,13 @@ def test_import_template_has_the_columns(client, login, ew):
     login("teacher")
     r = client.get(f"/contests/{ew['contest'].id}/import/template.xlsx")
     assert r.status_code == 200
-    head = next(load_workbook(io.BytesIO(r.data)).active.iter_rows(values_only=True))
+    wb = load_workbook(io.BytesIO(r.data))
+    head = next(wb.active.iter_rows(values_only=True))
     assert list(head) == HEAD
+    guide = list(wb["Hướng dẫn"].iter_rows(values_only=True))
+    assert ("B", "Bảng B", "6–9", None) in guide and ("C1", "Bảng C1", "10–12", 2) in guide
+    assert ("H-AB-THCS", "Trường THCS An Bình") in [g[:2] for g in guide]
+    assert "H-AB-THPT" not in [g[0] for g in guide]     # not the teacher's school
 
 
 def _register(client, cw, name="Phạm Minh Đức"):
