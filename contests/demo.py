@@ -136,6 +136,7 @@ def seed_contest(teacher_user=None) -> dict:
     title = f"Hội thi Tin học trẻ tỉnh An Khê năm {now.year}"
     existing = db.session.scalar(select(Contest).where(Contest.title == title))
     if existing is not None:
+        _awards(existing)
         return {"contest_id": existing.id, "submissions": 0}
     from tinhoc.orgs.models import Organisation
     schools = {o.code: o for o in db.session.scalars(select(Organisation).where(Organisation.kind == "school"))}
@@ -163,6 +164,7 @@ def seed_contest(teacher_user=None) -> dict:
         if code == "A":
             _theory_round(division, start)
     _demo_student(contest)
+    _awards(contest)
     return {"contest_id": contest.id, "submissions": made}
 
 
@@ -177,6 +179,12 @@ def _theory_round(division, start) -> None:
                              starts_at=start, ends_at=start + timedelta(days=7), languages=[])
     category = exams.ensure_category_path(FIRST_CATEGORY)
     quiz.set_up(SYSTEM, rnd, category_id=category.id, count=8, duration_minutes=15)
+
+
+def _awards(contest: Contest) -> None:
+    """The programming divisions' awards, computed and published (contests/awards/demo.py)."""
+    from .awards.demo import seed_awards
+    seed_awards(contest)
 
 
 def _demo_student(contest: Contest) -> None:

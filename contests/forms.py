@@ -98,3 +98,12 @@ class RoundForm(Form):
     subtask_max = BooleanField(_l("IOI: lấy điểm cao nhất của từng nhóm test qua các lần nộp"))
     freeze_minutes = IntegerField(_l("Đóng băng bảng điểm trước khi kết thúc (phút)"), default=0,
                                   validators=[Optional(), NumberRange(min=0, max=600)])
+
+
+class ImportForm(Form):
+    file = FileField(_l("Tệp Excel (.xlsx)"))
+
+
+class WindowForm(Form):
+    opens_at = DateTimeLocalField(_l("Mở đăng ký (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    closes_at = DateTimeLocalField(_l("Đóng đăng ký (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])

@@ -8,7 +8,7 @@ too) and the pages filter what a contestant may read.
 """
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tinhoc import clock
@@ -33,6 +33,9 @@ class Contest(db.Model):
     # The unit running it: its organisers (and the province's) manage it. None: the province.
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), nullable=True, index=True)
     created_at = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+    # Registration window (typed in Vietnam time, stored UTC); None on either side: no limit there.
+    registration_opens_at = mapped_column(UTCDateTime, nullable=True)
+    registration_closes_at = mapped_column(UTCDateTime, nullable=True)
 
     organisation = relationship("Organisation", lazy="joined")
     divisions = relationship("Division", back_populates="contest", order_by="Division.code",
@@ -158,6 +161,7 @@ class EntryMember(db.Model):
     full_name: Mapped[str] = mapped_column(String(200), nullable=False)
     grade: Mapped[int] = mapped_column(Integer, nullable=False)
     school_level: Mapped[str] = mapped_column(String(16), nullable=False)
+    date_of_birth = mapped_column(Date, nullable=True)    # from the contestant import, when given
 
     entry = relationship(Entry, back_populates="members")
     user = relationship("User", lazy="joined")

@@ -16,6 +16,7 @@ from tinhoc.access import Actor
 from tinhoc.audit import record as audit
 from tinhoc.extensions import db
 
+from .awards import sources as award_sources
 from .models import Entry, EntryMember, Round
 from .services import ContestError, NotFound, may_manage
 
@@ -113,3 +114,9 @@ def results(rnd: Round) -> list[QuizLine]:
 def scores(rnd: Round) -> dict[int, float]:
     """{entry id: points} of the entries with a finished attempt (for totals and awards)."""
     return {line.entry.id: line.points for line in results(rnd) if line.points is not None}
+
+
+@award_sources.register("quiz")
+def award_scores(rnd: Round) -> dict[int, tuple[float, int]]:
+    """A quiz round's part of a division's total for the awards: the entry's points, no penalty."""
+    return {entry_id: (points, 0) for entry_id, points in scores(rnd).items()}

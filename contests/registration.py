@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import secrets
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -33,6 +34,7 @@ class Pupil:
     full_name: str
     grade: int
     school_level: str
+    date_of_birth: date | None = None
 
 
 def eligibility_error(division: Division, pupil: Pupil) -> str | None:
@@ -73,8 +75,12 @@ def _username(contest: Contest, division: Division) -> str:
 
 
 def register(actor: Actor, contest: Contest, *, division_id: int, school_id: int, pupils: list[Pupil],
-             team_name: str = "") -> Entry:
-    """One entry (pending) with a contestant account per pupil, all in one transaction."""
+             team_name: str = "", commit: bool = True) -> Entry:
+    """One entry (pending) with a contestant account per pupil, all in one transaction (the caller's
+    when commit is False: the contestant import writes a whole file in one). Outside the contest's
+    registration window only its organisers may register."""
+    from .registration_window import check as check_window
+    check_window(actor, contest)
     division = db.session.get(Division, division_id)
     if division is None or division.contest_id != contest.id:
         raise ContestError(_("Hãy chọn bảng thi."))
@@ -101,12 +107,13 @@ def register(actor: Actor, contest: Contest, *, division_id: int, school_id: int
         db.session.add(user)
         db.session.flush()
         entry.members.append(EntryMember(user_id=user.id, full_name=p.full_name, grade=p.grade,
-                                         school_level=p.school_level))
+                                         school_level=p.school_level, date_of_birth=p.date_of_birth))
     db.session.add(entry)
     db.session.flush()
     audit(actor, "contest.entry.register", "contest_entry", entry.id,
           after={"division": division.code, "school": school.code, "members": [p.full_name for p in pupils]})
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return entry
 
 

@@ -146,4 +146,15 @@ def access_world(db) -> dict:
     from tinhoc.access import SYSTEM
     problems.set_statement_pdf(SYSTEM, cw["problem"], b"%PDF-1.4\ntrailer<<>>\n%%EOF\n")
     return {"clar_id": clar.id, "entry_id": cw["entry_c"].id, "contest_id": cw["contest"].id, "round_id": cw["round"].id, "problem_id": cw["problem"].id,
-            "submission_id": sub.id}
+            "submission_id": sub.id, **published_awards(cw["division"])}
+
+
+def published_awards(division) -> dict:
+    """Awards of the division computed and published (one first prize): division_id and a row_id."""
+    from contests.awards import services as awards
+    from tinhoc.access import SYSTEM
+    awards.save_rule(SYSTEM, division, "counts", {"first": 1})
+    awards.compute(SYSTEM, division)
+    awards.review(SYSTEM, division)
+    found, _issued, _revoked = awards.publish(SYSTEM, division)
+    return {"division_id": division.id, "row_id": found.rows[0].id}

@@ -183,6 +183,24 @@ ACCESS = {
     ("/contests/rounds/<int:round_id>/announcements", "POST"): STAFF,
     ("/api/contests/<int:contest_id>/submissions", "POST"): Api(EVERYONE),
     ("/api/submissions/<int:submission_id>", "GET"): ApiOwned(STAFF),
+    # contest awards: published results are public (the world's division is published); organisers
+    # in the contest's scope manage them; contestant import by organisers and a school's teacher
+    ("/contests/<int:contest_id>/awards", "GET"): PUBLIC,
+    ("/contests/divisions/<int:division_id>/awards", "GET"): PUBLIC,
+    ("/contests/divisions/<int:division_id>/awards.pdf", "GET"): PUBLIC,
+    ("/contests/divisions/<int:division_id>/awards.xlsx", "GET"): PUBLIC,
+    ("/contests/divisions/<int:division_id>/awards/manage", "GET"): STAFF,
+    ("/contests/divisions/<int:division_id>/awards/rule", "POST"): STAFF,
+    ("/contests/divisions/<int:division_id>/awards/compute", "POST"): STAFF,
+    ("/contests/divisions/<int:division_id>/awards/review", "POST"): STAFF,
+    ("/contests/divisions/<int:division_id>/awards/publish", "POST"): STAFF,
+    ("/contests/divisions/<int:division_id>/awards/unpublish", "POST"): STAFF,
+    ("/contests/awards/rows/<int:row_id>/adjust", "POST"): STAFF,
+    ("/contests/<int:contest_id>/import", "GET"): STAFF | {"teacher"},
+    ("/contests/<int:contest_id>/import", "POST"): STAFF | {"teacher"},
+    ("/contests/<int:contest_id>/import/template.xlsx", "GET"): STAFF | {"teacher"},
+    ("/contests/<int:contest_id>/registration-window", "GET"): STAFF,
+    ("/contests/<int:contest_id>/registration-window", "POST"): STAFF,
     # grading: a grader reaches only the items assigned to them (the world's item is the user "grader"'s;
     # for anyone else, admin included, it does not exist); organisers in the exam's scope manage the rest
     ("/exams/grading/", "GET"): {"admin", "grader"},

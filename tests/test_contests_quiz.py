@@ -83,6 +83,11 @@ def test_a_contestant_takes_the_quiz_once_and_sees_the_result(client, login, qw,
     done = delivery.own_attempt(qw["alice"].id, attempt.id)
     assert done.state == "submitted" and points == {qw["entry_a"].id: done.points}
     assert points[qw["entry_a"].id] > 0
+    # the awards count the quiz round in the division's total (no penalty)
+    from contests.awards import services as awards
+    standings, notes = awards.standings(qw["division"])
+    by_entry = {s.entry_id: s for s in standings}
+    assert by_entry[qw["entry_a"].id].score >= points[qw["entry_a"].id] and not any("Trắc nghiệm" in n for n in notes)
     # once someone has started, the quiz can no longer be replaced
     r = _setup(client, rid, qw["categories"]["theory"], count=3)
     assert "Đã có thí sinh làm bài" in r.get_data(as_text=True)
