@@ -37,7 +37,7 @@ def put_product(db, rnd, entry, *, filename="san-pham.zip", data=None, descripti
 
 def jury_world(db, cw: dict | None = None, *, in_district: bool = False) -> dict:
     """On top of the contest world: division D1 (teams of two) with a creative round open 07:00–10:00
-    UTC on 2026-03-01, two approved teams (`dana` + `duc` from the school, `eve` alone) and one pending
+    UTC on 2026-03-01, two approved teams (`danasc` + `ducsc` from the school, `evehm` alone) and one pending
     (`finn`), a rubric of two criteria (weights 2 and 1, 0–10), jurors `grader` (also the chair) and
     `juror2`, margin 5, jury closing 2026-03-05."""
     from tinhoc.access import SYSTEM
@@ -48,9 +48,9 @@ def jury_world(db, cw: dict | None = None, *, in_district: bool = False) -> dict
                                      min_grade=1, max_grade=5, team_entry=True, max_team_size=2)
     rnd = services.add_round(SYSTEM, division, title="Vòng sản phẩm sáng tạo", kind="creative", starts_at=START,
                              ends_at=START + timedelta(hours=3), languages=[])
-    dana = _user("dana", ["student"], "Phạm Thị Dạ")
-    duc = _user("duc", ["student"], "Võ Minh Đức")
-    eve = _user("eve", ["student"], "Hồ Ngọc Én")
+    dana = _user("danasc", ["student"], "Phạm Thị Dạ")
+    duc = _user("ducsc", ["student"], "Võ Minh Đức")
+    eve = _user("evehm", ["student"], "Hồ Ngọc Én")
     finn = _user("finn", ["student"], "Đặng Văn Phong")
     team_a = make_entry(db, division, [dana, duc], name="Đội Sơn Ca", school=cw["school"], grade=5)
     team_b = make_entry(db, division, [eve], name="Đội Họa Mi", school=cw["school"], grade=5)

@@ -34,7 +34,7 @@ def _products(db):
 
 def test_member_uploads_then_replaces_one_current_product(client, login, db, jw):
     from contests.jury import products
-    login("dana")
+    login("danasc")
     page = client.get(f"/contests/creative/{jw['creative'].id}/product").get_data(as_text=True)
     assert "Chưa nộp sản phẩm." in page and "Đội Sơn Ca" in page
     first = small_zip("bản đầu")
@@ -48,7 +48,7 @@ def test_member_uploads_then_replaces_one_current_product(client, login, db, jw)
     assert old_file.read_bytes() == first
     # the team mate replaces it: still one product, same code, the new bytes, the old file gone
     client.post("/logout")
-    login("duc")
+    login("ducsc")
     second = small_zip("bản sửa")
     assert "Đã nhận sản phẩm." in _upload(client, jw["creative"], second).get_data(as_text=True)
     [again] = _products(db)
@@ -85,7 +85,7 @@ def _empty_zip() -> bytes:
     ("empty", "không chứa tệp nào"),
 ])
 def test_bad_zip_refused_with_reason_previous_kept(client, login, db, jw, data, reason):
-    login("dana")
+    login("danasc")
     good = small_zip()
     _upload(client, jw["creative"], good)
     data = {"broken": _broken_zip, "empty": _empty_zip}[data]() if isinstance(data, str) else data
@@ -97,7 +97,7 @@ def test_bad_zip_refused_with_reason_previous_kept(client, login, db, jw, data, 
 
 
 def test_first_upload_needs_a_file_and_size_is_capped(app, client, login, db, jw):
-    login("dana")
+    login("danasc")
     assert "Hãy chọn tệp sản phẩm (.zip)." in _upload(client, jw["creative"], None).get_data(as_text=True)
     app.config["CONTEST_PRODUCT_MAX_BYTES"] = 200
     try:
@@ -111,7 +111,7 @@ def test_first_upload_needs_a_file_and_size_is_capped(app, client, login, db, jw
 @pytest.mark.parametrize("video", ["javascript:alert(1)", "ftp://example.com/v.mp4", "www.youtube.com/x",
                                    "https://", "https://exa mple.com"])
 def test_video_link_must_be_http(client, login, db, jw, video):
-    login("dana")
+    login("danasc")
     text = _upload(client, jw["creative"], small_zip(), video=video).get_data(as_text=True)
     assert "Đường dẫn video phải là một địa chỉ http:// hoặc https:// hợp lệ." in text
     assert _products(db) == []
@@ -119,7 +119,7 @@ def test_video_link_must_be_http(client, login, db, jw, video):
 
 def test_after_window_refused_with_message_previous_kept(client, login, db, jw, frozen_clock):
     from contests.jury import products
-    login("dana")
+    login("danasc")
     first = small_zip("đúng hạn")
     _upload(client, jw["creative"], first)
     frozen_clock.advance(timedelta(hours=2, minutes=1))    # 10:01: the round ended at 10:00
@@ -132,17 +132,17 @@ def test_after_window_refused_with_message_previous_kept(client, login, db, jw, 
 
 def test_before_window_refused(client, login, db, jw, frozen_clock):
     frozen_clock.advance(timedelta(hours=-2))
-    login("dana")
+    login("danasc")
     assert "Vòng thi không mở" in _upload(client, jw["creative"], small_zip()).get_data(as_text=True)
     assert _products(db) == []
 
 
 def test_contestant_uploads_only_for_own_team(client, login, db, jw):
-    login("dana")
+    login("danasc")
     _upload(client, jw["creative"], small_zip("Sơn Ca"))
     [dana_product] = _products(db)
     client.post("/logout")
-    login("eve")     # another team of the division: her upload is her own team's, Sơn Ca's is untouched
+    login("evehm")     # another team of the division: her upload is her own team's, Sơn Ca's is untouched
     _upload(client, jw["creative"], small_zip("Họa Mi"))
     rows = _products(db)
     assert {p.entry_id for p in rows} == {jw["team_a"].id, jw["team_b"].id}
@@ -166,7 +166,7 @@ def test_programming_round_has_no_product_page(client, login, jw):
 
 
 def test_organiser_downloads_any_product_of_their_contest(client, login, db, jw):
-    login("dana")
+    login("danasc")
     _upload(client, jw["creative"], small_zip())
     [product] = _products(db)
     client.post("/logout")
@@ -178,7 +178,7 @@ def test_organiser_downloads_any_product_of_their_contest(client, login, db, jw)
 
 
 def test_round_page_links_the_product_page_for_members(client, login, jw):
-    login("dana")
+    login("danasc")
     page = client.get(f"/contests/rounds/{jw['creative'].id}").get_data(as_text=True)
     assert f"/contests/creative/{jw['creative'].id}/product" in page
     assert db_count_products() == 0

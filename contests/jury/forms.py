@@ -25,7 +25,7 @@ class CriterionForm(Form):
 
 class SettingsForm(Form):
     margin = StringField(_l("Độ lệch cho phép giữa các giám khảo (điểm)"), validators=[DataRequired(), Length(max=20)])
-    chair = SelectField(_l("Trưởng ban giám khảo"), coerce=int, choices=[])
+    chair = SelectField(_l("Trưởng ban giám khảo"), coerce=int, choices=[], validate_choice=False)  # the service checks
     closes_at = DateTimeLocalField(_l("Hạn chấm (giờ Việt Nam; để trống: chưa đóng)"), format="%Y-%m-%dT%H:%M",
                                    validators=[Optional()])
 
