@@ -16,7 +16,7 @@ def results_xlsx(rnd: Round) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(rnd.division.code[:30] or "D")
     titles = [_("Mã"), _("Đội"), _("Thành viên"), _("Trường"),
-              *[_("Giám khảo %(n)d", n=i + 1) for i in range(width)], _("Trung bình"), _("Lệch"),
+              *[_("Giám khảo %(n)d", n=i + 1) for i in range(width)], _("Điểm trung bình"), _("Lệch"),
               _("Quyết định của trưởng ban"), _("Lý do"), _("Điểm cuối")]
     sheet.append(header_cells(sheet, titles))
     for r in rows:
