@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from sqlalchemy import select
 
 from tests.contest_helpers import _user, make_entry
 from tests.jury_helpers import JURY_OPENS, jury_world, put_product
@@ -88,6 +87,12 @@ def test_criterion_of_another_round_is_404(client, login, db, jw):
     login("organiser")
     r = client.post(f"/contests/creative/{other.id}/jury/criteria/{jw['c1'].id}/delete")
     assert r.status_code == 404 and len(_criteria(db, jw["creative"])) == 2
+    # a round without settings yet shows the defaults and stores nothing by being looked at
+    from contests.jury.models import JuryPanel
+    page = client.get(f"/contests/creative/{other.id}/jury").get_data(as_text=True)
+    assert 'value="10"' in page and "Chưa có tiêu chí." in page
+    db.session.expire_all()
+    assert db.session.get(JuryPanel, other.id) is None
 
 
 def test_settings_saved_and_checked(client, login, db, jw):

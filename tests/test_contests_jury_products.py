@@ -99,11 +99,12 @@ def test_bad_zip_refused_with_reason_previous_kept(client, login, db, jw, data, 
 def test_first_upload_needs_a_file_and_size_is_capped(app, client, login, db, jw):
     login("danasc")
     assert "Hãy chọn tệp sản phẩm (.zip)." in _upload(client, jw["creative"], None).get_data(as_text=True)
+    before = app.config["CONTEST_PRODUCT_MAX_BYTES"]
     app.config["CONTEST_PRODUCT_MAX_BYTES"] = 200
     try:
         text = _upload(client, jw["creative"], small_zip("x" * 5000)).get_data(as_text=True)
     finally:
-        app.config.pop("CONTEST_PRODUCT_MAX_BYTES")
+        app.config["CONTEST_PRODUCT_MAX_BYTES"] = before
     assert "Tệp lớn quá" in text
     assert _products(db) == []
 

@@ -35,8 +35,7 @@ class ProductRefused(contest_services.ContestError):
 
 
 def max_bytes() -> int:
-    configured = current_app.config.get("CONTEST_PRODUCT_MAX_BYTES") or os.environ.get("CONTEST_PRODUCT_MAX_BYTES")
-    return int(configured) if configured else DEFAULT_MAX_BYTES
+    return int(current_app.config.get("CONTEST_PRODUCT_MAX_BYTES") or DEFAULT_MAX_BYTES)
 
 
 def products_dir() -> Path:

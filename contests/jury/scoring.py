@@ -171,7 +171,7 @@ class EntryScore:
 def entry_scores(rnd: Round) -> list[EntryScore]:
     """Every uploaded product of the round with its scores, by code (a handful of queries)."""
     panel = db.session.get(JuryPanel, rnd.id)
-    margin = panel.margin if panel is not None else 10.0
+    margin = panel.margin if panel is not None else services.DEFAULT_MARGIN
     rows = {p.entry_id: EntryScore(p.entry, p.code, margin=margin) for p in services.products_of(rnd.id)}
     for a in services.assignments_of(rnd.id):
         if a.entry_id in rows:

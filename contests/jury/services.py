@@ -26,6 +26,7 @@ from .models import CreativeProduct, JuryAssignment, JuryCriterion, JuryDecision
 
 JUROR_ROLE = "grader"
 MIN_JURORS = 2
+DEFAULT_MARGIN = 10.0
 ContestError = contest_services.ContestError
 NotFound = contest_services.NotFound
 
@@ -50,12 +51,11 @@ def managed_creative_round(actor: Actor, round_id: int) -> Round:
 
 
 def panel_of(rnd: Round) -> JuryPanel:
-    """The round's jury settings, created with the defaults on first use."""
+    """The round's jury settings; before the organiser saves any, the defaults (not stored)."""
     panel = db.session.get(JuryPanel, rnd.id)
     if panel is None:
-        panel = JuryPanel(round_id=rnd.id, margin=10.0, updated_at=clock.now())
-        db.session.add(panel)
-        db.session.flush()
+        panel = JuryPanel(round_id=rnd.id, margin=DEFAULT_MARGIN, chair_id=None, closes_at=None,
+                          updated_at=clock.now())
     return panel
 
 
@@ -171,6 +171,8 @@ def update_settings(actor: Actor, rnd: Round, *, margin, chair_id: int | None, c
     if closes_at is not None and closes_at <= clock.as_utc(rnd.ends_at):
         raise ContestError(_("Hạn chấm phải sau khi vòng thi kết thúc."))
     panel = panel_of(rnd)
+    if panel not in db.session:
+        db.session.add(panel)
     before = {"margin": panel.margin, "chair_id": panel.chair_id,
               "closes_at": panel.closes_at.isoformat() if panel.closes_at else None}
     panel.margin, panel.chair_id, panel.closes_at = value, chair_id or None, closes_at
