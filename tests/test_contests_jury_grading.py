@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from tests.jury_helpers import JURY_CLOSES, JURY_OPENS, jury_world, put_product, small_zip
 
@@ -194,3 +194,13 @@ def test_nav_link_for_jurors(client, login, graded):
     client.post("/logout")
     login("danasc")
     assert 'href="/contests/jury/"' not in client.get("/").get_data(as_text=True)
+
+
+def test_revoked_juror_loses_access(client, login, db, graded):
+    from tinhoc.accounts.models import RoleGrant
+    w = graded
+    db.session.execute(delete(RoleGrant).where(RoleGrant.user_id == w["grader"].id))   # the role taken back
+    db.session.commit()
+    login("grader")
+    assert client.get(f"/contests/jury/assignments/{_aid(w, 'team_a', 'grader')}").status_code == 404
+    assert client.get(f"/contests/jury/chair/{w['creative'].id}").status_code == 404

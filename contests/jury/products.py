@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from tinhoc import clock, text
 from tinhoc.access import Actor
@@ -147,7 +148,13 @@ def save_product(actor: Actor, round_id: int, *, filename: str | None, data: byt
         old = None
     product.description = description
     product.video_url = video
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:   # a team mate's first upload (or the same code) landed at the same moment
+        db.session.rollback()
+        if data is not None:
+            (products_dir() / stored).unlink(missing_ok=True)
+        raise ProductRefused(_("Một thành viên khác của đội vừa nộp sản phẩm cùng lúc; hãy nộp lại.")) from None
     audit(actor, "contest.product.upload", "contest_creative_product", product.id, before=before,
           after={"sha256": product.sha256, "size": product.size, "entry_id": entry.id})
     db.session.commit()

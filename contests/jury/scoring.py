@@ -39,7 +39,7 @@ def jury_open(rnd: Round, panel: JuryPanel | None, at=None) -> bool:
 
 def assignment_for_juror(actor: Actor, assignment_id: int) -> JuryAssignment:
     """The juror's own assignment; any other (another juror's, a wrong id): not found."""
-    if actor.user_id is None:
+    if actor.user_id is None or not actor.has_role(services.JUROR_ROLE):   # a juror whose role was revoked
         raise NotFound(assignment_id)
     assignment = db.session.scalar(select(JuryAssignment).where(JuryAssignment.id == assignment_id,
                                                                 JuryAssignment.juror_id == actor.user_id))
@@ -200,9 +200,10 @@ def ranked(rnd: Round) -> list[EntryScore]:
 
 
 def chaired_round_for(actor: Actor, round_id: int) -> tuple[Round, JuryPanel]:
-    """The round for its jury chair only; anyone else: not found."""
+    """The round for its jury chair only (while they hold the juror role); anyone else: not found."""
     panel = db.session.get(JuryPanel, round_id)
-    if panel is None or actor.user_id is None or panel.chair_id != actor.user_id:
+    if panel is None or actor.user_id is None or panel.chair_id != actor.user_id \
+            or not actor.has_role(services.JUROR_ROLE):
         raise NotFound(round_id)
     return db.session.get(Round, round_id), panel
 

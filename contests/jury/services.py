@@ -12,6 +12,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, exists, func, select
+from sqlalchemy.exc import IntegrityError
 
 from tinhoc import clock, text
 from tinhoc.access import Actor
@@ -242,7 +243,11 @@ def assign(actor: Actor, rnd: Round, *, code: str, juror_id: int | None) -> Jury
         raise ContestError(_("Giám khảo này đã được phân công chấm %(code)s.", code=product.code))
     assignment = JuryAssignment(round_id=rnd.id, entry_id=product.entry_id, juror_id=juror.id, created_at=clock.now())
     db.session.add(assignment)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:   # the same assignment posted twice at once
+        db.session.rollback()
+        raise ContestError(_("Giám khảo này đã được phân công chấm %(code)s.", code=product.code)) from None
     audit(actor, "contest.jury.assign", "contest_jury_assignment", assignment.id,
           after={"entry_id": product.entry_id, "juror_id": juror.id})
     db.session.commit()
