@@ -105,6 +105,8 @@ def test_settings_saved_and_checked(client, login, db, jw):
     db.session.expire_all()
     panel = db.session.get(JuryPanel, jw["creative"].id)
     assert panel.margin == 7.5 and panel.chair_id == jw["juror2"].id and panel.closes_at.hour == 10   # 17:00 ICT
+    page = client.get(f"/contests/creative/{jw['creative'].id}/jury").get_data(as_text=True)
+    assert 'value="2026-03-04T17:00"' in page and 'value="7.5"' in page   # shown again as saved, in Vietnam time
     for data, message in (({"margin": "-1", "chair": 0}, "không được âm"),
                           ({"margin": "2", "chair": jw["alice"].id}, "không phải là giám khảo"),
                           ({"margin": "2", "chair": 0, "closes_at": "2026-03-01T16:00"}, "Hạn chấm phải sau"),

@@ -51,7 +51,9 @@ def download_product(product_id):
 
 
 def _settings_form(rnd, panel):
-    form = SettingsForm(margin=f"{panel.margin:g}", chair=panel.chair_id or 0)
+    from tinhoc.i18n import LOCAL_TZ
+    closes = clock.as_utc(panel.closes_at).astimezone(LOCAL_TZ).replace(tzinfo=None) if panel.closes_at else None
+    form = SettingsForm(margin=f"{panel.margin:g}", chair=panel.chair_id or 0, closes_at=closes)
     form.chair.choices = [(0, _("(chưa chọn)"))] + [(u.id, u.full_name) for u in services.eligible_jurors(rnd)]
     return form
 
