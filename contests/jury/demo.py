@@ -21,7 +21,8 @@ from ..models import Contest, Division, Round
 from . import products, scoring, services
 from .models import CreativeProduct, JuryAssignment, JuryPanel
 
-JURORS = (("juror", "Giám khảo Trần Thị Mai"), ("juror2", "Giám khảo Lê Văn Sơn"))
+# Names without "Giám khảo": the exam-grading journey picks the demo `grader` by that label.
+JURORS = (("juror", "Trần Thị Mai"), ("juror2", "Lê Văn Sơn"))
 RUBRIC = [("Ý tưởng, tính sáng tạo", 3, 0, 10), ("Tính ứng dụng thực tế", 3, 0, 10),
           ("Kỹ thuật thực hiện", 2, 0, 10), ("Trình bày, thuyết minh", 2, 0, 10)]
 TEAMS = [("Đội Mầm Xanh", ["Nguyễn Minh Khoa", "Phạm Ngọc Vy"], "Ứng dụng nhắc tưới cây cho vườn trường.",
