@@ -201,6 +201,28 @@ ACCESS = {
     ("/contests/<int:contest_id>/import/template.xlsx", "GET"): STAFF | {"teacher"},
     ("/contests/<int:contest_id>/registration-window", "GET"): STAFF,
     ("/contests/<int:contest_id>/registration-window", "POST"): STAFF,
+    # creative products (division D): the product page only for the members of an entry (the world's
+    # creative entry is pupils', no world role's); the jury set-up for organisers in scope; a juror's
+    # assignment and the chair's page only for the user "grader" (assigned and chair); others 404
+    ("/contests/creative/<int:creative_id>/product", "GET"): Owned(frozenset()),
+    ("/contests/creative/<int:creative_id>/product", "POST"): Owned(frozenset()),
+    ("/contests/products/<int:product_id>/download", "GET"): Owned(STAFF),
+    ("/contests/creative/<int:creative_id>/jury", "GET"): STAFF,
+    ("/contests/creative/<int:creative_id>/jury/settings", "POST"): STAFF,
+    ("/contests/creative/<int:creative_id>/jury/criteria", "POST"): STAFF,
+    ("/contests/creative/<int:creative_id>/jury/criteria/<int:criterion_id>", "POST"): STAFF,
+    ("/contests/creative/<int:creative_id>/jury/criteria/<int:criterion_id>/delete", "POST"): STAFF,
+    ("/contests/creative/<int:creative_id>/jury/assign-auto", "POST"): STAFF,
+    ("/contests/creative/<int:creative_id>/jury/assignments", "POST"): STAFF,
+    ("/contests/jury-assignments/<int:jury_assignment_id>/remove", "POST"): STAFF,
+    ("/contests/creative/<int:creative_id>/results", "GET"): STAFF,
+    ("/contests/creative/<int:creative_id>/results.xlsx", "GET"): STAFF,
+    ("/contests/jury/", "GET"): {"admin", "grader"},
+    ("/contests/jury/assignments/<int:jury_assignment_id>", "GET"): Owned({"grader"}),
+    ("/contests/jury/assignments/<int:jury_assignment_id>", "POST"): Owned({"grader"}),
+    ("/contests/jury/assignments/<int:jury_assignment_id>/product", "GET"): Owned({"grader"}),
+    ("/contests/jury/chair/<int:creative_id>", "GET"): Owned({"grader"}),
+    ("/contests/jury/chair/<int:creative_id>/decisions", "POST"): Owned({"grader"}),
     # grading: a grader reaches only the items assigned to them (the world's item is the user "grader"'s;
     # for anyone else, admin included, it does not exist); organisers in the exam's scope manage the rest
     ("/exams/grading/", "GET"): {"admin", "grader"},
@@ -303,6 +325,8 @@ def world(db, make_user, make_org, make_person, make_position):
     question_id, image_id = bank_question()
     from tests.contest_helpers import access_world
     contest_ids = access_world(db)
+    from tests.jury_helpers import access_ids as jury_access_ids
+    jury_ids = jury_access_ids(db)   # after access_world: a creative round of its district contest
     accounts.grant_role(SYSTEM, make_user("teacher", roles=[]).id, "teacher", "H-AB-THCS")
     from tinhoc.certification.targets import services as targets
     period = targets.create_period(SYSTEM, name="Kế hoạch 2021–2025", start_year=2021, end_year=2025)
@@ -317,7 +341,7 @@ def world(db, make_user, make_org, make_person, make_position):
     return {**grading_ids, **delivery_ids, "user_id": target.id, "grant_id": grant.id, "org_id": commune.id,
             "person_id": person.id, "position_id": position.id, "code": "en", "filename": "css/app.css",
             "cert_id": cert.id, "number": cert.number, **training_world(db), "question_id": question_id,
-            "image_id": image_id, **sessions_ids, **contest_ids, "period_id": period.id,
+            "image_id": image_id, **sessions_ids, **contest_ids, **jury_ids, "period_id": period.id,
             "target_id": plan_target.id, "metric": "basic_certificate"}
 
 

@@ -85,6 +85,7 @@ def _import_models() -> None:
     from training import models as _training  # noqa: F401
     from exams import models as _exams  # noqa: F401
     from contests import models as _contests  # noqa: F401
+    from contests.jury import models as _contest_jury  # noqa: F401
     from exams.delivery import models as _exam_delivery  # noqa: F401
     from exams.grading import models as _exam_grading  # noqa: F401
 

@@ -20,6 +20,7 @@ def seed_demo(scale):
     click.echo(f"Demo logins (password '{DEMO_PASSWORD}'): " + ", ".join(DEMO_USERS))
     click.echo("Demo certificates (open /verify/NUMBER): " + ", ".join(summary["certificates"]))
     click.echo(f"Demo contest: /contests/{summary['contest_id']} (board: /api/contests/{summary['contest_id']}/scoreboard)")
+    click.echo("Demo jury (division D1 creative products): juror, juror2 grade at /contests/jury/; grader chairs")
 
 
 @tinhoc_cli.command("create-admin")

@@ -89,6 +89,9 @@ class Config:
         self.CONTEST_JUDGE_VIA = os.environ.get("CONTEST_JUDGE_VIA", "")
         self.CONTEST_REQUEUE_ON_START = _bool("CONTEST_REQUEUE_ON_START", True)
         self.CONTEST_PACKAGE_DIR = os.environ.get("CONTEST_PACKAGE_DIR", "")
+        # Creative products (division D): the largest .zip a team may upload, and where they are kept.
+        self.CONTEST_PRODUCT_MAX_BYTES = int(os.environ.get("CONTEST_PRODUCT_MAX_BYTES", 50 * 1024 * 1024))
+        self.CONTEST_PRODUCT_DIR = os.environ.get("CONTEST_PRODUCT_DIR", "")
         # The board re-reads its rounds' state at most this often per web process (seconds).
         self.CONTEST_BOARD_STATE_TTL = float(os.environ.get("CONTEST_BOARD_STATE_TTL", "0.5"))
 

@@ -187,5 +187,7 @@ def seed_demo(scale: str | int = "small") -> dict:
     seed_demo_grading(DEMO_PASSWORD)
     from contests.demo import seed_contest
     contest = seed_contest()
+    from contests.jury.demo import seed_jury   # division D1's jury: rubric, products, `juror` and `juror2`
+    seed_jury(DEMO_PASSWORD)
     return {"contest_id": contest["contest_id"], "organisations": db.session.scalar(select(func.count(Organisation.id))),
             "staff": db.session.scalar(select(func.count(Person.id))), "certificates": certificates}
