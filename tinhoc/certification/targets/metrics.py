@@ -80,11 +80,15 @@ class Metric(ABC):
     share: ClassVar[bool] = True
     missing_label: ClassVar[str | None] = None   # heading of the missing list (None: no list)
     missing_kind: ClassVar[str] = "agency"        # "agency" or "person": the columns of that list
+    # The models whose rows the figure counts: a change to one drops the dashboard's kept figures
+    # (see figures.py). Another package's metric adds its own: `sources = Metric.sources + (ExamAttempt,)`.
+    sources: ClassVar[tuple[type, ...]] = (Organisation, Person, JobPosition, Certificate)
 
     @abstractmethod
     def counts(self, key, where, day: date):
         """select(key, numerator, denominator) of the rows whose Organisation meets `where`, grouped by
-        key (key None: one row, no key column). Build it with `grouped(key, ...)`."""
+        key (key None: one row, no key column). Build it with `grouped(key, ...)`. Each counted row
+        belongs to one unit: a subtree's figure is the sum of its units' (figures.py relies on it)."""
 
     def missing(self, where, day: date):
         """select of the Organisation (agency) or Person rows that are missing."""

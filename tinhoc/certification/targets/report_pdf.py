@@ -44,7 +44,7 @@ def _table(rows, widths, header_rows: int = 1) -> Table:
 
 def render(actor: Actor, org_id: int | None, period_id: int | None, year: int | None) -> tuple[str, bytes]:
     _fonts()
-    board = services.dashboard(actor, org_id, period_id, year)
+    board = services.dashboard(actor, org_id, period_id, year, live=True)
     title, h2, body = _styles()
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm,
