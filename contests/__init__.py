@@ -6,6 +6,7 @@ bp = Blueprint("contests", __name__)
 api_bp = Blueprint("contests_api", __name__)
 
 from . import routes, routes_manage, routes_register, api  # noqa: E402,F401
+from . import metrics  # noqa: E402,F401  (registers entrants per division in the targets registry)
 
 
 def init_app(app) -> None:

@@ -123,6 +123,10 @@ def all_metrics() -> list[Metric]:
     return list(_REGISTRY.values())
 
 
+def names() -> list[str]:
+    return list(_REGISTRY)
+
+
 def grouped(key, *columns):
     """select(key, *columns) grouped by key; key None: one row for everything (no GROUP BY)."""
     if key is None:
