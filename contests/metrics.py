@@ -27,7 +27,8 @@ class DivisionEntrants(metrics.Metric):
 
     code: ClassVar[str]
     share = False
-    sources = (Organisation, Contest, Division, Entry, EntryMember)
+    sources = (Organisation, (Contest, "year"), (Division, "code", "contest_id"),
+               (Entry, "status", "approved_at", "school_id", "division_id"), EntryMember)
 
     def counts(self, key, where, day):
         as_of = metrics.end_of_day(day)

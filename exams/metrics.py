@@ -32,7 +32,8 @@ class ExamPassRate(metrics.Metric):
 
     name = "exam_pass_rate"
     label = _l("Tỷ lệ bài thi ứng dụng CNTT đạt yêu cầu")
-    sources = metrics.Metric.sources + (User, Exam, ExamAttempt)
+    sources = metrics.Metric.sources + ((User, "person_id"), (Exam, "kind", "results_released_at"),
+                                        (ExamAttempt, "state", "passed", "number", "user_id", "part_id"))
 
     def counts(self, key, where, day):
         as_of = metrics.end_of_day(day)

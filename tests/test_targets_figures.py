@@ -90,6 +90,47 @@ def test_a_bulk_insert_through_the_session_drops_the_kept_figures(client, login,
     assert _numerator(client.get("/reports/targets").get_data(as_text=True), "basic_certificate") == before + 1
 
 
+def test_only_a_change_to_what_a_metric_counts_drops_the_figures(client, login, db, kept):
+    """A login's timestamp, a renamed person or an exam's autosave leave them; a person leaving drops them."""
+    from tinhoc import clock
+    from tinhoc.accounts.models import User
+    from tinhoc.certification.targets import figures
+    login("organiser")
+    client.get("/reports/targets")
+    person = _civil_servant_without(db, kept, "basic_ict")
+    person.full_name = "Nguyễn Thị Đổi Tên"
+    db.session.get(User, db.session.scalar(select(User.id).where(User.username == "organiser"))).last_login_at = clock.now()
+    db.session.commit()
+    assert figures._kept
+    person.left_at = clock.now()
+    db.session.commit()
+    assert not figures._kept
+
+
+def test_an_autosave_keeps_the_figures_and_a_marked_attempt_drops_them(client, login, db, kept):
+    from tinhoc import clock
+    from tinhoc.accounts.models import User
+    from tinhoc.certification.targets import figures
+    from exams.delivery.models import Exam, ExamAttempt, ExamPart
+    user = User(username="thisinh", full_name="Thí Sinh", password_hash="!", person_id=kept["people"][0].id)
+    exam = Exam(title="Kỳ thi", organisation_id=kept["units"]["T01"].id, opens_at=clock.now(), closes_at=clock.now())
+    exam.parts = [ExamPart(title="Lý thuyết")]
+    db.session.add_all([user, exam])
+    db.session.flush()
+    attempt = ExamAttempt(exam_id=exam.id, part_id=exam.parts[0].id, user_id=user.id, seed=1,
+                          deadline_at=clock.now())
+    db.session.add(attempt)
+    db.session.commit()
+    login("organiser")
+    client.get("/reports/targets")
+    attempt.last_seq, attempt.last_saved_at = 3, clock.now()
+    db.session.commit()
+    assert figures._kept
+    attempt.state, attempt.passed = "submitted", True
+    db.session.commit()
+    assert not figures._kept
+
+
 def test_a_rolled_back_change_keeps_the_figures(client, login, db, kept):
     from tinhoc.certification.models import Certificate
     from tinhoc.certification.targets import figures
@@ -157,3 +198,10 @@ def test_the_ranking_reads_the_kept_figures_and_shows_their_age(client, login, d
         page = client.get(f"/reports/emulation?period={period.id}").get_data(as_text=True)
     assert 'id="figures-age"' in page
     assert not any("certificate" in s for s in statements), statements
+
+
+def test_every_metrics_watched_attributes_exist(app):
+    from sqlalchemy import inspect as sa_inspect
+    from tinhoc.certification.targets import figures
+    for cls, attrs in figures._sources().items():
+        assert attrs is None or attrs <= set(sa_inspect(cls).attrs.keys()), (cls, attrs)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from ... import clock
@@ -109,33 +109,52 @@ def for_day(day: date, root: Organisation) -> UnitFigures:
 
 
 def forget() -> None:
-    """Drop every kept figure (a counted row changed)."""
+    """Drop every kept figure (a counted row changed). Waits for a count under way (it holds the lock),
+    so figures counted before the change are never kept after it."""
     with _lock:
         _kept.clear()
 
 
 # --- invalidation on this process's own writes ---------------------------------------------------
 
-def _sources() -> tuple[type, ...]:
-    return tuple({cls for metric in metrics.all_metrics() for cls in metric.sources})
+def _sources() -> dict[type, set[str] | None]:
+    """{model: the attributes whose change matters (None: any)} over every metric's `sources`."""
+    found: dict[type, set[str] | None] = {}
+    for metric in metrics.all_metrics():
+        for source in metric.sources:
+            cls, attrs = (source, None) if isinstance(source, type) else (source[0], set(source[1:]))
+            known = found.get(cls, set())
+            found[cls] = None if attrs is None or known is None else known | attrs
+    return found
 
 
-def _touched(objects, sources) -> bool:
-    return any(isinstance(obj, sources) for obj in objects)
+def _matters(obj, sources, changed: bool) -> bool:
+    """A new or deleted counted row always matters; a changed one when a watched attribute changed
+    (an exam's autosave or a login's timestamp does not)."""
+    for cls, attrs in sources.items():
+        if isinstance(obj, cls):
+            if not changed or attrs is None:
+                return True
+            state = inspect(obj)
+            return any(state.attrs[name].history.has_changes() for name in attrs)
+    return False
 
 
+# Noted whether or not figures are kept now: a view may count them between this flush and the commit.
 @event.listens_for(Session, "after_flush")
 def _note_flush(session, _context) -> None:
-    if _kept and _touched((*session.new, *session.dirty, *session.deleted), _sources()):
+    sources = _sources()
+    if any(_matters(obj, sources, False) for obj in (*session.new, *session.deleted)) or \
+            any(_matters(obj, sources, True) for obj in session.dirty):
         session.info["targets_figures_stale"] = True
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk(state) -> None:
     """Bulk insert/update/delete through the session (staff import, bench seeding) bypasses flush."""
-    if _kept and (state.is_insert or state.is_update or state.is_delete):
+    if state.is_insert or state.is_update or state.is_delete:
         mapper = state.bind_mapper
-        if mapper is None or issubclass(mapper.class_, _sources()):
+        if mapper is None or issubclass(mapper.class_, tuple(_sources())):
             state.session.info["targets_figures_stale"] = True
 
 

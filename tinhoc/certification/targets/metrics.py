@@ -80,9 +80,11 @@ class Metric(ABC):
     share: ClassVar[bool] = True
     missing_label: ClassVar[str | None] = None   # heading of the missing list (None: no list)
     missing_kind: ClassVar[str] = "agency"        # "agency" or "person": the columns of that list
-    # The models whose rows the figure counts: a change to one drops the dashboard's kept figures
-    # (see figures.py). Another package's metric adds its own: `sources = Metric.sources + (ExamAttempt,)`.
-    sources: ClassVar[tuple[type, ...]] = (Organisation, Person, JobPosition, Certificate)
+    # The models whose rows the figure counts: a new or deleted row, or a change to one of the named
+    # attributes (a bare model: any), drops the dashboard's kept figures (figures.py). Another package's
+    # metric names its own: `sources = Metric.sources + ((ExamAttempt, "state", "passed"),)`.
+    sources: ClassVar[tuple] = (Organisation, (Person, "organisation_id", "position_id", "left_at"),
+                                (JobPosition, "code"), Certificate)
 
     @abstractmethod
     def counts(self, key, where, day: date):
