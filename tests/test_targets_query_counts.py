@@ -3,21 +3,9 @@ for a small and a twice larger tree (no query per unit, per person or per certif
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-
-def _queries(db, client, url: str) -> int:
-    statements = []
-
-    def log(conn, cursor, statement, *args):
-        statements.append(statement)
-    event.listen(db.engine, "before_cursor_execute", log)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", log)
-    assert response.status_code == 200, url
-    return len(statements)
+from tests.helpers import page_query_count
 
 
 def _grow(db, make_org, district, tag: str, communes: int) -> None:
@@ -53,8 +41,8 @@ def test_pages_cost_the_same_for_n_and_2n_units(client, login, db, make_org, sta
             f"/reports/targets/missing/basic_certificate?org={org}", f"/reports/targets/missing/cio_leader?org={org}"]
     _grow(db, make_org, staff_setup["district"], "A", 4)
     services.write_snapshot(services.today())
-    small = [_queries(db, client, url) for url in urls]
+    small = [page_query_count(db, client, url) for url in urls]
     _grow(db, make_org, staff_setup["district"], "B", 8)
     make_org("SO-MOI", "Sở mới", parent=staff_setup["province"])
     services.write_snapshot(services.today())
-    assert [_queries(db, client, url) for url in urls] == small
+    assert [page_query_count(db, client, url) for url in urls] == small
