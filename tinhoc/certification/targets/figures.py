@@ -81,7 +81,7 @@ def count(day: date, root: Organisation | None = None) -> UnitFigures:
 
 # --- the per-process cache ---------------------------------------------------------------------
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _kept: dict[tuple[str, date], tuple[float, UnitFigures]] = {}
 
 
@@ -91,8 +91,8 @@ def ttl() -> float:
 
 def for_day(day: date, root: Organisation) -> UnitFigures:
     """The figures the dashboard and ranking show: the kept province-wide figures while younger than the
-    TTL (counted once under a lock when missing: concurrent views wait for one count), else live for the
-    subtree of `root` only when nothing is kept."""
+    TTL (counted once under a lock when missing or old: concurrent views wait for that one count); with
+    a TTL of 0, counted now for the subtree of `root` only."""
     seconds = ttl()
     if seconds <= 0:
         return count(day, root)
