@@ -10,31 +10,15 @@ the ratio shows what scoping, grouping, the list and the page add. Goal: p95 at 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-GOAL_P95_MS = 300.0
-
-
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-
-
-def timed(fn, runs: int) -> list[float]:
-    fn()  # warm the caches once
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+from _common import GOAL_P95_MS, analyze, bench_app, logged_in, p95, page, timed  # noqa: E402
 
 
 def add_progress() -> None:
@@ -59,30 +43,24 @@ def main() -> int:
     args = parser.parse_args()
     staff = args.staff or (5_000 if args.quick else 100_000)
     runs = args.runs or (15 if args.quick else 60)
-    os.environ.setdefault("SECRET_KEY", "bench")
 
     from sqlalchemy import func, select, text
 
-    from tinhoc import create_app
-    from tinhoc.demo import DEMO_PASSWORD, seed_demo
+    from tinhoc.demo import seed_demo
     from tinhoc.extensions import db
     from tinhoc.orgs.models import Person
     from training.models import Track, TrackAssignment
 
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-        os.environ["TINHOC_INSTANCE_PATH"] = tmp
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
-                          "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+        app = bench_app(url, tmp)
         with app.app_context():
             db.drop_all()  # a database URL given here is a scratch database
             db.create_all()
             started = time.perf_counter()
             seed_demo(staff)
             add_progress()
-            if db.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load
-                db.session.execute(text("ANALYZE"))
-                db.session.commit()
+            analyze()
             seeded = time.perf_counter() - started
             people = db.session.scalar(select(func.count(Person.id)))
             assignments = db.session.scalar(select(func.count(TrackAssignment.id)))
@@ -93,16 +71,9 @@ def main() -> int:
                 with db.engine.connect() as conn:
                     conn.execute(text("SELECT COUNT(*) FROM track_assignment")).scalar()
 
-            client = app.test_client()
-            reply = client.post("/login", data={"username": "organiser", "password": DEMO_PASSWORD})
-            assert reply.status_code == 302, reply.status_code
-
-            def page():
-                reply = client.get(f"/training/report?track={basic}")
-                assert reply.status_code == 200, reply.status_code
-
+            client = logged_in(app)
             floor_ms = timed(floor, runs)
-            page_ms = timed(page, runs)
+            page_ms = timed(page(client, f"/training/report?track={basic}"), runs)
             print(f"{people:,} staff, {assignments:,} track assignments, database {url.split(':')[0]}, "
                   f"seeded in {seeded:.1f} s, {runs} runs")
             print(f"floor (bare COUNT(*) on track_assignment): p95 {p95(floor_ms):7.2f} ms")

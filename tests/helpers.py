@@ -1,6 +1,10 @@
 """Helpers shared by unit and browser tests."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
 STAFF_HEADER = ("Mã cán bộ", "Họ và tên", "Ngày sinh", "Email", "Mã đơn vị", "Vị trí việc làm", "Chức danh")
 
 
@@ -47,3 +51,25 @@ def assert_prompt_in_wall_time(out, cpu: float) -> None:
     import os
     if os.getloadavg()[0] < 1.5:
         assert out.wall_time < cpu + 0.1, out
+
+
+@contextmanager
+def recorded_statements(engine):
+    """The SQL statements `engine` runs inside the block, in order (a list filled as they run)."""
+    statements: list[str] = []
+
+    def log(conn, cursor, statement, *args):
+        statements.append(statement)
+    event.listen(engine, "before_cursor_execute", log)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", log)
+
+
+def page_query_count(db, client, url: str) -> int:
+    """How many statements a GET of `url` runs (the page must answer 200)."""
+    with recorded_statements(db.engine) as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(statements)

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from tests.contest_helpers import _user, contest_world, judge_result, make_entry
+from tests.helpers import page_query_count
 
 
 @pytest.fixture(autouse=True)
@@ -18,17 +18,7 @@ def _fresh_board_cache():
 def _queries(db, client, url: str) -> int:
     from contests import board
     board.clear_cache()   # count the building of the board, not a cache hit
-    statements = []
-
-    def log(conn, cursor, statement, *args):
-        statements.append(statement)
-    event.listen(db.engine, "before_cursor_execute", log)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", log)
-    assert response.status_code == 200, url
-    return len(statements)
+    return page_query_count(db, client, url)
 
 
 def _add(db, cw, n, prefix):

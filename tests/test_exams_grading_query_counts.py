@@ -1,24 +1,9 @@
 """Grading and results pages cost the same number of queries for N and 2N candidates (no query per row)."""
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from tests.exams_grading_helpers import add_candidates, exam_world
+from tests.helpers import page_query_count
 from tests.test_exams_grading_marking import client_for
-
-
-def _queries(db, client, url: str) -> int:
-    statements = []
-
-    def log(conn, cursor, statement, *args):
-        statements.append(statement)
-    event.listen(db.engine, "before_cursor_execute", log)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", log)
-    assert response.status_code == 200, url
-    return len(statements)
 
 
 def _assign_and_mark(app, db, world):
@@ -50,8 +35,8 @@ def test_grading_and_result_pages_cost_the_same_for_n_and_2n(app, db, make_user,
     urls = [f"/exams/grading/parts/{part_id}", f"/exams/results/{exam_id}", "/exams/results/units",
             f"/exams/results/{exam_id}/statistics", "/exams/grading/exams"]
     grader = client_for(app, "cham1")
-    counts_n = [_queries(db, chief, url) for url in urls] + [_queries(db, grader, "/exams/grading/")]
+    counts_n = [page_query_count(db, chief, url) for url in urls] + [page_query_count(db, grader, "/exams/grading/")]
     add_candidates(db, make_user, world, [f"Trần Thị B{i}" for i in range(4)])
     _assign_and_mark(app, db, world)
-    counts_2n = [_queries(db, chief, url) for url in urls] + [_queries(db, grader, "/exams/grading/")]
+    counts_2n = [page_query_count(db, chief, url) for url in urls] + [page_query_count(db, grader, "/exams/grading/")]
     assert counts_n == counts_2n

@@ -2,21 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-
-def _queries(db, client, url: str) -> int:
-    statements = []
-
-    def log(conn, cursor, statement, *args):
-        statements.append(statement)
-    event.listen(db.engine, "before_cursor_execute", log)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", log)
-    assert response.status_code == 200, url
-    return len(statements)
+from tests.helpers import page_query_count
 
 
 def _add_people(db, org, n: int, prefix: str) -> None:
@@ -34,9 +22,9 @@ def test_staff_list_and_home_cost_the_same_for_n_and_2n_people(client, login, ma
         grant(make_user("district", roles=[]), "organiser", "H-AB")
     login(username)
     _add_people(db, staff_setup["commune"], 10, "A")
-    counts_n = [_queries(db, client, url) for url in ("/orgs/staff", "/", "/orgs/")]
+    counts_n = [page_query_count(db, client, url) for url in ("/orgs/staff", "/", "/orgs/")]
     _add_people(db, staff_setup["commune"], 10, "B")
-    counts_2n = [_queries(db, client, url) for url in ("/orgs/staff", "/", "/orgs/")]
+    counts_2n = [page_query_count(db, client, url) for url in ("/orgs/staff", "/", "/orgs/")]
     assert counts_n == counts_2n
 
 
@@ -44,10 +32,10 @@ def test_tree_page_costs_the_same_for_n_and_2n_units(client, login, db, make_org
     login("admin")
     for i in range(5):
         make_org(f"XA-{i}", f"Xã A{i}", kind="commune", parent=staff_setup["district"])
-    n = _queries(db, client, "/orgs/")
+    n = page_query_count(db, client, "/orgs/")
     for i in range(5):
         make_org(f"XB-{i}", f"Xã B{i}", kind="commune", parent=staff_setup["district"])
-    assert _queries(db, client, "/orgs/") == n
+    assert page_query_count(db, client, "/orgs/") == n
 
 
 def test_account_list_costs_the_same_for_n_and_2n_accounts(client, login, make_user, grant, db, staff_setup):
@@ -58,9 +46,9 @@ def test_account_list_costs_the_same_for_n_and_2n_accounts(client, login, make_u
             user = make_user(f"{prefix}{i}", roles=["learner", "grader"])
             grant(user, "instructor", "X-01")
     add("a")
-    n = _queries(db, client, "/admin/users")
+    n = page_query_count(db, client, "/admin/users")
     add("b")
-    assert _queries(db, client, "/admin/users") == n
+    assert page_query_count(db, client, "/admin/users") == n
 
 
 def test_staff_filter_offers_the_top_levels_not_the_whole_tree(client, login, db, make_org, staff_setup):

@@ -40,6 +40,28 @@ def test_demo_dashboard_has_real_figures_gaps_and_a_trend(app, db):
     assert (cio.numerator, cio.denominator) == (0, 1)
 
 
+def test_demo_dashboard_shows_the_exam_pass_rate_and_contest_entrants_against_targets(app, db):
+    from tinhoc.certification.models import Certificate
+    from tinhoc.certification.targets import metrics, services
+    from tinhoc.demo import DEMO_PASSWORD
+    from tinhoc.orgs.services import find_by_code
+    assert app.test_cli_runner().invoke(args=["tinhoc", "seed-demo"]).exit_code == 0
+    organiser = app.test_client()
+    organiser.post("/login", data={"username": "organiser", "password": DEMO_PASSWORD})
+    page = organiser.get("/reports/targets").get_data(as_text=True)
+    found = {m: (int(n), d) for m, n, d in re.findall(r'id="metric-(\w+)" data-numerator="(\d+)" data-denominator="(\d*)"', page)}
+    num, den = found["exam_pass_rate"]
+    assert 0 < num < int(den)
+    assert "Tỷ lệ bài thi ứng dụng CNTT đạt yêu cầu" in page and "Thí sinh dự Hội thi Tin học trẻ, bảng B" in page
+    assert all(found[f"contest_entrants_{code}"][0] > 0 for code in ("A", "B", "C1", "C2"))
+    board = services.dashboard(_system(), find_by_code("T01").id, None)
+    targets = {r.figure.metric.name: r.figure.target for r in board.rows}
+    assert targets["exam_pass_rate"] == 80 and targets["contest_entrants_B"] == 30
+    assert db.session.scalar(select(func.count(Certificate.id)).where(Certificate.kind == "exam_pass")) > 0
+    live = services.subtree_figure(metrics.get("exam_pass_rate"), find_by_code("T01"), services.today())
+    assert live == (num, int(den))
+
+
 def _system():
     from tinhoc.access import SYSTEM
     return SYSTEM

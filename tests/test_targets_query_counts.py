@@ -3,21 +3,9 @@ for a small and a twice larger tree (no query per unit, per person or per certif
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-
-def _queries(db, client, url: str) -> int:
-    statements = []
-
-    def log(conn, cursor, statement, *args):
-        statements.append(statement)
-    event.listen(db.engine, "before_cursor_execute", log)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", log)
-    assert response.status_code == 200, url
-    return len(statements)
+from tests.helpers import page_query_count
 
 
 def _grow(db, make_org, district, tag: str, communes: int) -> None:
@@ -53,8 +41,38 @@ def test_pages_cost_the_same_for_n_and_2n_units(client, login, db, make_org, sta
             f"/reports/targets/missing/basic_certificate?org={org}", f"/reports/targets/missing/cio_leader?org={org}"]
     _grow(db, make_org, staff_setup["district"], "A", 4)
     services.write_snapshot(services.today())
-    small = [_queries(db, client, url) for url in urls]
+    small = [page_query_count(db, client, url) for url in urls]
     _grow(db, make_org, staff_setup["district"], "B", 8)
     make_org("SO-MOI", "Sở mới", parent=staff_setup["province"])
     services.write_snapshot(services.today())
-    assert [_queries(db, client, url) for url in urls] == small
+    assert [page_query_count(db, client, url) for url in urls] == small
+
+
+@pytest.mark.parametrize("where", ["province", "district"])
+def test_with_kept_figures_counting_and_reading_cost_the_same_for_n_and_2n_units(app, client, login, db, make_org,
+                                                                                 staff_setup, frozen_clock, where):
+    """Kept figures (TARGETS_FIGURES_TTL on): counting them for the whole province, then reading them,
+    are each a fixed number of queries."""
+    from tinhoc.access import SYSTEM
+    from tinhoc.certification.targets import emulation, figures, services
+    period = services.create_period(SYSTEM, name="2026–2030", start_year=2026, end_year=2030)
+    emulation.set_criteria(SYSTEM, period.id, {"cio_leader": "50", "basic_certificate": "50"})
+    app.config["TARGETS_FIGURES_TTL"] = 300
+    login("admin")
+    org = staff_setup["province" if where == "province" else "district"].id
+    urls = [f"/reports/targets?org={org}", f"/reports/emulation?org={org}"]
+
+    def cost():
+        figures.forget()
+        counting = [page_query_count(db, client, url) for url in urls]   # the first counts, the second reads
+        return counting, [page_query_count(db, client, url) for url in urls]
+    try:
+        _grow(db, make_org, staff_setup["district"], "A", 4)
+        small = cost()
+        _grow(db, make_org, staff_setup["district"], "B", 8)
+        make_org("SO-MOI", "Sở mới", parent=staff_setup["province"])
+        assert cost() == small
+        assert small[1][0] < small[0][0]        # reading kept figures skips the metric queries
+    finally:
+        figures.forget()
+        app.config["TARGETS_FIGURES_TTL"] = 0

@@ -6,8 +6,9 @@ import io
 from datetime import date
 
 from openpyxl import load_workbook
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
+from tests.helpers import page_query_count
 from tests.training_helpers import actor_of, catalogue, complete_course  # noqa: F401
 
 
@@ -68,19 +69,6 @@ def test_export_lists_status_and_dates(client, login, db, catalogue, staff_setup
     assert rows["D1"][-1] == "Đã hoàn thành" and rows["S1"][-1] == "Quá hạn" and rows["N1"][-1] == "Quá hạn"
 
 
-def _queries(db, client, url):
-    statements = []
-
-    def log(conn, cursor, statement, *args):
-        statements.append(statement)
-    event.listen(db.engine, "before_cursor_execute", log)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", log)
-    return len(statements)
-
-
 def test_report_queries_do_not_grow_with_people(client, login, db, catalogue, staff_setup, make_person):
     from tinhoc.access import SYSTEM
     from tinhoc.orgs.models import JobPosition
@@ -101,9 +89,9 @@ def test_report_queries_do_not_grow_with_people(client, login, db, catalogue, st
         db.session.commit()
         return db.session.scalar(select(func.count(TrackAssignment.id)))
     assert add("A", 5) == 5
-    n = [_queries(db, client, url) for url in urls]
+    n = [page_query_count(db, client, url) for url in urls]
     assert add("B", 10) == 15
-    assert [_queries(db, client, url) for url in urls] == n
+    assert [page_query_count(db, client, url) for url in urls] == n
 
 
 def test_report_lists_people_in_vietnamese_order(client, login, db, catalogue, staff_setup, make_person):

@@ -94,6 +94,11 @@ class Config:
         self.CONTEST_PRODUCT_DIR = os.environ.get("CONTEST_PRODUCT_DIR", "")
         # The board re-reads its rounds' state at most this often per web process (seconds).
         self.CONTEST_BOARD_STATE_TTL = float(os.environ.get("CONTEST_BOARD_STATE_TTL", "0.5"))
+        # The targets dashboard keeps every unit's figures per web process at most this long (seconds;
+        # 0: count on every view). This process's own changes drop them at once; the page shows their age.
+        self.TARGETS_FIGURES_TTL = float(os.environ.get("TARGETS_FIGURES_TTL", "300"))
+        # Freeze what start-up built out of the garbage collector's reach (create_app's last step).
+        self.GC_FREEZE_AT_START = _bool("GC_FREEZE_AT_START", True)
 
 
 class TestConfig(Config):
@@ -113,3 +118,5 @@ class TestConfig(Config):
         self.CONTEST_JUDGE_VIA = "none"          # tests that judge for real set "pool"
         self.CONTEST_REQUEUE_ON_START = False    # tests call contests.judging.requeue_pending themselves
         self.CONTEST_BOARD_STATE_TTL = 0.0       # a result shows at once
+        self.TARGETS_FIGURES_TTL = 0.0           # live figures; the cache's own tests turn it on
+        self.GC_FREEZE_AT_START = False          # thousands of apps in one process: let them be collected

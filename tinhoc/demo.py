@@ -189,5 +189,11 @@ def seed_demo(scale: str | int = "small") -> dict:
     contest = seed_contest()
     from contests.jury.demo import seed_jury   # division D1's jury: rubric, products, `juror` and `juror2`
     seed_jury(DEMO_PASSWORD)
+    # After the contest and the exams: a released exam wave, then today's snapshot again, so the
+    # targets dashboard's exam pass rate and contest entrants per division show real figures.
+    from exams.grading.demo_wave import seed_released_wave
+    if seed_released_wave():
+        from .certification.targets import services as targets
+        targets.write_snapshot()
     return {"contest_id": contest["contest_id"], "organisations": db.session.scalar(select(func.count(Organisation.id))),
             "staff": db.session.scalar(select(func.count(Person.id))), "certificates": certificates}

@@ -120,7 +120,9 @@ def save_answers(user_id: int, attempt_id: int, seq: int, answers: list[dict]) -
         raise NotFound(_("Không tìm thấy bài làm."))
     valid = _valid(seq, answers)
     now = clock.now()
-    attempt = db.session.execute(
+    # Through the session's connection, not the ORM: no ORM event sees the save (the kept target
+    # figures, for one, have nothing to recount because a candidate saved an answer).
+    attempt = db.session.connection().execute(
         update(_ATTEMPTS)
         .where(_ATTEMPTS.c.id == attempt_id, _ATTEMPTS.c.user_id == user_id, _ATTEMPTS.c.state == "open",
                _ATTEMPTS.c.deadline_at >= now - services.SAVE_GRACE)

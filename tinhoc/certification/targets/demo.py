@@ -27,6 +27,12 @@ from .models import PlanPeriod
 CIO_GAP_AGENCY = "SO-KHDT"
 PAST_PLAN = "Kế hoạch ứng dụng CNTT trong cơ quan nhà nước tỉnh An Khê giai đoạn 2021–2025"
 CURRENT_PLAN = "Kế hoạch chuyển đổi số tỉnh An Khê giai đoạn 2026–2030"
+# The exam pass rate (%) and the Young Informatics entrants a year per division (bảng), province-wide.
+PAST_OTHER_TARGETS = {"exam_pass_rate": 70, "contest_entrants_A": 20, "contest_entrants_B": 20,
+                      "contest_entrants_C1": 10, "contest_entrants_C2": 15}
+CURRENT_OTHER_TARGETS = {"exam_pass_rate": 80, "contest_entrants_A": 30, "contest_entrants_B": 30,
+                         "contest_entrants_C1": 12, "contest_entrants_C2": 20, "contest_entrants_D1": 6,
+                         "contest_entrants_D2": 6, "contest_entrants_D3": 6}
 CRITERIA = {"cio_leader": "30", "it_staff": "20", "basic_certificate": "30", "advanced_certificate": "20"}
 
 
@@ -111,6 +117,11 @@ def _targets(past: PlanPeriod, current: PlanPeriod) -> None:
     for metric, value in (("cio_leader", 100), ("it_staff", 100), ("basic_certificate", 90),
                           ("advanced_certificate", 30), ("trained_year", 80)):
         services.set_target(SYSTEM, current.id, metric=metric, value=value)
+    # Metrics registered by exams and contests (by name: certification does not import them).
+    for period, values in ((past, PAST_OTHER_TARGETS), (current, CURRENT_OTHER_TARGETS)):
+        for metric, value in values.items():
+            if metric in metrics.names():
+                services.set_target(SYSTEM, period.id, metric=metric, value=value)
     for period in (past, current):
         emulation.set_criteria(SYSTEM, period.id, CRITERIA)
 

@@ -18,7 +18,7 @@ from ...access import Actor
 from ...audit import record as audit
 from ...extensions import db
 from ...orgs.models import Organisation
-from . import metrics, services
+from . import figures, metrics, services
 from .models import EmulationCriterion, PlanPeriod
 
 MAX_WEIGHT = 1000
@@ -78,6 +78,7 @@ class Ranking:
     year: int
     criteria: list[EmulationCriterion]
     rows: list[RankedAgency]
+    counted: figures.UnitFigures | None = None   # when the figures were counted (kept: their age)
 
     @property
     def max_total(self) -> float:
@@ -95,8 +96,10 @@ def _attainment(figure: services.Figure, best: float) -> float:
     return 0.0 if not best else value / best
 
 
-def ranking(actor: Actor, org_id: int | None, period_id: int | None, year: int | None = None) -> Ranking:
-    """Every agency of the unit's subtree ranked by its points for the period's criteria."""
+def ranking(actor: Actor, org_id: int | None, period_id: int | None, year: int | None = None, *,
+            live: bool = False) -> Ranking:
+    """Every agency of the unit's subtree ranked by its points for the period's criteria. `live`: count
+    now (exports), never the dashboard's kept figures."""
     unit = services.scoped_unit(actor, org_id)
     period = services.period_for(period_id)
     year, day = services.day_for(period, year)
@@ -105,14 +108,13 @@ def ranking(actor: Actor, org_id: int | None, period_id: int | None, year: int |
     agencies = list(db.session.scalars(select(Organisation).where(*in_tree)))
     targets = services.resolve_targets(period, agencies, year) if chosen else {}
     rows = {a.id: RankedAgency(a) for a in agencies}
+    counted = None if not chosen else figures.count(day, unit) if live else figures.for_day(day, unit)
     for criterion in chosen:
         metric = metrics.get(criterion.metric)
-        counts = {key: (num, den) for key, num, den in db.session.execute(metric.counts(Organisation.id, in_tree, day))}
-        figures = {a.id: services.Figure(metric, int(counts.get(a.id, (0, 0))[0] or 0),
-                                         int(counts.get(a.id, (0, 0))[1] or 0) if metric.share else None,
-                                         targets.get((metric.name, a.id))) for a in agencies}
-        best = max((f.value or 0 for f in figures.values()), default=0)
-        for agency_id, figure in figures.items():
+        by_agency = {a.id: services.Figure(metric, *counted.figure(metric, a.id, own=True),
+                                           targets.get((metric.name, a.id))) for a in agencies}
+        best = max((f.value or 0 for f in by_agency.values()), default=0)
+        for agency_id, figure in by_agency.items():
             row = rows[agency_id]
             row.figures[metric.name] = figure
             row.points[metric.name] = round(criterion.weight * _attainment(figure, best), 2)
@@ -124,4 +126,4 @@ def ranking(actor: Actor, org_id: int | None, period_id: int | None, year: int |
         if row.total != previous:
             rank, previous = position, row.total
         row.rank = rank
-    return Ranking(unit, period, year, chosen, ordered)
+    return Ranking(unit, period, year, chosen, ordered, counted)

@@ -61,7 +61,7 @@ def figure_headers() -> list[str]:
 def report_xlsx(actor: Actor, org_id: int | None, period_id: int | None, year: int | None) -> tuple[str, bytes]:
     """The yearly report: the subtree's figures against the targets, by unit under it, then the lists
     of who or what is missing (one sheet per metric that has a list)."""
-    board = services.dashboard(actor, org_id, period_id, year)
+    board = services.dashboard(actor, org_id, period_id, year, live=True)
     workbook = Workbook(write_only=True)
     summary = workbook.create_sheet(_("Tổng hợp"))
     _widths(summary, (60, 12, 12, 12, 12, 22, 12))
@@ -94,7 +94,7 @@ def report_xlsx(actor: Actor, org_id: int | None, period_id: int | None, year: i
 
 
 def ranking_xlsx(actor: Actor, org_id: int | None, period_id: int | None, year: int | None) -> tuple[str, bytes]:
-    board = emulation.ranking(actor, org_id, period_id, year)
+    board = emulation.ranking(actor, org_id, period_id, year, live=True)
     from . import metrics
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Xếp hạng thi đua"))

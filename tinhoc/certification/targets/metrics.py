@@ -80,11 +80,17 @@ class Metric(ABC):
     share: ClassVar[bool] = True
     missing_label: ClassVar[str | None] = None   # heading of the missing list (None: no list)
     missing_kind: ClassVar[str] = "agency"        # "agency" or "person": the columns of that list
+    # The models whose rows the figure counts: a new or deleted row, or a change to one of the named
+    # attributes (a bare model: any), drops the dashboard's kept figures (figures.py). Another package's
+    # metric names its own: `sources = Metric.sources + ((ExamAttempt, "state", "passed"),)`.
+    sources: ClassVar[tuple] = (Organisation, (Person, "organisation_id", "position_id", "left_at"),
+                                (JobPosition, "code"), Certificate)
 
     @abstractmethod
     def counts(self, key, where, day: date):
         """select(key, numerator, denominator) of the rows whose Organisation meets `where`, grouped by
-        key (key None: one row, no key column). Build it with `grouped(key, ...)`."""
+        key (key None: one row, no key column). Build it with `grouped(key, ...)`. Each counted row
+        belongs to one unit: a subtree's figure is the sum of its units' (figures.py relies on it)."""
 
     def missing(self, where, day: date):
         """select of the Organisation (agency) or Person rows that are missing."""
@@ -117,6 +123,10 @@ def get(name: str) -> Metric:
 
 def all_metrics() -> list[Metric]:
     return list(_REGISTRY.values())
+
+
+def names() -> list[str]:
+    return list(_REGISTRY)
 
 
 def grouped(key, *columns):

@@ -44,7 +44,7 @@ def _table(rows, widths, header_rows: int = 1) -> Table:
 
 def render(actor: Actor, org_id: int | None, period_id: int | None, year: int | None) -> tuple[str, bytes]:
     _fonts()
-    board = services.dashboard(actor, org_id, period_id, year)
+    board = services.dashboard(actor, org_id, period_id, year, live=True)
     title, h2, body = _styles()
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm,
@@ -74,7 +74,8 @@ def render(actor: Actor, org_id: int | None, period_id: int | None, year: int | 
             for row in board.rows:
                 figure = row.children[i][1]
                 unit = "%" if figure.metric.share else ""
-                cells.append(f"{_fmt(figure.value)}{unit} / {_fmt(figure.target)}")
+                # a Paragraph wraps within the column (13 metrics share the page's width)
+                cells.append(Paragraph(f"{_fmt(figure.value)}{unit} / {_fmt(figure.target)}", body))
             table.append(cells)
         story.append(_table(table, [75 * mm] + [(190 * mm) / len(board.rows)] * len(board.rows)))
     story.append(Paragraph(_("3. Cơ quan còn thiếu"), h2))

@@ -21,7 +21,8 @@ from ...orgs.models import PATH_WIDTH, Organisation
 from ...orgs.services import NotFound, organisation_for, valid_id
 from ..services import local_date
 from ..staffing import default_unit
-from . import metrics
+from . import figures, metrics
+from .figures import ancestor_ids as _ancestor_ids
 from .models import PlanPeriod, Target, TargetSnapshot
 
 PLAN_ROLES = ("organiser",)       # (and admin) read the dashboards of their scope
@@ -136,11 +137,6 @@ def period_targets(period: PlanPeriod) -> list[Target]:
                                    .order_by(Target.metric, Target.organisation_id.is_not(None), Target.year)))
 
 
-def _ancestor_ids(path: str) -> list[int]:
-    """Ids on a materialised path, the unit itself first, the root last."""
-    return [int(part) for part in path.strip("/").split("/") if part][::-1]
-
-
 def resolve_targets(period: PlanPeriod | None, units: list[Organisation], year: int) -> dict:
     """{(metric, unit id): target value or None} for these units, in ONE query: a unit's own target,
     else its nearest ancestor's, else the province's (a count's: only the unit's own, the province's for
@@ -250,6 +246,9 @@ class Dashboard:
     year: int
     day: date
     rows: list[MetricRow]
+    counted_at: object = None                  # when the figures were counted (kept figures: their age)
+    cached: bool = False
+    age_seconds: int = 0
 
     @property
     def has_targets(self) -> bool:
@@ -261,9 +260,11 @@ def scoped_unit(actor: Actor, org_id: int | None) -> Organisation:
     return organisation_for(actor, org_id, PLAN_ROLES) if org_id else default_unit(actor)
 
 
-def dashboard(actor: Actor, org_id: int | None, period_id: int | None, year: int | None = None) -> Dashboard:
+def dashboard(actor: Actor, org_id: int | None, period_id: int | None, year: int | None = None, *,
+              live: bool = False) -> Dashboard:
     """Each metric for the unit's subtree and each child's, targets, gaps and the trend: a fixed number
-    of queries (children, targets, one per metric, the snapshots), whatever the size of the tree."""
+    of queries (children, targets, the snapshots, and the figures: none while kept, else one per
+    metric), whatever the size of the tree. `live`: count now (reports), never the kept figures."""
     unit = scoped_unit(actor, org_id)
     period = period_for(period_id)
     year, day = day_for(period, year)
@@ -272,20 +273,18 @@ def dashboard(actor: Actor, org_id: int | None, period_id: int | None, year: int
         text.vi_order(Organisation.name), Organisation.id)))
     targets = resolve_targets(period, [unit, *children], year)
     trend = _trend(unit, period, day)
+    counted = figures.count(day, unit) if live else figures.for_day(day, unit)
     rows = []
     for metric in metrics.all_metrics():
-        counts = by_child(metric, unit, day)
-        num = sum(n for n, _ in counts.values())
-        den = None if not metric.share else sum(d for _, d in counts.values())
-        row = MetricRow(Figure(metric, num, den, targets.get((metric.name, unit.id))), trend=trend.get(metric.name, []))
-        own = counts.get(unit.path)
-        if own is not None:
-            row.own = Figure(metric, *own, targets.get((metric.name, unit.id)))
+        target = targets.get((metric.name, unit.id))
+        row = MetricRow(Figure(metric, *counted.figure(metric, unit.id), target), trend=trend.get(metric.name, []))
+        if counted.has_own(metric, unit.id):
+            row.own = Figure(metric, *counted.figure(metric, unit.id, own=True), target)
         for child in children:
-            n, d = counts.get(child.path, (0, None if not metric.share else 0))
-            row.children.append((child, Figure(metric, n, d, targets.get((metric.name, child.id)))))
+            row.children.append((child, Figure(metric, *counted.figure(metric, child.id),
+                                               targets.get((metric.name, child.id)))))
         rows.append(row)
-    return Dashboard(unit, period, year, day, rows)
+    return Dashboard(unit, period, year, day, rows, counted.computed_at, counted.cached, counted.age_seconds)
 
 
 def _trend(unit: Organisation, period: PlanPeriod | None, day: date) -> dict[str, list]:
@@ -312,22 +311,12 @@ def write_snapshot(day: date | None = None) -> int:
     """Every unit's subtree figure of every metric as of `day` (default today), replacing that day's
     rows: one grouped query per metric (by unit), rolled up the tree in memory. Returns rows written."""
     day = day or today()
-    paths = dict(db.session.execute(select(Organisation.id, Organisation.path)
-                                    .where(Organisation.archived_at.is_(None))).all())
-    totals: dict[str, dict[int, list]] = {}
-    for metric in metrics.all_metrics():
-        rolled: dict[int, list] = {}
-        for org_id, num, den in db.session.execute(metric.counts(Organisation.id, (), day)):
-            for ancestor in _ancestor_ids(paths.get(org_id, "")):
-                acc = rolled.setdefault(ancestor, [0, 0])
-                acc[0] += int(num or 0)
-                acc[1] += int(den or 0)
-        totals[metric.name] = rolled
-    units = set().union(*(t.keys() for t in totals.values())) & set(paths)
-    rows = [{"day": day, "organisation_id": unit_id, "metric": name,
-             "numerator": totals[name].get(unit_id, [0, 0])[0],
-             "denominator": totals[name].get(unit_id, [0, 0])[1] if metrics.get(name).share else None}
-            for name in totals for unit_id in sorted(units)]
+    counted = figures.count(day)
+    live = set(db.session.scalars(select(Organisation.id).where(Organisation.archived_at.is_(None))))
+    units = set().union(*(t.keys() for t in counted.subtree.values())) & live
+    rows = [{"day": day, "organisation_id": unit_id, "metric": metric.name,
+             "numerator": counted.figure(metric, unit_id)[0], "denominator": counted.figure(metric, unit_id)[1]}
+            for metric in metrics.all_metrics() for unit_id in sorted(units)]
     db.session.execute(delete(TargetSnapshot).where(TargetSnapshot.day == day))
     for start in range(0, len(rows), 5000):
         db.session.execute(insert(TargetSnapshot), rows[start:start + 5000])
