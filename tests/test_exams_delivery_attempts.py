@@ -270,23 +270,55 @@ def test_the_save_endpoint_is_a_few_queries_and_writes_no_session(client, login,
         {"item": items[0].id, "response": 1}, {"item": items[1].id, "response": "x"}]}))
     assert response.status_code == 200 and response.json["stale"] == []
     assert "Set-Cookie" not in response.headers
-    # the user row; the attempt row updated first (its row lock: two tabs' saves are applied in
-    # turn); the items' option orders, read once per attempt and process; both items written at once;
-    # which of them a newer save had written. No grants, no tree, no person, no question.
+    # no user row loaded: the attempt row updated first, only if the session still holds (its row
+    # lock: two tabs' saves are applied in turn); the items' option orders, read once per attempt and
+    # process; both items written at once; which of them a newer save had written. No grants, no
+    # tree, no person, no question.
     kinds = [s.lstrip().split(None, 1)[0].upper() for s in first]
-    assert kinds == ["SELECT", "UPDATE", "SELECT", "UPDATE", "SELECT"], first
-    assert "exam_attempt" in first[1] and "attempt_item" in first[3], first
+    assert kinds == ["UPDATE", "SELECT", "UPDATE", "SELECT"], first
+    assert "exam_attempt" in first[0] and "session_version" in first[0] and "attempt_item" in first[2], first
     touched = re.compile(r"\b(FROM|JOIN)\s+\"?(role_grant|role|organisation|person|question_version)\b", re.I)
     assert not any(touched.search(s) for s in first), first
-    # every later save of one answer: the user, the attempt, the answer
+    # every later save of one answer: the attempt (with the session check) and the answer
     response, later = _statements_of(db, lambda: client.post(url, json={"seq": 2, "answers": [
         {"item": items[2].id, "response": 0}]}))
     assert response.status_code == 200 and response.json["stale"] == []
-    assert [s.lstrip().split(None, 1)[0].upper() for s in later] == ["SELECT", "UPDATE", "UPDATE"], later
+    assert [s.lstrip().split(None, 1)[0].upper() for s in later] == ["UPDATE", "UPDATE"], later
     response, stale = _statements_of(db, lambda: client.post(url, json={"seq": 1, "answers": [
         {"item": items[2].id, "response": 1}]}))
-    assert response.json["stale"] == [items[2].id] and len(stale) == 3
+    assert response.json["stale"] == [items[2].id] and len(stale) == 2
     assert _attempt(db, attempt_id).items[2].response is not None and _attempt(db, attempt_id).last_seq == 2
+
+
+@pytest.mark.parametrize("ended", ["logged_out", "deactivated", "password_reset", "temporary_password"])
+def test_a_save_on_a_session_that_ended_is_refused_and_writes_nothing(client, login, db, exam_world, ended):
+    """The save endpoint checks the session in its own statement: everything Flask-Login's user
+    loader and the password-change hook refuse, it refuses too, and nothing of the save is kept."""
+    from tinhoc.accounts.models import User
+    login("thisinh")
+    attempt_id = _start(client, exam_world["theory"].id)
+    item = _attempt(db, attempt_id).items[0]
+    user = db.session.scalar(select(User).where(User.username == "thisinh"))
+    if ended == "logged_out":
+        user.session_version += 1          # as logging out in another tab does
+    elif ended == "deactivated":
+        user.active = False
+    elif ended == "password_reset":
+        user.session_version += 1
+        user.must_change_password = True
+    else:
+        user.must_change_password = True
+    db.session.commit()
+    r = client.post(f"/exams/attempts/{attempt_id}/answers", json={"seq": 1, "answers": [{"item": item.id, "response": 0}]})
+    assert r.status_code == 302
+    assert ("/password" in r.location) == (ended == "temporary_password") and ("/login" in r.location) != (ended == "temporary_password")
+    attempt = _attempt(db, attempt_id)
+    assert attempt.items[0].response is None and attempt.last_seq == 0 and attempt.last_saved_at is None
+
+
+def test_an_anonymous_save_goes_to_the_login_page(app, db, exam_world):
+    r = app.test_client().post("/exams/attempts/1/answers", json={"seq": 1, "answers": []})
+    assert r.status_code == 302 and "/login" in r.location
 
 
 def test_saves_use_each_attempts_own_option_order(client, login, db, exam_world):

@@ -40,6 +40,22 @@ def current_actor() -> Actor:
     return actor
 
 
+# Endpoints that authenticate the request themselves, inside their own statement, instead of loading
+# the user row (the exam save: a wave of candidates): the before-request hooks leave them alone.
+SELF_AUTHENTICATED: set[str] = set()
+
+
+def session_identity() -> tuple[int, int] | None:
+    """(user id, session version) of the logged-in session, as Flask-Login keeps it, without loading
+    the user; None for an anonymous request. The caller must check the version against the user row
+    (accounts.services.session_user_clause), as Flask-Login's user loader does."""
+    from flask import session
+    user_id, _sep, version = str(session.get("_user_id") or "").partition(":")
+    if not user_id.isdigit() or not version.isdigit() or not 0 < int(user_id) < 2**31:
+        return None
+    return int(user_id), int(version)
+
+
 def role_required(*roles: str):
     """Route decorator: the user must be logged in and hold at least one of `roles` (admin always may)
     in some scope; which objects they reach is then the service's business (scope)."""

@@ -24,3 +24,12 @@ class AttemptClosed(DeliveryError):
     def __init__(self, message: str, last_seq: int = 0):
         super().__init__(message)
         self.last_seq = last_seq
+
+
+class SessionEnded(DeliveryError):
+    """The request's session no longer holds (logged out elsewhere, password reset, deactivated, or a
+    temporary password to replace): the route answers as Flask-Login does for an anonymous user."""
+
+    def __init__(self, must_change_password: bool = False):
+        super().__init__("")
+        self.must_change_password = must_change_password

@@ -1,7 +1,9 @@
 """The candidate's pages: my exams, start, the attempt page, saves, clock, file upload, submit.
 
-The save and clock endpoints are the hot path of a wave of candidates: they use `current_user.id`
-only (the user row Flask-Login loads), never the actor's grants, the tree or the Flask session.
+The save and clock endpoints are the hot path of a wave of candidates. The clock uses
+`current_user.id` only (the user row Flask-Login loads); the save does not even load that row: it
+checks the session inside its own UPDATE (saving.py). Neither reads the actor's grants or the tree, or
+writes the Flask session.
 """
 from __future__ import annotations
 
@@ -13,15 +15,17 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from tinhoc import clock
+from tinhoc.extensions import login_manager
 from tinhoc.i18n import local
 from tinhoc.main.services import register_home_panel
-from tinhoc.security import current_actor, safe_next
+from tinhoc.security import SELF_AUTHENTICATED, current_actor, safe_next, session_identity
 
 from .. import bp
 from . import candidate, services, uploads
-from .errors import AttemptClosed, DeliveryError, NotFound
+from .errors import AttemptClosed, DeliveryError, NotFound, SessionEnded
 
 register_home_panel("exams/delivery/_home_panel.html", candidate.home_panel)
+SELF_AUTHENTICATED.add("exams.save_answers")
 
 
 @bp.errorhandler(NotFound)
@@ -85,12 +89,19 @@ def attempt_clock(attempt_id):
 
 
 @bp.post("/attempts/<int:attempt_id>/answers")
-@login_required
 def save_answers(attempt_id):
+    """The hot path: the session is checked inside the save's own UPDATE (no user row loaded)."""
+    who = session_identity()
+    if who is None:
+        return login_manager.unauthorized()
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
     try:
-        saved = services.save_answers(current_user.id, attempt_id, body.get("seq"), body.get("answers"))
+        saved = services.save_answers(who[0], attempt_id, body.get("seq"), body.get("answers"),
+                                      session_version=who[1])
+    except SessionEnded as exc:
+        return redirect(url_for("accounts.change_password")) if exc.must_change_password \
+            else login_manager.unauthorized()
     except AttemptClosed as exc:
         return jsonify(error=str(exc), closed=True, last_seq=exc.last_seq), 409
     except NotFound:

@@ -2,9 +2,11 @@
 
 A save carries a per-attempt sequence number: an item is written only by a save newer than the one
 that last wrote it, so a retried or late save never overwrites a newer answer, and replaying a save
-changes nothing. A save is four statements and no ORM object: the user row (Flask-Login), then
-  1. the attempt row is updated, only while it is open and in time; this also takes its row lock
-     (the write lock on SQLite), so two tabs' saves of one attempt are applied one after the other;
+changes nothing. A save is two statements and no ORM object (the endpoint does not load the user:
+security.SELF_AUTHENTICATED):
+  1. the attempt row is updated, only while it is open and in time and the request's session still
+     holds; this also takes its row lock (the write lock on SQLite), so two tabs' saves of one
+     attempt are applied one after the other;
   2. the items are written, each only if this save is newer than the one that wrote it.
 The items' option orders (shown position → stored option) are fixed when the attempt starts, so a
 web process reads them once per attempt (one more SELECT on its first save), not on every save.
@@ -17,13 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Boolean, bindparam, case, func, select, update
+from sqlalchemy import Boolean, Integer, bindparam, case, func, select, update
 
 from tinhoc import clock
+from tinhoc.accounts.services import load_session_user, session_user_clause
 from tinhoc.extensions import db
 
 from . import services
-from .errors import AttemptClosed, DeliveryError, NotFound
+from .errors import AttemptClosed, DeliveryError, NotFound, SessionEnded
 from .models import AttemptItem, ExamAttempt
 
 MAX_TEXT = 20_000      # characters of one typed answer (an essay)
@@ -38,6 +41,23 @@ _WRITE_ITEM = (update(_ITEMS)
                .values(response=bindparam("b_response"),
                        flagged=func.coalesce(bindparam("b_flagged", type_=Boolean), _ITEMS.c.flagged),
                        saved_seq=bindparam("b_seq"), answered_at=bindparam("b_at")))
+
+
+def _save_attempt(check_session: bool):
+    """The attempt's UPDATE, built once (its cache key too): only while open and in time, and, for the
+    endpoint, only while the request's session holds."""
+    where = [_ATTEMPTS.c.id == bindparam("a_id"), _ATTEMPTS.c.user_id == bindparam("a_user"),
+             _ATTEMPTS.c.state == "open", _ATTEMPTS.c.deadline_at >= bindparam("a_cutoff")]
+    if check_session:
+        where.append(session_user_clause(bindparam("a_user"), bindparam("a_version")))
+    seq = bindparam("a_seq", type_=Integer)
+    return (update(_ATTEMPTS).where(*where)
+            .values(last_seq=case((_ATTEMPTS.c.last_seq < seq, seq), else_=_ATTEMPTS.c.last_seq),
+                    last_saved_at=bindparam("a_at"))
+            .returning(_ATTEMPTS.c.id, _ATTEMPTS.c.seed, _ATTEMPTS.c.deadline_at))
+
+
+_SAVE_ATTEMPT = {False: _save_attempt(False), True: _save_attempt(True)}
 
 
 @dataclass(frozen=True)
@@ -112,10 +132,15 @@ def _valid(seq, answers) -> bool:
         and len(answers) <= MAX_ITEMS and all(isinstance(a, dict) and isinstance(a.get("item"), int) for a in answers)
 
 
-def save_answers(user_id: int, attempt_id: int, seq: int, answers: list[dict]) -> Saved:
+def save_answers(user_id: int, attempt_id: int, seq: int, answers: list[dict], *,
+                 session_version: int | None = None) -> Saved:
     """Write `answers` ([{"item": id, "response": …, "flagged": bool}]) of the save numbered `seq`.
     Refused (AttemptClosed) once the attempt is over; the answers saved before stay. A refused or
-    malformed save leaves nothing behind (the attempt's update is rolled back too)."""
+    malformed save leaves nothing behind (the attempt's update is rolled back too).
+
+    With `session_version` (the save endpoint, which does not load the user), the request's session
+    is checked in the same UPDATE, as Flask-Login's user loader would: SessionEnded when it no longer
+    holds."""
     if not isinstance(attempt_id, int) or not user_id:
         raise NotFound(_("Không tìm thấy bài làm."))
     valid = _valid(seq, answers)
@@ -123,13 +148,11 @@ def save_answers(user_id: int, attempt_id: int, seq: int, answers: list[dict]) -
     # Through the session's connection, not the ORM: no ORM event sees the save (the kept target
     # figures, for one, have nothing to recount because a candidate saved an answer).
     attempt = db.session.connection().execute(
-        update(_ATTEMPTS)
-        .where(_ATTEMPTS.c.id == attempt_id, _ATTEMPTS.c.user_id == user_id, _ATTEMPTS.c.state == "open",
-               _ATTEMPTS.c.deadline_at >= now - services.SAVE_GRACE)
-        .values(last_seq=case((_ATTEMPTS.c.last_seq < seq, seq), else_=_ATTEMPTS.c.last_seq), last_saved_at=now)
-        .returning(_ATTEMPTS.c.id, _ATTEMPTS.c.seed, _ATTEMPTS.c.deadline_at)).one_or_none() if valid else None
+        _SAVE_ATTEMPT[session_version is not None],
+        {"a_id": attempt_id, "a_user": user_id, "a_version": session_version, "a_seq": seq, "a_at": now,
+         "a_cutoff": now - services.SAVE_GRACE}).one_or_none() if valid else None
     if attempt is None:
-        _refuse(user_id, attempt_id, valid, now)
+        _refuse(user_id, attempt_id, valid, now, session_version)
     try:
         writes = _item_writes(attempt, seq, answers, now)
     except DeliveryError:
@@ -170,10 +193,14 @@ def _write(writes: list[dict], seq: int) -> tuple[int, ...]:
         select(_ITEMS.c.id).where(_ITEMS.c.id.in_(ids), _ITEMS.c.saved_seq != seq))))
 
 
-def _refuse(user_id: int, attempt_id: int, valid: bool, now: datetime):
-    """Why a save wrote nothing (the slow path): not the candidate's attempt, a malformed request, or
-    the attempt is over (closed here when its deadline has passed)."""
+def _refuse(user_id: int, attempt_id: int, valid: bool, now: datetime, session_version: int | None):
+    """Why a save wrote nothing (the slow path): the session ended, not the candidate's attempt, a
+    malformed request, or the attempt is over (closed here when its deadline has passed)."""
     db.session.rollback()
+    if session_version is not None:
+        user = load_session_user(f"{user_id}:{session_version}")
+        if user is None or not user.active or user.must_change_password:
+            raise SessionEnded(must_change_password=user is not None and user.must_change_password)
     attempt = services.own_attempt(user_id, attempt_id, lock=True)
     if not valid:
         raise DeliveryError(_("Yêu cầu lưu không hợp lệ."))

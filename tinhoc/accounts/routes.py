@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import text
 from ..extensions import limiter, login_manager
-from ..security import current_actor, role_required, safe_next
+from ..security import SELF_AUTHENTICATED, current_actor, role_required, safe_next
 from . import bp, services
 from .forms import ActionForm, ChangePasswordForm, GrantForm, LoginForm, TemporaryPasswordForm, UserForm
 
@@ -42,6 +42,8 @@ def _login_failed(response) -> bool:
 def _force_password_change():
     """A temporary password must be replaced before anything else is done."""
     allowed = {"accounts.change_password", "accounts.logout", "static", "main.set_language"}
+    if request.endpoint in SELF_AUTHENTICATED:   # they check the password flag in their own statement
+        return None
     if (current_user.is_authenticated and current_user.must_change_password
             and request.endpoint not in allowed):
         return redirect(url_for("accounts.change_password"))

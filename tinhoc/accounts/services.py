@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import raiseload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -131,6 +131,14 @@ def load_session_user(session_id: str) -> User | None:
     if user is None or user.session_version != int(version):
         return None
     return user
+
+
+def session_user_clause(user_id: int, version: int):
+    """SQL: the session (user id, version) is still good (not logged out, no password change or reset,
+    active, no temporary password to replace): what load_session_user and the password-change hook
+    check, for an endpoint that authenticates inside its own statement (security.SELF_AUTHENTICATED)."""
+    return exists().where(User.id == user_id, User.session_version == version, User.active.is_(True),
+                          User.must_change_password.is_(False))
 
 
 def get_user(user_id: int) -> User:
