@@ -266,7 +266,7 @@ ACCESS = {
     ("/exams/sessions/<int:session_id>/proctor", "GET"): Owned(STAFF),
     ("/exams/sessions/<int:session_id>/proctor.json", "GET"): Owned(STAFF),
     ("/exams/sessions/<int:session_id>/open", "POST"): Owned(STAFF),
-    ("/exams/sessions/candidates/<int:candidate_id>/<any('extra-time', 'reopen', 'absent'):action>", "POST"):
+    ("/exams/sessions/candidates/<int:candidate_id>/<any('extra-time', 'reopen', 'absent', 'present'):action>", "POST"):
         Owned(STAFF),
     ("/exams/sessions/<int:session_id>/wait", "GET"): Owned(frozenset()),
     ("/exams/sessions/<int:session_id>/check-in", "POST"): Owned(frozenset()),

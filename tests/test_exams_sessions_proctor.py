@@ -194,6 +194,25 @@ def test_mark_absent_blocks_start(app, client, db, pw, frozen_clock):
     assert "đã bắt đầu làm bài" in response.get_data(as_text=True) and started is not None
 
 
+def test_a_mark_of_absence_can_be_undone_with_a_reason(app, client, db, pw, frozen_clock):
+    from tinhoc.audit import AuditEntry
+    candidate = _candidate(db, pw, 0)
+    _login(client, "to-chuc-huyen")
+    client.post(f"/exams/sessions/candidates/{candidate.id}/absent", data={"reason": "Không đến"})
+    page = client.get(f"/exams/sessions/{pw['session_id']}/proctor").get_data(as_text=True)
+    assert f"/exams/sessions/candidates/{candidate.id}/present" in page
+    refused = client.post(f"/exams/sessions/candidates/{candidate.id}/present", data={"reason": ""},
+                          follow_redirects=True)
+    db.session.refresh(candidate)
+    assert candidate.absent_at is not None and refused.status_code == 200
+    client.post(f"/exams/sessions/candidates/{candidate.id}/present", data={"reason": "Đến muộn 10 phút"})
+    db.session.refresh(candidate)
+    assert candidate.absent_at is None
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "exam_candidate.present"))
+    assert entry.after["reason"] == "Đến muộn 10 phút" and entry.before["absent_at"]
+    assert _open_and_start(app, db, pw, 0, frozen_clock) is not None   # the late-comer starts
+
+
 def test_proctor_of_room_a_cannot_act_on_room_b(app, client, db, pw, frozen_clock):
     from exams.delivery import sessions
     people = sessions.listed_candidates(pw["session"])

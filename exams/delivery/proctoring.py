@@ -6,7 +6,7 @@ session is opened, then `start_in_session` starts (or resumes) the attempt throu
 
 Proctor board: every candidate's state (absent / waiting / started / submitted / closed), last save,
 answered count and time left, in three queries whatever the number of candidates; the actions
-(extra time, reopen, mark absent) each write the audit log with who and why.
+(extra time, reopen, mark absent and undo it) each write the audit log with who and why.
 """
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ from .sessions import SessionError, candidacy_for, candidate_for, listed_candida
 
 MAX_EXTRA_MINUTES = 240
 STATES = ("absent", "waiting", "started", "submitted", "closed")
-ACTION_LABELS = {"extra-time": _l("cộng giờ"), "reopen": _l("mở lại bài"), "absent": _l("vắng mặt")}
+ACTION_LABELS = {"extra-time": _l("cộng giờ"), "reopen": _l("mở lại bài"), "absent": _l("vắng mặt"),
+                 "present": _l("có mặt (bỏ ghi vắng)")}
 
 
 def attempt_url(attempt: ExamAttempt) -> str:
@@ -276,5 +277,18 @@ def mark_absent(actor: Actor, candidate_id: int, reason: str) -> ExamCandidate:
         candidate.absent_at = clock.now()
         audit(actor, "exam_candidate.absent", "exam_candidate", candidate.id,
               after={"absent_at": candidate.absent_at.isoformat(), "reason": reason})
+    db.session.commit()
+    return candidate
+
+
+def clear_absent(actor: Actor, candidate_id: int, reason: str) -> ExamCandidate:
+    """Undo a mark of absence (the candidate came late, or the wrong line was marked): they may start
+    again while the session is open. Written to the audit log with the reason."""
+    candidate = candidate_for(actor, candidate_id)
+    reason = _reason(reason)
+    if candidate.absent_at is not None:
+        audit(actor, "exam_candidate.present", "exam_candidate", candidate.id,
+              before={"absent_at": candidate.absent_at.isoformat()}, after={"absent_at": None, "reason": reason})
+        candidate.absent_at = None
     db.session.commit()
     return candidate

@@ -266,10 +266,10 @@ def open_session(session_id: int):
 
 
 PROCTOR_ACTIONS = {"extra-time": proctoring.give_extra_time, "reopen": proctoring.reopen_attempt,
-                   "absent": proctoring.mark_absent}
+                   "absent": proctoring.mark_absent, "present": proctoring.clear_absent}
 
 
-@bp.post("/sessions/candidates/<int:candidate_id>/<any('extra-time', 'reopen', 'absent'):action>")
+@bp.post("/sessions/candidates/<int:candidate_id>/<any('extra-time', 'reopen', 'absent', 'present'):action>")
 @login_required
 def proctor_action(candidate_id: int, action: str):
     actor = current_actor()
@@ -278,7 +278,7 @@ def proctor_action(candidate_id: int, action: str):
     if not form.validate_on_submit():
         flash(error_summary(form), "danger")
     else:
-        args = () if action == "absent" else (form.minutes.data,)
+        args = () if action in ("absent", "present") else (form.minutes.data,)
         try:
             PROCTOR_ACTIONS[action](actor, candidate.id, *args, form.reason.data)
             flash(_("Đã ghi: %(a)s.", a=proctoring.ACTION_LABELS[action]), "success")
