@@ -256,6 +256,7 @@ ACCESS = {
     ("/exams/sessions/<int:session_id>", "POST"): STAFF,
     ("/exams/sessions/<int:session_id>/rooms", "POST"): STAFF,
     ("/exams/sessions/<int:session_id>/rooms/<int:room_id>", "POST"): STAFF,
+    ("/exams/sessions/<int:session_id>/rooms/<int:room_id>/delete", "POST"): STAFF,
     ("/exams/sessions/<int:session_id>/candidates/unit", "POST"): STAFF,
     ("/exams/sessions/<int:session_id>/candidates/import", "POST"): STAFF,
     ("/exams/sessions/<int:session_id>/candidates/import/apply", "POST"): STAFF,

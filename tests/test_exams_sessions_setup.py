@@ -263,6 +263,31 @@ def test_remove_candidate_refused_once_started(client, db, sw):
     assert _candidates(db, sid) == 3
 
 
+def test_a_room_is_deleted_its_candidates_unseated_and_refused_once_one_started(client, db, sw):
+    from exams.delivery import sessions
+    from exams.delivery.models import ExamAttempt, ExamRoom
+    from tinhoc.audit import AuditEntry
+    _login(client, "to-chuc-huyen")
+    sid, room_a, room_b = sw["session_id"], sw["room_a"].id, sw["room_b"].id
+    people = sessions.listed_candidates(sw["session"])
+    in_a = [p for p in people if p.room_id == room_a]
+    started = next(p for p in people if p.room_id == room_b)
+    db.session.add(ExamAttempt(exam_id=sw["exam"].id, part_id=sw["exam"].parts[0].id, user_id=started.user_id,
+                               session_id=sid, number=1, seed=1, started_at=T0, deadline_at=T0 + timedelta(minutes=30)))
+    db.session.commit()
+    refused = client.post(f"/exams/sessions/{sid}/rooms/{room_b}/delete", follow_redirects=True)
+    assert "đã bắt đầu làm bài" in refused.get_data(as_text=True)
+    assert db.session.get(ExamRoom, room_b) is not None
+    done = client.post(f"/exams/sessions/{sid}/rooms/{room_a}/delete", follow_redirects=True)
+    assert f"{len(in_a)} thí sinh cần được xếp phòng lại" in done.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ExamRoom, room_a) is None
+    after = {p.id: (p.room_id, p.seat) for p in sessions.listed_candidates(sw["session"])}
+    assert all(after[p.id] == (None, None) for p in in_a) and len(after) == len(people)   # no one dropped
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "exam_room.delete"))
+    assert entry.before["unseated"] == len(in_a)
+
+
 def test_attendance_pdf_and_xlsx(client, db, sw):
     _login(client, "proctor-a")   # a room's proctor prints their own room's list
     sid, room_a, room_b = sw["session_id"], sw["room_a"].id, sw["room_b"].id

@@ -111,6 +111,23 @@ def save_room(session_id: int, room_id: int | None):
     return _back(session_id)
 
 
+@bp.post("/sessions/<int:session_id>/rooms/<int:room_id>/delete")
+@role_required(*ORGANISER)
+def delete_room(session_id: int, room_id: int):
+    actor = current_actor()
+    session = sessions.managed_session(actor, session_id)
+    room = sessions.room_for(actor, session_id, room_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        unseated = sessions.delete_room(actor, session, room)
+        flash(_("Đã xoá phòng; %(n)d thí sinh cần được xếp phòng lại.", n=unseated) if unseated
+              else _("Đã xoá phòng."), "success")
+    except sessions.SessionError as exc:
+        flash(str(exc), "danger")
+    return _back(session_id)
+
+
 @bp.post("/sessions/<int:session_id>/candidates/unit")
 @role_required(*ORGANISER)
 def add_unit_candidates(session_id: int):

@@ -204,6 +204,24 @@ def save_room(actor: Actor, session: ExamSession, room: ExamRoom | None, *, name
     return room
 
 
+def delete_room(actor: Actor, session: ExamSession, room: ExamRoom) -> int:
+    """Remove a room (added by mistake, or not available on the day). Its candidates lose their room
+    and seat (assign again); refused once one of them has started. Returns how many were unseated."""
+    seated = select(ExamCandidate.user_id).where(ExamCandidate.room_id == room.id)
+    started = db.session.scalar(select(func.count()).select_from(ExamAttempt).where(
+        ExamAttempt.session_id == session.id, ExamAttempt.user_id.in_(seated)))
+    if started:
+        raise SessionError(_("Thí sinh của phòng này đã bắt đầu làm bài: không xoá phòng được."))
+    unseated = db.session.execute(update(ExamCandidate).where(ExamCandidate.room_id == room.id)
+                                  .values(room_id=None, seat=None)).rowcount
+    audit(actor, "exam_room.delete", "exam_room", room.id,
+          before={"name": room.name, "capacity": room.capacity, "proctor_user_id": room.proctor_user_id,
+                  "session_id": session.id, "unseated": unseated})
+    db.session.delete(room)
+    db.session.commit()
+    return unseated
+
+
 # --- candidates ------------------------------------------------------------------------------
 
 def candidate_scope_problem(actor: Actor, session: ExamSession, person: Person | None) -> str | None:
