@@ -178,4 +178,7 @@ def attempt_view(actor: Actor, attempt_id: int) -> tuple[ExamAttempt, list[ItemV
         html = get_type(version.type).render(shown_params(version, item.option_order), version.text, f"q{item.id}")
         views.append(ItemView(item, version.type, html, shown_response(item.response, item.option_order),
                               files.get(item.id)))
+    if attempt.state == "open":   # the page's saves then find the option orders read already
+        from .saving import option_orders   # saving imports services, which re-exports saving's names
+        option_orders.put(attempt.id, attempt.seed, {item.id: item.option_order for item in items})
     return attempt, views

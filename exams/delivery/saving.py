@@ -96,28 +96,38 @@ def normalise(response, option_order: list[int] | None):
 
 
 class _OptionOrders:
-    """Per process: (attempt id, seed) → {item id: option order}. The seed is drawn at random when the
+    """Per process: attempt id → (seed, {item id: option order}). The seed is drawn at random when the
     attempt starts, so a reused attempt id (SQLite after a delete) never meets another's orders."""
 
     def __init__(self, capacity: int = 5000):
         self.capacity = capacity
-        self.entries: OrderedDict[tuple[int, int], dict[int, list[int] | None]] = OrderedDict()
+        self.entries: OrderedDict[int, tuple[int, dict[int, list[int] | None]]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, attempt_id: int, seed: int, *, refresh: bool = False) -> dict[int, list[int] | None]:
-        key = (attempt_id, seed)
+    def peek(self, attempt_id: int) -> tuple[int, dict[int, list[int] | None]] | None:
+        """(seed, orders) if this process has read them already; no query."""
         with self.lock:
-            orders = None if refresh else self.entries.get(key)
-            if orders is not None:
-                self.entries.move_to_end(key)
-                return orders
+            entry = self.entries.get(attempt_id)
+            if entry is not None:
+                self.entries.move_to_end(attempt_id)
+            return entry
+
+    def get(self, attempt_id: int, seed: int, *, refresh: bool = False) -> dict[int, list[int] | None]:
+        entry = None if refresh else self.peek(attempt_id)
+        if entry is not None and entry[0] == seed:
+            return entry[1]
         orders = dict(db.session.execute(select(_ITEMS.c.id, _ITEMS.c.option_order)
                                          .where(_ITEMS.c.attempt_id == attempt_id)).all())
+        self.put(attempt_id, seed, orders)
+        return orders
+
+    def put(self, attempt_id: int, seed: int, orders: dict[int, list[int] | None]) -> None:
+        """Keep what a caller has read anyway (the attempt page loads every item)."""
         with self.lock:
-            self.entries[key] = orders
+            self.entries[attempt_id] = (seed, orders)
+            self.entries.move_to_end(attempt_id)
             while len(self.entries) > self.capacity:
                 self.entries.popitem(last=False)
-        return orders
 
     def clear(self) -> None:
         with self.lock:
@@ -145,12 +155,16 @@ def save_answers(user_id: int, attempt_id: int, seq: int, answers: list[dict], *
         raise NotFound(_("Không tìm thấy bài làm."))
     valid = _valid(seq, answers)
     now = clock.now()
+    params = {"a_id": attempt_id, "a_user": user_id, "a_version": session_version, "a_seq": seq, "a_at": now,
+              "a_cutoff": now - services.SAVE_GRACE}
+    if valid and len(answers) == 1 and db.engine.dialect.name == "postgresql":
+        saved = _save_one(params, answers[0], session_version is not None)
+        if saved is not None:
+            return saved
     # Through the session's connection, not the ORM: no ORM event sees the save (the kept target
     # figures, for one, have nothing to recount because a candidate saved an answer).
-    attempt = db.session.connection().execute(
-        _SAVE_ATTEMPT[session_version is not None],
-        {"a_id": attempt_id, "a_user": user_id, "a_version": session_version, "a_seq": seq, "a_at": now,
-         "a_cutoff": now - services.SAVE_GRACE}).one_or_none() if valid else None
+    attempt = db.session.connection().execute(_SAVE_ATTEMPT[session_version is not None], params).one_or_none() \
+        if valid else None
     if attempt is None:
         _refuse(user_id, attempt_id, valid, now, session_version)
     try:
@@ -161,6 +175,49 @@ def save_answers(user_id: int, attempt_id: int, seq: int, answers: list[dict], *
     stale = _write(writes, seq)
     db.session.commit()
     return Saved(seq, now, stale, max(0, int((attempt.deadline_at - now).total_seconds())))
+
+
+def _one_statement(check_session: bool):
+    """PostgreSQL: the attempt's UPDATE and one answer's UPDATE in a single statement (data-modifying
+    CTEs), run in autocommit: one round trip instead of BEGIN, two UPDATEs and COMMIT. The answer is
+    written only if the attempt was (open, in time, the session holds) and still has the seed its
+    cached option orders were read for; `written` says whether a newer save had written it."""
+    attempt = _save_attempt(check_session).cte("saved_attempt")
+    seq = bindparam("a_seq", type_=Integer)
+    item = (update(_ITEMS)
+            .where(_ITEMS.c.id == bindparam("b_id"), _ITEMS.c.attempt_id == attempt.c.id,
+                   attempt.c.seed == bindparam("b_seed"), _ITEMS.c.saved_seq < seq)
+            .values(response=bindparam("b_response"),
+                    flagged=func.coalesce(bindparam("b_flagged", type_=Boolean), _ITEMS.c.flagged),
+                    saved_seq=seq, answered_at=bindparam("a_at"))
+            .returning(_ITEMS.c.id).cte("saved_item"))
+    written = select(func.count()).select_from(item).scalar_subquery()
+    return select(attempt.c.id, attempt.c.seed, attempt.c.deadline_at, written.label("written"))
+
+
+_ONE_STATEMENT = {}
+
+
+def _save_one(params: dict, change: dict, check_session: bool) -> Saved | None:
+    """The common save (one answer, its attempt's option orders already read by this process) in one
+    statement; None when it does not apply or wrote nothing (the caller takes the general path, which
+    also says why a save is refused)."""
+    cached = option_orders.peek(params["a_id"])
+    if cached is None or change["item"] not in cached[1]:
+        return None
+    seed, orders = cached
+    flagged = change.get("flagged")
+    values = dict(params, b_id=change["item"], b_seed=seed, b_flagged=None if flagged is None else bool(flagged),
+                  b_response=normalise(change.get("response"), orders[change["item"]]))
+    if check_session not in _ONE_STATEMENT:
+        _ONE_STATEMENT[check_session] = _one_statement(check_session)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        row = connection.execute(_ONE_STATEMENT[check_session], values).one_or_none()
+    if row is None or row.seed != seed:   # refused (the general path says why), or another attempt's id
+        return None
+    now = params["a_at"]
+    return Saved(params["a_seq"], now, () if row.written else (change["item"],),
+                 max(0, int((row.deadline_at - now).total_seconds())))
 
 
 def _item_writes(attempt, seq: int, answers: list[dict], now: datetime) -> list[dict]:
