@@ -31,6 +31,7 @@ from .services import ContestError, NotFound, may_manage
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^(\+84|0)\d{8,10}$")
+LEVEL_GRADES = {"primary": (1, 5), "lower": (6, 9), "upper": (10, 12), "upper_specialist": (10, 12)}
 
 
 @dataclass
@@ -96,7 +97,7 @@ def set_open(actor: Actor, division: Division, open_: bool) -> Division:
 
 
 def _clean_contact(value: str) -> str:
-    contact = text.clean(value).replace(" ", "").replace(".", "") if "@" not in (value or "") else text.clean(value)
+    contact = text.clean(value).replace(" ", "").replace(".", "").replace("-", "") if "@" not in (value or "") else text.clean(value)
     if EMAIL.match(contact) or PHONE.match(contact):
         return contact
     raise ContestError(_("Hãy nhập thư điện tử hoặc số điện thoại hợp lệ (ví dụ 0912345678)."))
@@ -121,6 +122,10 @@ def register(actor: Actor, division: Division, app: Application) -> Registered:
         raise ContestError(_("Hãy nhập họ và tên."))
     if app.date_of_birth is None:
         raise ContestError(_("Hãy nhập ngày sinh."))
+    low, high = LEVEL_GRADES.get(app.school_level, (0, -1))
+    if not low <= app.grade <= high:   # self-declared: the level must fit the grade
+        raise ContestError(_("Lớp %(g)s không thuộc cấp học đã chọn (lớp %(a)s đến %(b)s).", g=app.grade, a=low,
+                             b=high) if high > 0 else _("Cấp học không hợp lệ."))
     pupil = Pupil(full_name, app.grade, app.school_level, app.date_of_birth)
     error = eligibility_error(division, pupil)
     if error:

@@ -112,6 +112,9 @@ def test_ineligible_grade_refused_and_form_kept(client, cw, db):
     assert 'value="Đặng Thị Hồng Nhung"' in page and 'value="Trường THCS Lê Lợi (tỉnh bạn)"' in page
     assert 'value="nhung@example.vn"' in page and 'value="2012-05-17"' in page
     assert _free_entry(db) is None
+    # the declared level must fit the grade (a grade-12 pupil cannot pass as a primary pupil)
+    page = client.post(_url(cw), data=_data(grade=9, level="primary")).get_data(as_text=True)
+    assert "Lớp 9 không thuộc cấp học đã chọn" in page and _free_entry(db) is None
     # a primary pupil may enter above their level (as a school's registration allows)
     assert 'id="username"' in client.post(_url(cw), data=_data(grade=5, level="primary")).get_data(as_text=True)
 
