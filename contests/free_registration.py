@@ -140,6 +140,8 @@ def register(actor: Actor, division: Division, app: Application) -> Registered:
         raise ContestError(_("Hãy chọn trường trong danh sách hoặc nhập tên trường."))
     logged_in = actor.user_id is not None
     contact = _clean_contact(app.contact) if (app.contact or not logged_in) else ""
+    # two posts of the same form at once: the second waits here (PostgreSQL) and then sees the first
+    db.session.scalar(select(Division.id).where(Division.id == division.id).with_for_update())
     if _duplicate(division, full_name, app.date_of_birth, actor.user_id):
         raise ContestError(_("%(n)s (sinh ngày %(d)s) đã đăng ký bảng %(c)s; không đăng ký lại.", n=full_name,
                              d=app.date_of_birth.strftime("%d/%m/%Y"), c=division.code))

@@ -3,6 +3,7 @@ the window, eligibility, duplicates, the password rule, the rate limit, a logged
 and the organiser's approval after which the candidate logs in and reaches the round."""
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -223,3 +224,45 @@ def test_toggle_only_by_the_contest_s_organisers(client, login, cw, db, make_use
     assert _is_open(db, division)
     login("teacher", roles=["teacher"])
     assert client.post(f"/contests/divisions/{division.id}/free-candidates", data={}).status_code == 403
+
+
+@pytest.mark.db
+@pytest.mark.skipif(not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql"),
+                    reason="concurrent transactions need PostgreSQL")
+def test_the_same_candidate_posted_four_times_at_once_is_one_entry(app, cw, db):
+    """Four requests at once, each in its own session: one entry, three refusals as duplicates."""
+    import threading
+    from datetime import date
+
+    from contests import free_registration
+    from contests.models import Division
+    from contests.services import ContestError
+    from tinhoc.access import Actor
+    division_id = cw["division"].id
+    barrier, refused, errors = threading.Barrier(4), [], []
+
+    def work() -> None:
+        with app.test_request_context():
+            try:
+                division = db.session.get(Division, division_id)
+                application = free_registration.Application(
+                    full_name="Đặng Thị Hồng Nhung", date_of_birth=date(2012, 5, 17), grade=8, school_level="lower",
+                    school_name="Trường THCS Lê Lợi", contact="0912345678", password=PASSWORD)
+                barrier.wait(timeout=10)
+                free_registration.register(Actor(None, {}, "127.0.0.1"), division, application)
+            except ContestError as exc:
+                refused.append(str(exc))
+            except Exception as exc:  # noqa: BLE001  (reported below)
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(refused) == 3 and all("không đăng ký lại" in r for r in refused)
+    db.session.expire_all()
+    assert _entries(db) == 4
