@@ -6,7 +6,7 @@ bp = Blueprint("contests", __name__)
 api_bp = Blueprint("contests_api", __name__)
 
 from . import routes, routes_manage, routes_quiz, routes_register, api  # noqa: E402,F401
-from . import awards, routes_enrol  # noqa: E402,F401
+from . import awards, routes_enrol, routes_free  # noqa: E402,F401
 from .jury import routes as _jury_routes, routes_juror as _jury_juror_routes  # noqa: E402,F401
 from . import metrics  # noqa: E402,F401  (registers entrants per division in the targets registry)
 

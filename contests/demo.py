@@ -137,6 +137,7 @@ def seed_contest(teacher_user=None) -> dict:
     existing = db.session.scalar(select(Contest).where(Contest.title == title))
     if existing is not None:
         _awards(existing)
+        _open_to_free(existing)
         return {"contest_id": existing.id, "submissions": 0}
     from tinhoc.orgs.models import Organisation
     schools = {o.code: o for o in db.session.scalars(select(Organisation).where(Organisation.kind == "school"))}
@@ -165,7 +166,19 @@ def seed_contest(teacher_user=None) -> dict:
             _theory_round(division, start)
     _demo_student(contest)
     _awards(contest)
+    _open_to_free(contest)
     return {"contest_id": contest.id, "submissions": made}
+
+
+FREE_DIVISION = "C2"
+
+
+def _open_to_free(contest: Contest) -> None:
+    """Division C2 takes free candidates (thí sinh tự do): a visitor registers on /contests/free."""
+    division = next(d for d in contest.divisions if d.code == FREE_DIVISION)
+    if not division.open_to_free:
+        division.open_to_free = True
+        db.session.commit()
 
 
 def _theory_round(division, start) -> None:

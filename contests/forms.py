@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateTimeLocalField, Field, IntegerField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField)
+from wtforms import (BooleanField, DateField, DateTimeLocalField, Field, IntegerField, PasswordField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextArea
 
@@ -107,3 +107,21 @@ class ImportForm(Form):
 class WindowForm(Form):
     opens_at = DateTimeLocalField(_l("Mở đăng ký (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Đóng đăng ký (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+
+
+class FreeRegisterForm(Form):
+    """A free candidate registers themselves (password fields only when not logged in)."""
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=200)])
+    # no DataRequired: it would replace "not a valid date" with "required"; the service asks for it
+    date_of_birth = DateField(_l("Ngày sinh"), format=["%Y-%m-%d", "%d/%m/%Y"])
+    grade = IntegerField(_l("Lớp"), validators=[DataRequired(), NumberRange(min=1, max=12)])
+    level = SelectField(_l("Cấp học"), choices=LEVEL_CHOICES)
+    school = SelectField(_l("Trường (chọn trong danh sách)"), coerce=int, choices=[], validate_choice=False)
+    school_name = StringField(_l("Hoặc nhập tên trường"), validators=[Length(max=255)])
+    contact = StringField(_l("Thư điện tử hoặc số điện thoại"), validators=[Length(max=255)])
+    password = PasswordField(_l("Mật khẩu (ít nhất 8 ký tự)"), validators=[Length(max=128)])
+    confirm = PasswordField(_l("Nhập lại mật khẩu"), validators=[Length(max=128)])
+
+
+class FreeOpenForm(Form):
+    open = BooleanField(_l("Mở cho thí sinh tự do đăng ký"))

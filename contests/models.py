@@ -8,7 +8,8 @@ too) and the pages filter what a contestant may read.
 """
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tinhoc import clock
@@ -56,6 +57,9 @@ class Division(db.Model):
     max_grade: Mapped[int] = mapped_column(Integer, nullable=False, default=12)
     team_entry: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     max_team_size: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # Free candidates (thí sinh tự do) may register themselves on the public page during the
+    # contest's registration window (the online preliminary round's division).
+    open_to_free: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
 
     contest = relationship(Contest, back_populates="divisions", lazy="joined")
     rounds = relationship("Round", back_populates="division", order_by="Round.starts_at",
@@ -144,6 +148,11 @@ class Entry(db.Model):
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
     created_at = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     approved_at = mapped_column(UTCDateTime, nullable=True)
+    # A free candidate registered themselves (no school's teacher): their school as typed, when not
+    # one of ours, and how to reach them (e-mail or phone).
+    free_candidate: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    school_name: Mapped[str] = mapped_column(String(255), nullable=False, default="", server_default="")
+    contact: Mapped[str] = mapped_column(String(255), nullable=False, default="", server_default="")
 
     division = relationship(Division, lazy="joined")
     school = relationship("Organisation", lazy="joined")

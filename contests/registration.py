@@ -157,7 +157,9 @@ def approve(actor: Actor, entry_id: int) -> Entry:
 def login_slips(actor: Actor, contest: Contest, school_id: int | None = None) -> bytes:
     """A PDF of login slips for the entries the actor sees (one school's when given). Accounts that
     never logged in get a fresh password printed on their slip; the others are marked as in use."""
-    entries = [e for e in list_entries(actor, contest) if school_id is None or e.school_id == school_id]
+    # free candidates chose their own password: no slip resets it
+    entries = [e for e in list_entries(actor, contest)
+               if (school_id is None or e.school_id == school_id) and not e.free_candidate]
     rows = []
     for entry in entries:
         for m in entry.members:

@@ -10,7 +10,7 @@ from tinhoc.extensions import limiter
 from tinhoc.security import current_actor
 
 from . import board, bp, clarifications, judging, problems, quiz, services
-from .forms import NoteForm, SubmitForm
+from .forms import ActionForm, NoteForm, SubmitForm
 
 
 @bp.errorhandler(services.NotFound)
@@ -39,7 +39,7 @@ def show_contest(contest_id):
     actor = current_actor()
     contest = services.contest_for(actor, contest_id)
     return render_template("contests/contest.html", contest=contest, manager=services.may_manage(actor, contest),
-                           entries=services.my_entries(actor, contest))
+                           entries=services.my_entries(actor, contest), free_form=ActionForm())
 
 
 @bp.get("/rounds/<int:round_id>")

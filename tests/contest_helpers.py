@@ -137,6 +137,7 @@ def access_world(db) -> dict:
     """For the access table: a district contest (its organiser manages it) with a submission."""
     from contests.models import Clarification, Submission
     cw = contest_world(db, in_district=True)
+    cw["division"].open_to_free = True    # its public free-candidate registration page exists
     sub = Submission(entry_id=cw["entry_a"].id, problem_id=cw["problem"].id, user_id=cw["alice"].id,
                      language="python3", source="print(3)", status="queued", created_at=START)
     clar = Clarification(round_id=cw["round"].id, entry_id=cw["entry_a"].id, question="?")

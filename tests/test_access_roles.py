@@ -201,6 +201,10 @@ ACCESS = {
     ("/contests/<int:contest_id>/import/template.xlsx", "GET"): STAFF | {"teacher"},
     ("/contests/<int:contest_id>/registration-window", "GET"): STAFF,
     ("/contests/<int:contest_id>/registration-window", "POST"): STAFF,
+    ("/contests/free", "GET"): PUBLIC,
+    ("/contests/divisions/<int:division_id>/free-register", "GET"): PUBLIC,
+    ("/contests/divisions/<int:division_id>/free-register", "POST"): PUBLIC,
+    ("/contests/divisions/<int:division_id>/free-candidates", "POST"): STAFF,
     # creative products (division D): the product page only for the members of an entry (the world's
     # creative entry is pupils', no world role's); the jury set-up for organisers in scope; a juror's
     # assignment and the chair's page only for the user "grader" (assigned and chair); others 404

@@ -46,6 +46,14 @@ def test_demo_contest_has_a_board_and_a_working_teacher(app, db):
     attempt = quiz.start(pupil, quiz_round, services.entry_in_round(pupil, quiz_round))
     assert len(attempt.items) == 8
 
+    # division C2 takes free candidates: the public page lists it and its form is there
+    client.post("/logout")
+    client.delete_cookie("session")
+    c2 = db.session.scalar(select(Division).where(Division.code == "C2"))
+    assert c2.open_to_free and not db.session.scalar(select(Division).where(Division.code == "B")).open_to_free
+    assert f"/contests/divisions/{c2.id}/free-register" in client.get("/contests/free").get_data(as_text=True)
+    assert "free-register-form" in client.get(f"/contests/divisions/{c2.id}/free-register").get_data(as_text=True)
+
     again = app.test_cli_runner().invoke(args=["tinhoc", "seed-demo"])
     assert again.exit_code == 0 and db.session.scalar(select(func.count(Contest.id))) == 1
     board.clear_cache()

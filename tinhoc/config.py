@@ -87,6 +87,9 @@ class Config:
         # pool); whether the site queues again, at start-up, every submission still without a result.
         self.CONTEST_SUBMIT_LIMIT = os.environ.get("CONTEST_SUBMIT_LIMIT", "6 per minute")
         self.CONTEST_JUDGE_VIA = os.environ.get("CONTEST_JUDGE_VIA", "")
+        # Free candidates' self-registration: attempts (POSTs) per client address (a school room
+        # behind one address is several candidates; a script making accounts is stopped).
+        self.CONTEST_FREE_REGISTER_LIMIT = os.environ.get("CONTEST_FREE_REGISTER_LIMIT", "10 per hour;50 per day")
         self.CONTEST_REQUEUE_ON_START = _bool("CONTEST_REQUEUE_ON_START", True)
         self.CONTEST_PACKAGE_DIR = os.environ.get("CONTEST_PACKAGE_DIR", "")
         # Creative products (division D): the largest .zip a team may upload, and where they are kept.

@@ -76,6 +76,9 @@ def _check_strength(password: str) -> None:
         raise WeakPassword(_("Mật khẩu phải có ít nhất %(n)d ký tự.", n=MIN_PASSWORD_LENGTH))
 
 
+check_strength = _check_strength   # the password rule, for other packages' own sign-up forms (contests)
+
+
 def find_by_username(username: str) -> User | None:
     """The account with this login, whatever its case or Unicode form."""
     return db.session.scalar(select(User).where(User.username_key == text.code_key(username)))
