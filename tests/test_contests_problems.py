@@ -4,6 +4,7 @@ pool; rejudge previews then applies exactly what it showed."""
 from __future__ import annotations
 
 import io
+import threading
 import time
 import zipfile
 
@@ -116,9 +117,24 @@ class TestWithTheJudge:
         assert "Gói đề không dùng được" in page and "expected AC" in page, page[page.find("<main"):][:1500]
         assert _problems(db) == 1
 
-    def test_a_real_submission_is_judged_through_the_pool(self, client, login, cw, db, app):
+    def test_a_real_submission_is_judged_through_the_pool(self, client, login, cw, db, app, monkeypatch):
         from contests import judging
         from contests.models import Submission
+        # The tests' in-memory SQLite is one connection shared by every thread: the pool thread's
+        # transaction and a request's rollback must not interleave (a real site has a connection per
+        # thread). One lock around the pool's database work and the test's own requests.
+        lock = threading.RLock()
+        run, done = judging._run_in_pool, judging._on_done
+
+        def locked_run(*args):
+            with lock:
+                return run(*args)
+
+        def locked_done(*args):
+            with lock:
+                return done(*args)
+        monkeypatch.setattr(judging, "_run_in_pool", locked_run)
+        monkeypatch.setattr(judging, "_on_done", locked_done)
         login("organiser")
         assert _upload(client, cw["round"].id, zip_package("kattis_aplusb")).status_code == 302
         from contests.models import Problem
@@ -127,14 +143,16 @@ class TestWithTheJudge:
         login("alice")
         app.config["CONTEST_JUDGE_VIA"] = "pool"
         try:
-            r = client.post(f"/contests/problems/{problem_id}/submit", data={"language": "cpp17", "source": CPP_AB})
+            with lock:
+                r = client.post(f"/contests/problems/{problem_id}/submit", data={"language": "cpp17", "source": CPP_AB})
         finally:
             app.config["CONTEST_JUDGE_VIA"] = "none"
         sub_id = int(r.headers["Location"].rsplit("/", 1)[1])
         deadline = time.time() + 180
         status = {}
         while time.time() < deadline:
-            status = client.get(f"/contests/submissions/{sub_id}/status").get_json()
+            with lock:
+                status = client.get(f"/contests/submissions/{sub_id}/status").get_json()
             if status["done"]:
                 break
             time.sleep(0.5)
