@@ -233,6 +233,11 @@ def run(n: int, per: int, threads: int, tmp: str, url: str, label: str) -> int:
               f"start p99 {pct(start_lat, .99):.0f} ms ({n} starts in {start_wall:.1f} s), "
               f"login wave {n / login_wall:.1f} candidates/s, lost {lost}")
         return 1 if lost else 0
+    except Exception:
+        log.flush()
+        print("gunicorn's log (the end):\n" + (Path(tmp) / "gunicorn.log").read_text(errors="replace")[-4000:],
+              file=sys.stderr)
+        raise
     finally:
         stop(process)
         log.close()
