@@ -107,7 +107,11 @@ def stack_env(url: str, instance: str, package_dir: str, redis: str | None, queu
     one judge thread per gunicorn worker, when `redis` is None); submissions not throttled (the profile
     paces itself; the limit would only turn submissions into 429s)."""
     env = gunicorn_env(url, instance)
-    env.update({"CONTEST_PACKAGE_DIR": package_dir, "CONTEST_SUBMIT_LIMIT": "1000 per minute"})
+    # Idle keep-alive connections kept 30 s, as behind a proxy: with gunicorn's 2 s, a contestant's
+    # next poll (1-2 s later, more under load) races the server closing its connection and gets
+    # no answer at all (ConnectionError), which says nothing about the site.
+    env.update({"CONTEST_PACKAGE_DIR": package_dir, "CONTEST_SUBMIT_LIMIT": "1000 per minute",
+                "GUNICORN_CMD_ARGS": "--keep-alive 30"})
     for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
         env.pop(name, None)
     if redis:

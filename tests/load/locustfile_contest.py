@@ -36,6 +36,11 @@ SOURCE = ("// {user} #{n}\n#include <iostream>\n"
           "int main(){{long long a,b;std::cin>>a>>b;std::cout<<a+b<<'\\n';return 0;}}\n")
 
 
+def _why(response) -> str:
+    """The status, or for no answer at all (status 0) what went wrong on the way."""
+    return str(response.status_code) if response.status_code else f"no answer: {type(response.error).__name__}"
+
+
 def _token(html: str) -> str:
     match = _CSRF.search(html)
     return (match.group(1) or match.group(2)) if match else ""
@@ -74,7 +79,7 @@ class Contestant(HttpUser):
         with self.client.post(f"/api/contests/{CONTEST}/submissions", json=body, name="submit",
                               headers={"X-CSRFToken": self.csrf}, catch_response=True) as response:
             if response.status_code != 201:
-                response.failure(f"submit: {response.status_code} {response.text[:200]}")
+                response.failure(f"submit: {_why(response)} {(response.text or '')[:200]}")
                 with _lock:
                     TALLY["refused"] += 1
                 return
@@ -87,7 +92,7 @@ class Contestant(HttpUser):
         with self.client.get(f"/api/submissions/{self.pending}", name="submission status",
                              catch_response=True) as response:
             if response.status_code != 200:
-                response.failure(f"status: {response.status_code}")
+                response.failure(f"status: {_why(response)}")
                 return
             data = response.json()
             if data.get("done"):
@@ -107,4 +112,4 @@ class Contestant(HttpUser):
         with self.client.get(f"/api/contests/{CONTEST}/scoreboard", name="scoreboard",
                              catch_response=True) as response:
             if response.status_code != 200:
-                response.failure(f"scoreboard: {response.status_code}")
+                response.failure(f"scoreboard: {_why(response)}")
