@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import base64
 import logging
+from datetime import timedelta
 from functools import partial
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tinhoc import clock
@@ -178,14 +179,25 @@ def store_result(submission_id: int, result: JudgeResult) -> bool:
 
 
 def requeue_pending(app) -> int:
-    """Queue again every submission still without a result (called at start-up)."""
+    """Queue again every submission still without a result (called at start-up), once per start-up.
+
+    Every web process calls this as it starts (gunicorn's workers each build the app), so each row
+    is claimed with a compare-and-set UPDATE on `requeued_at`: the first process to start claims the
+    pending rows and sends their jobs; a process starting within CONTEST_REQUEUE_CLAIM_SECONDS finds
+    them claimed and sends nothing (on PostgreSQL a second UPDATE waits for the first to commit, then
+    re-reads the row and no longer matches). A later start-up (after a crash) claims them again."""
     with app.app_context():
-        subs = list(db.session.scalars(select(Submission).where(Submission.status.in_((*PENDING, "error")))
-                                       .order_by(Submission.id)))
-        if subs:
-            db.session.execute(update(Submission).where(Submission.id.in_([s.id for s in subs]))
-                               .values(status="queued", progress=""))
-            db.session.commit()
+        now = clock.now()
+        window = timedelta(seconds=float(app.config.get("CONTEST_REQUEUE_CLAIM_SECONDS", 60)))
+        claimed = list(db.session.scalars(
+            update(Submission)
+            .where(Submission.status.in_((*PENDING, "error")),
+                   or_(Submission.requeued_at.is_(None), Submission.requeued_at < now - window))
+            .values(status="queued", progress="", requeued_at=now)
+            .returning(Submission.id)))
+        db.session.commit()
+        subs = list(db.session.scalars(select(Submission).where(Submission.id.in_(claimed))
+                                       .order_by(Submission.id))) if claimed else []
         n = dispatch(subs)
         db.session.remove()
         return n

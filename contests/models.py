@@ -197,6 +197,9 @@ class Submission(db.Model):
     memory: Mapped[int | None] = mapped_column(Integer, nullable=True)    # peak KiB
     result = mapped_column(JSON, nullable=True)   # JudgeResult.to_dict(): jury messages included
     judged_at = mapped_column(UTCDateTime, nullable=True)
+    # When a start-up last claimed it for re-queueing: the other web processes starting in the same
+    # wave see the claim and leave it alone (contests.judging.requeue_pending).
+    requeued_at = mapped_column(UTCDateTime, nullable=True)
 
     entry = relationship(Entry, lazy="joined")
     problem = relationship(Problem, lazy="joined")

@@ -204,6 +204,61 @@ def test_requeue_at_start_up_sends_every_submission_without_a_result(db, cw, app
     assert db.session.get(Submission, waiting.id).status == "queued"
 
 
+def _pending(db, cw, n):
+    """n submissions left without a result (queued or judging when the process died)."""
+    from contests import judging
+    from contests.models import Submission
+    from tinhoc.access import load_actor
+    ids = [judging.submit(load_actor(cw["bob"].id), cw["problem"].id, "cpp17", SRC).id for _ in range(n)]
+    db.session.get(Submission, ids[0]).status = "judging"
+    db.session.commit()
+    return ids
+
+
+def test_two_start_ups_queue_each_pending_submission_once(db, cw, app, monkeypatch, frozen_clock):
+    """gunicorn's workers each build the app: the first claims the pending rows, the next sends none;
+    a start-up after the claim window (a restart after a crash) claims them again."""
+    from contests import judging
+    done = _stored(db, cw, judge_result("AC"))
+    ids = _pending(db, cw, 3)
+    sent = []
+    monkeypatch.setattr(judging, "dispatch", lambda subs: sent.extend(s.id for s in subs) or len(subs))
+    assert judging.requeue_pending(app) == 3
+    assert judging.requeue_pending(app) == 0        # the second worker of the same start-up
+    assert sorted(sent) == ids and done.id not in sent
+    frozen_clock.advance(timedelta(seconds=app.config["CONTEST_REQUEUE_CLAIM_SECONDS"] + 1))
+    assert judging.requeue_pending(app) == 3        # a later start-up: still without a result
+    assert sorted(sent) == sorted(ids + ids)
+
+
+@pytest.mark.skipif(not __import__("os").environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+                    reason="concurrent start-ups need a server database (TEST_DATABASE_URL)")
+def test_concurrent_start_ups_on_postgresql_split_the_pending_submissions(db, cw, app, monkeypatch):
+    """Four processes starting at the same instant: every pending submission is sent exactly once."""
+    import threading
+
+    from contests import judging
+    ids = _pending(db, cw, 20)
+    db.session.remove()
+    sent, lock, barrier = [], threading.Lock(), threading.Barrier(4)
+
+    def record(subs):
+        with lock:
+            sent.extend(s.id for s in subs)
+        return len(subs)
+    monkeypatch.setattr(judging, "dispatch", record)
+
+    def start_up():
+        barrier.wait()
+        judging.requeue_pending(app)     # its own app context, so its own session and connection
+    threads = [threading.Thread(target=start_up) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(sent) == ids
+
+
 def test_requeue_flag_in_create_app(monkeypatch):
     """create_app re-queues only when CONTEST_REQUEUE_ON_START is on (tests keep it off)."""
     import contests.judging as judging

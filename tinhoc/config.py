@@ -91,6 +91,8 @@ class Config:
         # behind one address is several candidates; a script making accounts is stopped).
         self.CONTEST_FREE_REGISTER_LIMIT = os.environ.get("CONTEST_FREE_REGISTER_LIMIT", "10 per hour;50 per day")
         self.CONTEST_REQUEUE_ON_START = _bool("CONTEST_REQUEUE_ON_START", True)
+        # a pending submission claimed by one starting process is left alone by the others for this long
+        self.CONTEST_REQUEUE_CLAIM_SECONDS = float(os.environ.get("CONTEST_REQUEUE_CLAIM_SECONDS", "60"))
         self.CONTEST_PACKAGE_DIR = os.environ.get("CONTEST_PACKAGE_DIR", "")
         # Creative products (division D): the largest .zip a team may upload, and where they are kept.
         self.CONTEST_PRODUCT_MAX_BYTES = int(os.environ.get("CONTEST_PRODUCT_MAX_BYTES", 50 * 1024 * 1024))
