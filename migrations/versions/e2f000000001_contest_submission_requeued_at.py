@@ -1,7 +1,7 @@
 """contest_submission.requeued_at: the start-up re-queue claims each pending submission once
 
 Revision ID: e2f000000001
-Revises: e2b000000001
+Revises: e2g000000001
 Create Date: 2026-11-30 06:00:00
 
 """
@@ -12,7 +12,7 @@ import tinhoc.db_types  # noqa: F401  (custom column types used below)
 
 # revision identifiers, used by Alembic.
 revision = 'e2f000000001'
-down_revision = 'e2b000000001'
+down_revision = 'e2g000000001'
 branch_labels = None
 depends_on = None
 
