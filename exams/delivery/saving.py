@@ -2,14 +2,16 @@
 
 A save carries a per-attempt sequence number: an item is written only by a save newer than the one
 that last wrote it, so a retried or late save never overwrites a newer answer, and replaying a save
-changes nothing. A save is two statements and no ORM object (the endpoint does not load the user:
+changes nothing. A save loads no ORM object, not even the user (the endpoint is in
 security.SELF_AUTHENTICATED):
   1. the attempt row is updated, only while it is open and in time and the request's session still
      holds; this also takes its row lock (the write lock on SQLite), so two tabs' saves of one
      attempt are applied one after the other;
   2. the items are written, each only if this save is newer than the one that wrote it.
-The items' option orders (shown position → stored option) are fixed when the attempt starts, so a
-web process reads them once per attempt (one more SELECT on its first save), not on every save.
+On PostgreSQL a save of one answer (the usual one) does both in a single statement, in autocommit;
+otherwise they are two statements in one transaction. The items' option orders (shown position →
+stored option) are fixed when the attempt starts: a web process keeps those the attempt page (or a
+first save) read, tied to the attempt's seed, and never reads them per save.
 """
 from __future__ import annotations
 
