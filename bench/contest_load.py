@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -87,6 +88,26 @@ def run(*, users: int, seconds: int, submit_every: float, gunicorn_workers: int 
             tmp.cleanup()
 
 
+def bare_judge_seconds(runs: int = 5) -> float:
+    """The floor: the median wall time of judging the same a+b job directly in this process (the
+    judge's sandbox, no web, queue or database), measured in the same run as the load."""
+    from tinhoc.judge import judge
+    from tinhoc.judge.job import JudgeJob, Limits
+    # the locustfile's solution (not imported from it: importing locust patches this process with gevent)
+    source = "// floor #{n}\n#include <iostream>\nint main(){{long long a,b;std::cin>>a>>b;std::cout<<a+b<<'\\n';return 0;}}\n"
+    with tempfile.TemporaryDirectory(prefix="contest-floor-") as folder:
+        package = str(Path(folder) / stack._zip_package(Path(folder)))
+        times = []
+        for n in range(runs):
+            started = time.perf_counter()
+            result = judge(JudgeJob(language="cpp17", source=source.format(n=n), package_path=package,
+                                    limits=Limits(time=1.0, memory=256)))
+            times.append(time.perf_counter() - started)
+            if result.verdict.value != "AC":
+                raise RuntimeError(f"the floor's own a+b was judged {result.verdict.value}: {result.message}")
+    return statistics.median(times)
+
+
 def problems(report: dict, floor: float = 0.0) -> list[str]:
     """What is wrong with a run (empty: nothing)."""
     wrong = []
@@ -136,8 +157,10 @@ def main() -> int:
           f"p95 ms: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(report["p95_ms"].items())))
     print(f"submissions sent {report['sent']}, acknowledged {report['acknowledged']} (refused {report['refused']}, cut off by the end of the run {report['interrupted']}), stored {report['stored']}, "
           f"judged {report['judged']} (AC {report['accepted']}, error {report['errors']}), lost {len(report['lost'])}")
-    print(f"submitted to judged: median {report['wait_p50']:.1f} s, p95 {report['wait_p95']:.1f} s, "
-          f"max {report['wait_max']:.1f} s")
+    bare = bare_judge_seconds()
+    print(f"submitted to judged: median {report['wait_p50']:.1f} s = {report['wait_p50'] / bare:.1f}x the bare "
+          f"judge ({bare:.2f} s: the same job judged directly in this process, no web, queue or database), "
+          f"p95 {report['wait_p95']:.1f} s, max {report['wait_max']:.1f} s")
     print(f"queue drained {report['drain_seconds']:.0f} s after the load; judged "
           f"{report['judged_per_second']:.2f} submissions/s over {report['load_seconds'] + report['drain_seconds']:.0f} s")
     wrong = problems(report, args.floor)
