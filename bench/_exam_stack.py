@@ -142,9 +142,12 @@ def gunicorn_env(url: str, instance: str) -> dict:
 
 def start_gunicorn(app_spec: str, port: int, env: dict, *, workers: int = 2, threads: int = 8,
                    chdir: Path = ROOT, log=None) -> subprocess.Popen:
+    # Idle keep-alive connections kept 30 s, as behind a proxy: with gunicorn's default 2 s, a page's
+    # next poll (the waiting room's every 2-3 s) races the server closing the connection and gets a
+    # reset, which browsers retry but a load tool counts as a failure of the site.
     cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "-k", "gthread",
            "-b", f"127.0.0.1:{port}", "--chdir", str(chdir), "--graceful-timeout", "2", "--timeout", "60",
-           "--backlog", "2048", app_spec]
+           "--backlog", "2048", "--keep-alive", "30", app_spec]
     return subprocess.Popen(cmd, env=env, stdout=log or subprocess.DEVNULL, stderr=log or subprocess.DEVNULL,
                             start_new_session=True)
 
