@@ -1,9 +1,8 @@
-"""Helpers shared by unit and browser tests."""
+"""Helpers shared by unit and browser tests. Imports only the standard library at module level: the
+judge's suites import it too, in the judge-only venv of .ci/judge-unprivileged (no SQLAlchemy)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-
-from sqlalchemy import event
 
 STAFF_HEADER = ("Mã cán bộ", "Họ và tên", "Ngày sinh", "Email", "Mã đơn vị", "Vị trí việc làm", "Chức danh")
 
@@ -60,6 +59,7 @@ def recorded_statements(engine):
 
     def log(conn, cursor, statement, *args):
         statements.append(statement)
+    from sqlalchemy import event
     event.listen(engine, "before_cursor_execute", log)
     try:
         yield statements
