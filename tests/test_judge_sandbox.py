@@ -276,3 +276,18 @@ def test_boxes_of_a_killed_judge_are_swept(tmp_path, monkeypatch):
     assert workdir not in open("/proc/mounts").read()
     if cgdir:
         assert not os.path.exists(cgdir)
+
+
+def test_a_fresh_box_cgroup_is_not_swept_by_another_judge():
+    """Two judge processes (Celery's prefork, two web workers' pools): one's sweep must not remove
+    the cgroup the other has just made and not yet joined (it is empty for that moment), which
+    failed that box with "cgroup.procs: Directory nonexistent" (IE on a correct a+b)."""
+    from tinhoc.judge.sandbox import cgroups
+    box = cgroups.create_box_cgroup()
+    if box is None:
+        pytest.skip("no writable cgroup hierarchy here")
+    try:
+        cgroups.sweep_stale(30.0)
+        assert all(path.parent.exists() for path in box.attach_paths())
+    finally:
+        box.remove()

@@ -353,8 +353,11 @@ def _cpuacct_dir(own: dict[str, str], name: str) -> Path | None:
     return None
 
 
-def sweep_stale() -> None:
-    """Remove empty tinhoc-box-* cgroups (their judge process died without removing them)."""
+def sweep_stale(min_age: float = 600.0) -> None:
+    """Remove empty tinhoc-box-* cgroups (their judge process died without removing them) older
+    than `min_age` seconds: another judge process's box is empty too for the moment between
+    creating its cgroup and joining it, and sweeping it then failed that box (IE, "sandbox did not
+    start: … cgroup.procs: Directory nonexistent")."""
     own = _own_paths()
     bases = [CGROUP_ROOT / c / own[c].lstrip("/") for c in ("memory", "pids", "cpuacct") if c in own]
     v2 = _v2_base()
@@ -366,6 +369,11 @@ def sweep_stale() -> None:
         except OSError:
             continue
         for child in children:
+            try:
+                if time.time() - child.stat().st_mtime < min_age:
+                    continue
+            except OSError:
+                continue
             inner = [child / "run", child / "sys"]
             if not _procs_in([*inner, child]):
                 for d in (*inner, child):

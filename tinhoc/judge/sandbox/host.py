@@ -205,7 +205,7 @@ def _sweep_stale(parent: str) -> None:
             boxfiles.remove_tree(path)   # logs what it cannot remove and goes on
         finally:
             os.close(fd)
-    _cg.sweep_stale()
+    _cg.sweep_stale(STALE_AGE)
 
 
 def _freeze(path: str) -> None:
