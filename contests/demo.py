@@ -184,13 +184,15 @@ def _open_to_free(contest: Contest) -> None:
 def _theory_round(division, start) -> None:
     """Division A's multiple-choice theory part: a quiz round drawing 8 questions per pupil from the
     demo bank's IU01 category (contests/quiz.py), open with the programming round."""
-    from exams import services as exams
-    from exams.demo import FIRST_CATEGORY
+    from exams import services as exams   # the bank through its public service only
 
     from . import quiz
+    category = next((c for c, count in exams.category_tree(SYSTEM) if c.name.startswith("IU01") and count >= 8),
+                    None)
+    if category is None:   # no demo bank seeded: no theory round
+        return
     rnd = services.add_round(SYSTEM, division, title="Phần thi lý thuyết (trắc nghiệm)", kind="quiz",
                              starts_at=start, ends_at=start + timedelta(days=7), languages=[])
-    category = exams.ensure_category_path(FIRST_CATEGORY)
     quiz.set_up(SYSTEM, rnd, category_id=category.id, count=8, duration_minutes=15)
 
 
