@@ -31,7 +31,7 @@ demo: translations
 	$(FLASK) tinhoc seed-demo
 	@echo ""
 	@echo "  tinhoc demo: http://127.0.0.1:5000"
-	@echo "  logins: admin, organiser, district, instructor, grader, learner, student, teacher, leader   password: tinhoc-demo"
+	@echo "  logins: admin, organiser, district, instructor, grader, learner, student, teacher, leader, juror, juror2   password: tinhoc-demo"
 	@echo ""
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
