@@ -126,8 +126,13 @@ def test_real_worker_same_result_and_redelivery_after_a_kill(redis_env):
     from tinhoc.judge.grader import judge
     proc = _start_worker(redis_env)
     try:
-        res = worker.submit(job(), via="celery").result(timeout=120)
+        events = []
+        res = worker.submit(job(), via="celery", progress=events.append).result(timeout=120)
         assert stable(res) == stable(judge(job()))
+        # the worker published "compiling" and "test k of n" as the task's PROGRESS state, and the
+        # waiting side heard them before the result (stage changes are never throttled away)
+        assert events and events[0].stage == "compiling", events
+        assert any(e.stage == "testing" and 0 < e.test <= e.tests == len(res.tests) for e in events), events
         # a job that runs ~2 s: kill the pool process that runs it; the job must come back
         slow = JudgeJob(language="python3", source="import time\nwhile True: pass\n",
                         package_path=str(PKGS / "plain_divisor"), limits=Limits(time=1.0, memory=64),

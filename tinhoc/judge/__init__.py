@@ -8,10 +8,11 @@ from .job import JudgeJob, JudgeResult, Limits, TestResult, SubtaskResult, Verdi
 __all__ = ["JudgeJob", "JudgeResult", "Limits", "TestResult", "SubtaskResult", "Verdict"]
 
 
-def judge(job: JudgeJob) -> JudgeResult:
-    """Grade one job in this process (see tinhoc.judge.grader; tinhoc.judge.worker queues jobs)."""
+def judge(job: JudgeJob, progress=None) -> JudgeResult:
+    """Grade one job in this process (see tinhoc.judge.grader; tinhoc.judge.worker queues jobs);
+    `progress` hears of each stage (tinhoc.judge.progress)."""
     from .grader import judge as _judge
-    return _judge(job)
+    return _judge(job, progress)
 
 
 def load_package(path, format=None):

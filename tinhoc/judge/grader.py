@@ -11,12 +11,14 @@ from .checker_build import CHECKER_LIMITS, build_checker  # noqa: F401 (re-expor
 from .errors import JudgeError, truncate
 from .job import JudgeJob, JudgeResult, Verdict
 from .packages import PackageError, load_package
+from .progress import ProgressCallback
 from .runner import judge_package
 from .timelimit import package_limits
 
 
-def judge(job: JudgeJob) -> JudgeResult:
-    """Grade one submission. Never raises for the package's or the contestant's faults."""
+def judge(job: JudgeJob, progress: ProgressCallback | None = None) -> JudgeResult:
+    """Grade one submission. Never raises for the package's or the contestant's faults.
+    `progress` hears "compiling" and "test k of n" as they start (progress.py)."""
     try:
         pkg = load_package(job.package_path)
     except PackageError as exc:
@@ -30,7 +32,8 @@ def judge(job: JudgeJob) -> JudgeResult:
                 limits = package_limits(pkg)
             except JudgeError as exc:
                 return JudgeResult(Verdict.IE, message=str(exc), submission_id=job.submission_id)
-        return judge_package(pkg, job.language, job.source, limits, submission_id=job.submission_id)
+        return judge_package(pkg, job.language, job.source, limits, submission_id=job.submission_id,
+                             progress=progress)
     finally:
         pkg.close()
 

@@ -28,6 +28,7 @@ from .checkers import CheckContext, CheckResult, ProgramChecker
 from .errors import JudgeError, plain, truncate
 from .job import JudgeResult, Limits, Verdict
 from .packages import Package
+from .progress import COMPILING, TESTING, JudgeProgress, ProgressCallback, report
 from .sandbox import boxfiles
 from .scoring import TestCase, TestOutcome, evaluate
 
@@ -37,8 +38,9 @@ PROGRAM_VERDICTS = (Verdict.TLE, Verdict.MLE, Verdict.RE, Verdict.OLE)
 
 
 def judge_package(pkg: Package, language: str, source: str | bytes, limits: Limits, *,
-                  submission_id: str | None = None) -> JudgeResult:
-    """Grade source against an already loaded package with the given limits."""
+                  submission_id: str | None = None, progress: ProgressCallback | None = None) -> JudgeResult:
+    """Grade source against an already loaded package with the given limits; `progress` hears of
+    the compilation and of each test before it runs (see progress.py)."""
     result = JudgeResult(Verdict.IE, submission_id=submission_id, max_score=round(pkg.tree.max_score(), 6))
     result.time_limit = limits.time
     result.memory_limit = limits.memory
@@ -62,6 +64,7 @@ def judge_package(pkg: Package, language: str, source: str | bytes, limits: Limi
         checker_run = prepare_checker(pkg)
         with sb.open_sandbox() as box:
             result.sandbox_mode = getattr(box, "mode", result.sandbox_mode)
+            report(progress, JudgeProgress(COMPILING, tests=len(pkg.tree.tests())))
             compiled = lang.compile(box, source)
             if not compiled.ok:
                 result.verdict = Verdict.CE
@@ -70,7 +73,7 @@ def judge_package(pkg: Package, language: str, source: str | bytes, limits: Limi
             result.compile_output = truncate(compiled.output or "")
             runner = _TestRunner(pkg, box, compiled, limits, checker_run)
             try:
-                ev = evaluate(pkg.tree, runner.run)
+                ev = evaluate(pkg.tree, _announcing(runner.run, progress, len(pkg.tree.tests())))
             finally:
                 runner.close()
     except JudgeError as exc:
@@ -92,6 +95,20 @@ def judge_package(pkg: Package, language: str, source: str | bytes, limits: Limi
         result.verdict = Verdict.IE
         result.message = f"internal error on test {ie.name}: {ie.message}"
     return result
+
+
+def _announcing(run, progress: ProgressCallback | None, total: int):
+    """`run` that first tells `progress` which test (1-based, in the order run) is starting."""
+    if progress is None:
+        return run
+    started = 0
+
+    def run_announced(test: TestCase) -> TestOutcome:
+        nonlocal started
+        started += 1
+        report(progress, JudgeProgress(TESTING, test=started, tests=total))
+        return run(test)
+    return run_announced
 
 
 class _TestRunner:

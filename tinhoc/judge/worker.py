@@ -16,6 +16,12 @@ visibility timeout when the whole worker goes). Run workers with
     celery -A tinhoc.judge.worker:celery_app worker -Q judge --concurrency 2   (-Q: TINHOC_JUDGE_QUEUE)
 
 Judging is idempotent (a job in, a result out), so running a job twice is harmless.
+
+Progress: `submit(job, progress=callback)` hears "compiling" and "test k of n" (progress.py). The
+pool calls it from the judging thread; the Celery task publishes each report as the task's PROGRESS
+state (throttled to one per TINHOC_JUDGE_PROGRESS_INTERVAL seconds, default 0.25) and the thread
+that waits for the result hands them to the callback as they arrive (Redis and RPC result backends
+push state changes; with another backend only the result arrives).
 """
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from .job import JudgeJob, JudgeResult
+from .progress import JudgeProgress, ProgressCallback, report, throttled
 
 TASK_NAME = "tinhoc.judge.judge"
 QUEUE = "judge"   # default queue; TINHOC_JUDGE_QUEUE overrides it (one queue per site or test)
@@ -36,9 +43,13 @@ _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
-def _judge(job: JudgeJob) -> JudgeResult:
+def progress_interval() -> float:
+    return float(os.environ.get("TINHOC_JUDGE_PROGRESS_INTERVAL") or 0.25)
+
+
+def _judge(job: JudgeJob, progress: ProgressCallback | None = None) -> JudgeResult:
     from .grader import judge
-    return judge(job)
+    return judge(job, progress)
 
 
 def pool() -> ThreadPoolExecutor:
@@ -58,13 +69,15 @@ def shutdown(wait: bool = True) -> None:
             _pool = None
 
 
-def submit(job: JudgeJob, *, via: str | None = None) -> "Future[JudgeResult]":
-    """Queue a job; `via` is "pool" (default) or "celery" (TINHOC_JUDGE_VIA picks the default)."""
+def submit(job: JudgeJob, *, via: str | None = None,
+           progress: ProgressCallback | None = None) -> "Future[JudgeResult]":
+    """Queue a job; `via` is "pool" (default) or "celery" (TINHOC_JUDGE_VIA picks the default).
+    `progress` hears of the judging as it goes (see the module's docstring)."""
     via = via or os.environ.get("TINHOC_JUDGE_VIA", "pool")
     if via == "pool":
-        return pool().submit(_judge, job)
+        return pool().submit(_judge, job, progress)
     if via == "celery":
-        return _celery_future(send_celery(job))
+        return _celery_future(send_celery(job), progress=progress)
     raise ValueError(f"unknown worker kind {via!r}")
 
 
@@ -95,13 +108,23 @@ def make_celery(broker: str | None = None, backend: str | None = None):
             "visibility_timeout": int(os.environ.get("TINHOC_JUDGE_VISIBILITY_TIMEOUT", 3600)),
         },
     )
-    app.task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True)(judge_task)
+    app.task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True, bind=True)(_judge_task_bound)
     return app
 
 
-def judge_task(job: dict) -> dict:
+def judge_task(job: dict, progress: ProgressCallback | None = None) -> dict:
     """The Celery task body: a JudgeJob dict in, a JudgeResult dict out (JSON both ways)."""
-    return _judge(JudgeJob.from_dict(job)).to_dict()
+    return _judge(JudgeJob.from_dict(job), progress).to_dict()
+
+
+PROGRESS_STATE = "PROGRESS"
+
+
+def _judge_task_bound(task, job: dict) -> dict:
+    """The registered task: judge_task, publishing progress as the task's PROGRESS state."""
+    def publish(event: JudgeProgress) -> None:
+        task.update_state(state=PROGRESS_STATE, meta=event.to_dict())
+    return judge_task(job, throttled(publish, progress_interval()))
 
 
 _celery_app = None
@@ -119,16 +142,34 @@ def send_celery(job: JudgeJob):
     return get_celery().send_task(TASK_NAME, args=[job.to_dict()], queue=queue_name())
 
 
-def _celery_future(async_result, timeout: float | None = None) -> "Future[JudgeResult]":
+def _celery_future(async_result, timeout: float | None = None,
+                   progress: ProgressCallback | None = None) -> "Future[JudgeResult]":
     fut: Future = Future()
+
+    def on_message(meta: dict) -> None:
+        if meta.get("status") == PROGRESS_STATE and isinstance(meta.get("result"), dict):
+            try:
+                event = JudgeProgress.from_dict(meta["result"])
+            except (TypeError, ValueError):
+                return
+            report(progress, event)
 
     def wait():
         try:
-            fut.set_result(JudgeResult.from_dict(async_result.get(timeout=timeout, propagate=True)))
+            data = async_result.get(timeout=timeout, propagate=True,
+                                    on_message=on_message if progress is not None and _pushes_states(async_result)
+                                    else None)
+            fut.set_result(JudgeResult.from_dict(data))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
             fut.set_exception(exc)
     threading.Thread(target=wait, daemon=True, name="judge-celery-wait").start()
     return fut
+
+
+def _pushes_states(async_result) -> bool:
+    """Whether the result backend pushes state changes (Redis, RPC): others refuse `on_message`."""
+    from celery.backends.asynchronous import AsyncBackendMixin
+    return isinstance(async_result.backend, AsyncBackendMixin)
 
 
 def __getattr__(name):
@@ -138,5 +179,5 @@ def __getattr__(name):
     raise AttributeError(name)
 
 
-__all__ = ["QUEUE", "TASK_NAME", "queue_name", "broker_url", "get_celery", "judge_task", "make_celery", "pool", "send_celery",
+__all__ = ["PROGRESS_STATE", "QUEUE", "TASK_NAME", "queue_name", "progress_interval", "broker_url", "get_celery", "judge_task", "make_celery", "pool", "send_celery",
            "shutdown", "submit"]
