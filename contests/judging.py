@@ -1,7 +1,11 @@
 """Submitting and judging: the row is committed before anyone is told it was received, the job goes
 to the judge worker (in-process pool by default, Celery when configured), the result is stored from
 the completion callback (idempotent) and every submission still without a result is queued again
-at start-up (the in-process pool loses its queue with the web process)."""
+at start-up (the in-process pool loses its queue with the web process).
+
+While it is judged, the row's `progress` says where it is ("compiling", "testing 3/12"), written
+from the judge's progress reports (at most one write per CONTEST_PROGRESS_INTERVAL seconds, and
+never over a stored result); the submission page and `GET /api/submissions/<id>` poll it."""
 from __future__ import annotations
 
 import base64
@@ -18,6 +22,7 @@ from tinhoc import clock
 from tinhoc.access import Actor
 from tinhoc.extensions import db
 from tinhoc.judge.job import JudgeJob, JudgeResult, Limits
+from tinhoc.judge.progress import COMPILING, TESTING, JudgeProgress, throttled
 
 from . import board
 from .models import Problem, ScoreCell, Submission
@@ -118,24 +123,44 @@ def dispatch(subs) -> int:
     sent = 0
     for sub in subs:
         job = job_for(sub)
+        progress = progress_writer(app, sub.id)
         if via == "pool":
-            future = worker.pool().submit(_run_in_pool, app, job)
+            future = worker.pool().submit(_run_in_pool, app, job, progress)
         else:
-            future = worker.submit(job, via=via)
+            future = worker.submit(job, via=via, progress=progress)
         future.add_done_callback(partial(_on_done, app, sub.id))
         sent += 1
     return sent
 
 
-def _run_in_pool(app, job: JudgeJob) -> JudgeResult:
-    """The pool thread marks the submission as judging, then grades it (as worker.submit does)."""
+def _run_in_pool(app, job: JudgeJob, progress) -> JudgeResult:
+    """The pool thread grades the job; its first progress report marks the submission as judging."""
     from tinhoc.judge import judge
-    with app.app_context():
-        db.session.execute(update(Submission).where(Submission.id == int(job.submission_id),
-                                                    Submission.status == "queued")
-                           .values(status="judging", progress="judging"))
-        db.session.commit()
-    return judge(job)
+    return judge(job, progress)
+
+
+def progress_text(event: JudgeProgress) -> str:
+    """What `Submission.progress` holds for a report: "compiling" or "testing 3/12"."""
+    if event.stage == TESTING:
+        return f"{TESTING} {event.test}/{event.tests}"
+    return COMPILING
+
+
+def progress_writer(app, submission_id: int):
+    """The judge's progress callback for one submission: marks it judging and records the stage.
+
+    The UPDATE only matches a submission still pending, so a report that arrives after the result
+    (Celery sends them on another channel) changes nothing."""
+    def write(event: JudgeProgress) -> None:
+        with app.app_context():
+            try:
+                db.session.execute(update(Submission)
+                                   .where(Submission.id == submission_id, Submission.status.in_(PENDING))
+                                   .values(status="judging", progress=progress_text(event)))
+                db.session.commit()
+            finally:
+                db.session.remove()
+    return throttled(write, float(app.config.get("CONTEST_PROGRESS_INTERVAL", 0.25)))
 
 
 def _on_done(app, submission_id: int, future) -> None:
@@ -157,7 +182,8 @@ def _on_done(app, submission_id: int, future) -> None:
 def store_result(submission_id: int, result: JudgeResult) -> bool:
     """Store a judge result and update its board cell; storing the same result twice changes nothing."""
     data = result.to_dict()
-    sub = db.session.get(Submission, submission_id)
+    # read the row afresh: the judge's progress reports were written by other sessions
+    sub = db.session.get(Submission, submission_id, populate_existing=True)
     if sub is None:
         return False
     if sub.status == "done" and sub.result == data:
@@ -204,13 +230,45 @@ def requeue_pending(app) -> int:
 
 
 def status_json(sub: Submission, manager: bool) -> dict:
-    """What the polling page gets: status and, once judged, the result as the viewer may see it."""
-    out = {"id": sub.id, "status": sub.status, "progress": sub.progress, "done": sub.status == "done",
+    """What the polling page gets: status, where the judging is and, once judged, the result as the
+    viewer may see it."""
+    out = {"id": sub.id, "status": sub.status, "progress": progress_view(sub, manager),
+           "done": sub.status == "done",
            "language": LANGUAGE_LABELS.get(sub.language, sub.language), "problem": sub.problem.letter,
            "created_at": clock.as_utc(sub.created_at).isoformat()}
     if sub.status == "done":
         out.update(visible_result(sub, manager))
     return out
+
+
+def progress_view(sub: Submission, manager: bool) -> dict:
+    """{"stage", "test", "tests", "text", "label"}: queued, compiling, testing (test k of n), done or error.
+    An error's reason (an exception of ours) is for the jury only."""
+    stage, test, tests = sub.status, 0, 0
+    if sub.status == "judging":
+        word, _sep, counts = (sub.progress or "").partition(" ")
+        if word == COMPILING:
+            stage = COMPILING
+        elif word == TESTING:
+            k, _slash, n = counts.partition("/")
+            if k.isdigit() and n.isdigit():
+                stage, test, tests = TESTING, int(k), int(n)
+    if stage == "queued":
+        text = _("Đang chờ chấm…")
+    elif stage == COMPILING:
+        text = _("Đang biên dịch…")
+    elif stage == TESTING:
+        text = _("Đang chấm test %(k)s/%(n)s…", k=test, n=tests)
+    elif stage == "judging":
+        text = _("Đang chấm…")
+    elif stage == "error":
+        text = _("Lỗi khi gửi bài đi chấm: bài sẽ được chấm lại.")
+        if manager and sub.progress:
+            text = f"{text} ({sub.progress})"
+    else:
+        text = ""
+    label = {"queued": _("Chờ chấm"), "error": _("Lỗi"), "done": sub.verdict or ""}.get(stage, _("Đang chấm"))
+    return {"stage": stage, "test": test, "tests": tests, "text": text, "label": label}
 
 
 def visible_result(sub: Submission, manager: bool) -> dict:

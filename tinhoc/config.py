@@ -93,6 +93,8 @@ class Config:
         self.CONTEST_REQUEUE_ON_START = _bool("CONTEST_REQUEUE_ON_START", True)
         # a pending submission claimed by one starting process is left alone by the others for this long
         self.CONTEST_REQUEUE_CLAIM_SECONDS = float(os.environ.get("CONTEST_REQUEUE_CLAIM_SECONDS", "60"))
+        # the judge's "test k of n" reaches the submission's row at most this often (seconds)
+        self.CONTEST_PROGRESS_INTERVAL = float(os.environ.get("CONTEST_PROGRESS_INTERVAL", "0.25"))
         self.CONTEST_PACKAGE_DIR = os.environ.get("CONTEST_PACKAGE_DIR", "")
         # Creative products (division D): the largest .zip a team may upload, and where they are kept.
         self.CONTEST_PRODUCT_MAX_BYTES = int(os.environ.get("CONTEST_PRODUCT_MAX_BYTES", 50 * 1024 * 1024))

@@ -11,6 +11,7 @@ from tests.helpers import needs_sandbox
 pytestmark = needs_sandbox()
 
 CPP_AB = "#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<'\\n';}\n"
+SLOW_PY = "import sys, time\na, b = map(int, sys.stdin.read().split())\ntime.sleep(0.6)\nprint(a + b)\n"
 PUPILS = ("Lý Thu Hằng", "Mạc Đăng Khoa")
 
 
@@ -67,6 +68,16 @@ def test_school_registers_organiser_approves_pupil_submits_and_scores(page, live
     page.wait_for_url(re.compile(r"/contests/submissions/\d+$"))
     assert "Đã nhận bài nộp" in page.inner_text("main")
     page.wait_for_selector("#tests", timeout=180_000)   # the page polls, then reloads with the result
+    assert page.inner_text("#verdict").strip() == "AC"
+    # a slower solution (0.6 s a test) lets the page show the judge at work: test k of n, with a bar
+    page.go_back()
+    page.select_option("select[name=language]", "python3")
+    page.fill("textarea[name=source]", SLOW_PY)
+    page.click("#submit-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/contests/submissions/\d+$"))
+    page.locator("#progress", has_text=re.compile(r"^Đang chấm test \d+/\d+…$")).wait_for(timeout=60_000)
+    assert page.is_visible("#progress-bar") and page.inner_text("#verdict").strip() == "Đang chấm"
+    page.wait_for_selector("#tests", timeout=180_000)
     assert page.inner_text("#verdict").strip() == "AC"
 
     page.goto(live_server + "/contests/1/scoreboard")
