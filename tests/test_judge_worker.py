@@ -54,6 +54,19 @@ def test_celery_task_is_configured_never_to_lose_a_job():
     assert app.conf.task_serializer == "json" and app.conf.accept_content == ["json"]
 
 
+def test_progress_reports_reach_the_callback_of_their_own_task(monkeypatch):
+    """The dispatcher every waiting thread hands Celery routes a report by its task id."""
+    from tinhoc.judge.progress import JudgeProgress
+    heard = {"t-1": [], "t-2": []}
+    monkeypatch.setattr(worker, "_progress_callbacks", {k: v.append for k, v in heard.items()})
+    worker._dispatch_progress({"task_id": "t-2", "status": "PROGRESS", "result": {"stage": "testing", "test": 2, "tests": 7}})
+    worker._dispatch_progress({"task_id": "t-1", "status": "PROGRESS", "result": {"stage": "compiling", "tests": 3}})
+    worker._dispatch_progress({"task_id": "t-9", "status": "PROGRESS", "result": {"stage": "compiling"}})   # nobody's
+    worker._dispatch_progress({"task_id": "t-1", "status": "SUCCESS", "result": {"verdict": "AC"}})
+    worker._dispatch_progress({"task_id": "t-1", "status": "PROGRESS", "result": {"stage": "bogus"}})
+    assert heard == {"t-1": [JudgeProgress("compiling", 0, 3)], "t-2": [JudgeProgress("testing", 2, 7)]}
+
+
 def test_broker_from_the_environment(monkeypatch):
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     monkeypatch.setenv("REDIS_URL", "redis://example.invalid:6390/3")
@@ -126,13 +139,22 @@ def test_real_worker_same_result_and_redelivery_after_a_kill(redis_env):
     from tinhoc.judge.grader import judge
     proc = _start_worker(redis_env)
     try:
-        events = []
-        res = worker.submit(job(), via="celery", progress=events.append).result(timeout=120)
+        events, other_events = [], []
+        other = JudgeJob(language="python3", source=(PKGS / "kattis_aplusb/submissions/accepted/sum.py").read_text(),
+                         package_path=str(PKGS / "kattis_aplusb"), submission_id="s-43")
+        # two waiting threads at once: Celery's result consumer has one on_message slot that each
+        # get() swaps; each submission must still hear only its own reports
+        fut = worker.submit(job(), via="celery", progress=events.append)
+        other_fut = worker.submit(other, via="celery", progress=other_events.append)
+        res, other_res = fut.result(timeout=120), other_fut.result(timeout=120)
         assert stable(res) == stable(judge(job()))
+        assert other_res.verdict == Verdict.AC and len(other_res.tests) != len(res.tests)
         # the worker published "compiling" and "test k of n" as the task's PROGRESS state, and the
         # waiting side heard them before the result (stage changes are never throttled away)
-        assert events and events[0].stage == "compiling", events
-        assert any(e.stage == "testing" and 0 < e.test <= e.tests == len(res.tests) for e in events), events
+        for heard, result in ((events, res), (other_events, other_res)):
+            assert heard and heard[0].stage == "compiling", heard
+            assert {e.tests for e in heard} == {len(result.tests)}, heard     # none of the other's
+            assert any(e.stage == "testing" and 0 < e.test <= e.tests for e in heard), heard
         # a job that runs ~2 s: kill the pool process that runs it; the job must come back
         slow = JudgeJob(language="python3", source="import time\nwhile True: pass\n",
                         package_path=str(PKGS / "plain_divisor"), limits=Limits(time=1.0, memory=64),

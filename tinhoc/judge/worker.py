@@ -142,26 +142,49 @@ def send_celery(job: JudgeJob):
     return get_celery().send_task(TASK_NAME, args=[job.to_dict()], queue=queue_name())
 
 
+# Celery's Redis result consumer is one per process, and it holds ONE `on_message` callback, which
+# every `get(on_message=...)` swaps in and back out: with a waiting thread per submission, a report
+# would reach whichever thread's callback was set at that moment. So every waiting thread passes the
+# same dispatcher, which finds the task's own callback by the task id in the message.
+_progress_callbacks: dict[str, ProgressCallback] = {}
+_progress_lock = threading.Lock()
+
+
+def _dispatch_progress(meta: dict) -> None:
+    if meta.get("status") != PROGRESS_STATE or not isinstance(meta.get("result"), dict):
+        return
+    with _progress_lock:
+        callback = _progress_callbacks.get(str(meta.get("task_id")))
+    if callback is None:
+        return
+    try:
+        event = JudgeProgress.from_dict(meta["result"])
+    except (TypeError, ValueError):
+        return
+    report(callback, event)
+
+
 def _celery_future(async_result, timeout: float | None = None,
                    progress: ProgressCallback | None = None) -> "Future[JudgeResult]":
     fut: Future = Future()
-
-    def on_message(meta: dict) -> None:
-        if meta.get("status") == PROGRESS_STATE and isinstance(meta.get("result"), dict):
-            try:
-                event = JudgeProgress.from_dict(meta["result"])
-            except (TypeError, ValueError):
-                return
-            report(progress, event)
+    pushes = _pushes_states(async_result)
+    if pushes:
+        # set for good, so that every get()'s swap-and-restore keeps the dispatcher in place
+        async_result.backend.result_consumer.on_message = _dispatch_progress
+    if progress is not None and pushes:
+        with _progress_lock:
+            _progress_callbacks[async_result.id] = progress
 
     def wait():
         try:
             data = async_result.get(timeout=timeout, propagate=True,
-                                    on_message=on_message if progress is not None and _pushes_states(async_result)
-                                    else None)
+                                    on_message=_dispatch_progress if pushes else None)
             fut.set_result(JudgeResult.from_dict(data))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
             fut.set_exception(exc)
+        finally:
+            with _progress_lock:
+                _progress_callbacks.pop(async_result.id, None)
     threading.Thread(target=wait, daemon=True, name="judge-celery-wait").start()
     return fut
 
@@ -169,7 +192,8 @@ def _celery_future(async_result, timeout: float | None = None,
 def _pushes_states(async_result) -> bool:
     """Whether the result backend pushes state changes (Redis, RPC): others refuse `on_message`."""
     from celery.backends.asynchronous import AsyncBackendMixin
-    return isinstance(async_result.backend, AsyncBackendMixin)
+    return isinstance(async_result.backend, AsyncBackendMixin) and \
+        hasattr(async_result.backend, "result_consumer")
 
 
 def __getattr__(name):
