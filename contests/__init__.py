@@ -27,4 +27,6 @@ def init_app(app) -> None:
     try:
         requeue_pending(app)
     except SQLAlchemyError as exc:   # no tables yet (before the first `flask db upgrade`)
-        app.logger.warning("contest submissions not re-queued: %s", exc)
+        # the first line of the driver's message, not the statement and its parameters
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+        app.logger.warning("contest submissions not re-queued (%s): %s", type(exc).__name__, reason)

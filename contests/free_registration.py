@@ -18,14 +18,14 @@ from sqlalchemy import select
 
 from tinhoc import text
 from tinhoc.access import Actor
-from tinhoc.accounts.models import RoleGrant, User
+from tinhoc.accounts.models import User
 from tinhoc.accounts.services import AccountError, check_strength, ensure_roles, hash_password
 from tinhoc.audit import record as audit
 from tinhoc.extensions import db
 from tinhoc.orgs.models import Organisation
 
 from .models import Contest, Division, Entry, EntryMember
-from .registration import Pupil, _username, eligibility_error
+from .registration import Pupil, add_contestant_user, eligibility_error
 from .registration_window import closed_reason
 from .services import ContestError, NotFound, may_manage
 
@@ -152,11 +152,9 @@ def register(actor: Actor, division: Division, app: Application) -> Registered:
             check_strength(app.password)
         except AccountError as exc:
             raise ContestError(str(exc)) from exc
-        user = User(username=_username(division.contest, division), full_name=full_name,
-                    email=contact if "@" in contact else None, password_hash=hash_password(app.password),
-                    must_change_password=False, grants=[RoleGrant(role=ensure_roles()["student"])])
-        db.session.add(user)
-        db.session.flush()
+        user = add_contestant_user(division.contest, division, ensure_roles()["student"], full_name=full_name,
+                                   email=contact if "@" in contact else None,
+                                   password_hash=hash_password(app.password), must_change_password=False)
     entry = Entry(division_id=division.id, name=full_name[:255], school_id=school.id if school else None,
                   status="pending", free_candidate=True, school_name="" if school else school_name,
                   contact=contact[:255])

@@ -11,6 +11,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from tinhoc import clock, text
 from tinhoc.access import Actor
@@ -74,6 +75,26 @@ def _username(contest: Contest, division: Division) -> str:
             return name
 
 
+USERNAME_TRIES = 20
+
+
+def add_contestant_user(contest: Contest, division: Division, student_role, **fields) -> User:
+    """A new student account with the next free generated username (ts26b0007), flushed.
+
+    Two registrations in the same division at the same moment (two teachers, an import and a free
+    candidate) pick the same free name; the second one's INSERT then breaks the unique index. It runs
+    in a savepoint, so that clash only rolls back the savepoint and the next free name is tried."""
+    for _try in range(USERNAME_TRIES):
+        user = User(username=_username(contest, division), grants=[RoleGrant(role=student_role)], **fields)
+        try:
+            with db.session.begin_nested():
+                db.session.add(user)
+        except IntegrityError:
+            continue
+        return user
+    raise ContestError(_("Không tạo được tài khoản thí sinh lúc này; hãy thử lại."))
+
+
 def register(actor: Actor, contest: Contest, *, division_id: int, school_id: int, pupils: list[Pupil],
              team_name: str = "", commit: bool = True) -> Entry:
     """One entry (pending) with a contestant account per pupil, all in one transaction (the caller's
@@ -101,11 +122,9 @@ def register(actor: Actor, contest: Contest, *, division_id: int, school_id: int
     entry = Entry(division_id=division.id, name=name[:255], school_id=school.id, teacher_id=actor.user_id,
                   status="pending")
     for p in pupils:
-        user = User(username=_username(contest, division), full_name=p.full_name,
-                    password_hash=hash_password(secrets.token_urlsafe(24)), must_change_password=False,
-                    grants=[RoleGrant(role=student)])
-        db.session.add(user)
-        db.session.flush()
+        user = add_contestant_user(contest, division, student, full_name=p.full_name,
+                                   password_hash=hash_password(secrets.token_urlsafe(24)),
+                                   must_change_password=False)
         entry.members.append(EntryMember(user_id=user.id, full_name=p.full_name, grade=p.grade,
                                          school_level=p.school_level, date_of_birth=p.date_of_birth))
     db.session.add(entry)

@@ -139,3 +139,24 @@ def test_a_district_contest_takes_only_that_districts_schools(client, login, db,
                           "grade1": 8, "level1": "lower", "level2": "lower"})
     assert "không thuộc phạm vi của hội thi" in r.get_data(as_text=True)
     assert _entries(db) == 3
+
+
+def test_a_username_taken_a_moment_ago_by_another_registration_is_skipped(client, login, cw, db, monkeypatch):
+    """Two teachers registering in the same division at once both pick the next free name; the second
+    INSERT breaks the unique index. It used to be a 500 that lost the form; now the next name is used."""
+    from contests import registration
+    from contests.models import Entry
+    login("teacher")
+    assert _register(client, cw, cw["division"]).status_code == 302          # takes ts26b0001
+    real, calls = registration._username, []
+
+    def raced(contest, division):      # the first pick is what the other request saw before it committed
+        calls.append(1)
+        return "ts26b0001" if len(calls) == 1 else real(contest, division)
+    monkeypatch.setattr(registration, "_username", raced)
+    r = _register(client, cw, cw["division"], name1="Lê Văn Tám")
+    assert r.status_code == 302 and len(calls) == 2
+    tam = db.session.scalar(select(Entry).where(Entry.name == "Lê Văn Tám")).members[0].user
+    assert tam.username == "ts26b0002" and "student" in tam.role_names
+    first = db.session.scalar(select(Entry).where(Entry.name == "Phạm Minh Đức")).members[0].user
+    assert first.username == "ts26b0001" and first.full_name == "Phạm Minh Đức"

@@ -295,3 +295,24 @@ def test_scratch_project_uploaded_as_a_file_travels_as_bytes(client, login, cw, 
     assert sub.source_binary and job_for(sub).source == project
     page = client.get(f"/contests/submissions/{sub.id}").get_data(as_text=True)
     assert "Tệp nhị phân (.sb3)" in page
+
+
+def test_start_up_before_the_tables_exist_logs_one_short_line(caplog, tmp_path):
+    """The benches and a first `gunicorn` before `flask db upgrade` build the app with no tables: the
+    re-queue is skipped with the driver's reason on one line, not the statement and its parameters."""
+    import logging
+
+    from tinhoc import create_app
+    from tinhoc.config import TestConfig
+
+    class EmptyDatabase(TestConfig):
+        def __init__(self, instance_path):
+            super().__init__(instance_path)
+            self.CONTEST_REQUEUE_ON_START = True
+            self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path}/empty.sqlite3"
+
+    with caplog.at_level(logging.WARNING):
+        create_app(EmptyDatabase)
+    lines = [r.getMessage() for r in caplog.records if "re-queued" in r.getMessage()]
+    assert len(lines) == 1 and "no such table" in lines[0], lines
+    assert "\n" not in lines[0] and "UPDATE" not in lines[0] and "[SQL" not in lines[0], lines
