@@ -134,6 +134,33 @@ class Problem(db.Model):
     __table_args__ = (UniqueConstraint("round_id", "letter", name="uq_contest_problem_letter"),)
 
 
+class ProblemUpload(db.Model):
+    """A problem package being checked by the judge's `verify` off the request (a package whose
+    reference solutions include slow ones takes minutes): the organiser's page follows it; once
+    accepted it becomes the Problem, once refused it keeps the reason and what was typed."""
+
+    __tablename__ = "contest_problem_upload"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("contest_round.id", ondelete="CASCADE"), nullable=False,
+                                          index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+    letter: Mapped[str] = mapped_column(String(4), nullable=False)
+    title: Mapped[str] = mapped_column(String(255), nullable=False)
+    statement_md: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    package_file: Mapped[str] = mapped_column(String(255), nullable=False)
+    package_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="verifying", index=True)
+    message: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    problem_id: Mapped[int | None] = mapped_column(ForeignKey("contest_problem.id", ondelete="SET NULL"),
+                                                   nullable=True)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+    started_at = mapped_column(UTCDateTime, nullable=True)     # the latest start of its verify (claim)
+    finished_at = mapped_column(UTCDateTime, nullable=True)
+
+    round = relationship(Round, lazy="joined")
+
+
 class Entry(db.Model):
     """One pupil or a team in a division, registered for a school with a teacher in charge."""
 

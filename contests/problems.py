@@ -1,5 +1,6 @@
-"""Problems: an uploaded package is verified by the judge, refused with the reason when broken, and
-kept with the time limit verify settled, which every job then carries (a rejudge never changes it)."""
+"""Problems: an uploaded package is verified by the judge (off the request: problem_uploads.py),
+refused with the reason when broken, and kept with the time limit verify settled, which every job
+then carries (a rejudge never changes it)."""
 from __future__ import annotations
 
 import hashlib
@@ -95,8 +96,10 @@ def inspect_package(path: str):
         pkg.close()
 
 
-def add_problem(actor: Actor, rnd: Round, *, letter: str, title: str, statement_md: str, data: bytes) -> Problem:
-    """Verify the zip, keep it under its content hash, store the settled limits."""
+def check_upload(actor: Actor, rnd: Round, *, letter: str, data: bytes) -> str:
+    """The checks made before a package is stored: who, the file's presence and size, a free letter
+    (neither a problem's nor a package still being verified for it). Returns the letter as kept."""
+    from .models import ProblemUpload
     if not may_manage(actor, rnd.division.contest):
         raise NotFound(rnd.id)
     if not data:
@@ -106,27 +109,48 @@ def add_problem(actor: Actor, rnd: Round, *, letter: str, title: str, statement_
     letter = letter.strip().upper()
     if db.session.scalar(select(Problem.id).where(Problem.round_id == rnd.id, Problem.letter == letter)):
         raise ContestError(_("Ký hiệu %(l)s đã có trong vòng thi.", l=letter))
+    if db.session.scalar(select(ProblemUpload.id).where(ProblemUpload.round_id == rnd.id,
+                                                        ProblemUpload.letter == letter,
+                                                        ProblemUpload.state == "verifying")):
+        raise ContestError(_("Gói đề cho bài %(l)s đang được kiểm tra; hãy chờ kết quả.", l=letter))
+    return letter
+
+
+def store_package(data: bytes) -> tuple[str, str]:
+    """Keep the zip under its content hash (written whole, then renamed): (file name, sha256)."""
     sha = hashlib.sha256(data).hexdigest()
     final = packages_dir() / f"{sha}.zip"
     fd, tmp = tempfile.mkstemp(suffix=".zip", dir=packages_dir())
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
     try:
-        report, fmt, memory, max_score, samples = inspect_package(tmp)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
         os.replace(tmp, final)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    return final.name, sha
+
+
+def package_in_use(name: str) -> bool:
+    """Whether a problem or a package still being verified keeps this stored file."""
+    from .models import ProblemUpload
+    return bool(db.session.scalar(select(Problem.id).where(Problem.package_file == name).limit(1))
+                or db.session.scalar(select(ProblemUpload.id).where(ProblemUpload.package_file == name,
+                                                                     ProblemUpload.state == "verifying").limit(1)))
+
+
+def create_problem(rnd: Round, *, letter: str, title: str, statement_md: str, package_file: str, sha: str,
+                   inspected) -> Problem:
+    """The problem row from a verified package (`inspect_package`'s answer), flushed; the caller
+    audits and commits. The unique (round, letter) index refuses a letter taken meanwhile."""
+    report, fmt, memory, max_score, samples = inspected
     problem = Problem(round=rnd, letter=letter, position=len(rnd.problems), title=title,
                       statement_md=statement_md, statement_html=render_statement(statement_md),
-                      package_file=final.name, package_sha256=sha, package_format=fmt,
+                      package_file=package_file, package_sha256=sha, package_format=fmt,
                       time_limit=report.time_limit, memory_limit=memory, max_score=max_score, samples=samples)
     db.session.add(problem)
     db.session.flush()
     board.touch(rnd.id)
-    audit(actor, "contest.problem.create", "contest_problem", problem.id,
-          after={"letter": letter, "sha256": sha, "time_limit": report.time_limit, "format": fmt})
-    db.session.commit()
     return problem
 
 

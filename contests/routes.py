@@ -9,7 +9,7 @@ from tinhoc import clock
 from tinhoc.extensions import limiter
 from tinhoc.security import current_actor
 
-from . import board, bp, clarifications, judging, problems, quiz, services
+from . import board, bp, clarifications, judging, problem_uploads, problems, quiz, services
 from .forms import ActionForm, NoteForm, SubmitForm
 
 
@@ -50,8 +50,10 @@ def show_round(round_id):
     subs = services.round_submissions(rnd, None if manager else entry)
     clars, notes = clarifications.for_round(rnd, entry, manager)
     mine = quiz.my_result(actor, rnd) if rnd.kind == "quiz" and entry else None
+    uploads = problem_uploads.unsettled(rnd) if manager else []
     return render_template("contests/round.html", rnd=rnd, entry=entry, manager=manager, subs=subs,
-                           now=clock.now(), clars=clars, notes=notes, form=NoteForm(), quiz_result=mine)
+                           now=clock.now(), clars=clars, notes=notes, form=NoteForm(), quiz_result=mine,
+                           uploads=uploads, describe_upload=problem_uploads.describe)
 
 
 @bp.post("/rounds/<int:round_id>/clarifications")

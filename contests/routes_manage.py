@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from tinhoc.security import current_actor, role_required
 
-from . import board, bp, clarifications, problems, rejudge, services
+from . import board, bp, clarifications, problem_uploads, problems, rejudge, services
 from .forms import ActionForm, ContestForm, NoteForm, ProblemForm, RoundForm, StatementForm
 
 MANAGE = services.MANAGE_ROLES
@@ -18,6 +18,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.route("/rounds/<int:round_id>/problems/new", methods=["GET", "POST"])
 @role_required(*MANAGE)
 def new_problem(round_id):
+    """The package is kept and verified off the request; the upload's page follows it."""
     actor = current_actor()
     rnd = services.managed_round_for(actor, round_id)
     form = ProblemForm()
@@ -25,17 +26,40 @@ def new_problem(round_id):
         upload = request.files.get("package")
         data = upload.read(problems.MAX_PACKAGE_BYTES + 1) if upload and upload.filename else b""
         try:
-            problem = problems.add_problem(actor, rnd, letter=form.letter.data, title=form.title.data,
-                                           statement_md=form.statement.data or "", data=data)
-        except problems.PackageRefused as exc:
-            flash(_("Gói đề không dùng được: %(why)s", why=str(exc)), "danger")
+            pending = problem_uploads.start(actor, rnd, letter=form.letter.data, title=form.title.data,
+                                            statement_md=form.statement.data or "", data=data)
         except services.ContestError as exc:
             flash(_("Không thêm được bài: %(why)s", why=str(exc)), "danger")
         else:
-            flash(_("Đã thêm bài %(l)s; giới hạn thời gian %(t)s giây.", l=problem.letter, t=problem.time_limit),
-                  "success")
-            return redirect(url_for("contests.show_problem", problem_id=problem.id))
+            return redirect(url_for("contests.problem_upload", upload_id=pending.id))
     return render_template("contests/problem_new.html", rnd=rnd, form=form)
+
+
+@bp.get("/problem-uploads/<int:upload_id>")
+@role_required(*MANAGE)
+def problem_upload(upload_id):
+    """Verifying: a page that follows it. Accepted: on to the problem. Refused: the reason, and the
+    form again with what was typed (the package has to be chosen again)."""
+    actor = current_actor()
+    upload = problem_uploads.upload_for(actor, upload_id)
+    if upload.state == problem_uploads.ACCEPTED:
+        if upload.problem_id is None:      # the problem was removed since
+            return redirect(url_for("contests.show_round", round_id=upload.round_id))
+        problem = services.managed_problem_for(actor, upload.problem_id)
+        flash(_("Đã thêm bài %(l)s; giới hạn thời gian %(t)s giây.", l=problem.letter, t=problem.time_limit),
+              "success")
+        return redirect(url_for("contests.show_problem", problem_id=problem.id))
+    if upload.state == problem_uploads.REFUSED:
+        form = ProblemForm(formdata=None, letter=upload.letter, title=upload.title, statement=upload.statement_md)
+        return render_template("contests/problem_new.html", rnd=upload.round, form=form, refused=upload)
+    return render_template("contests/problem_upload.html", upload=upload,
+                           status=problem_uploads.status_json(upload))
+
+
+@bp.get("/problem-uploads/<int:upload_id>/status")
+@role_required(*MANAGE)
+def problem_upload_status(upload_id):
+    return problem_uploads.status_json(problem_uploads.upload_for(current_actor(), upload_id))
 
 
 @bp.route("/problems/<int:problem_id>/statement", methods=["GET", "POST"])

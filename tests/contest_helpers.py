@@ -7,10 +7,29 @@ import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import TEST_PASSWORD
 
 PKGS = Path(__file__).parent / "judge_packages"
 START = datetime(2026, 3, 1, 7, 0, tzinfo=timezone.utc)   # the frozen clock is 08:00: the round is open
+
+
+# Fixtures for the contest test modules, which import them by name (an imported autouse fixture
+# applies to the importing module only).
+@pytest.fixture(autouse=True)
+def fresh_board_cache():
+    """Each test's database starts again at id 1: forget the boards cached by the previous test."""
+    from contests import board
+    board.clear_cache()
+    yield
+    board.clear_cache()
+
+
+@pytest.fixture
+def cw(db, frozen_clock):
+    """The contest world of `contest_world`, on the frozen clock."""
+    return contest_world(db)
 
 
 def zip_package(name: str) -> bytes:
@@ -146,7 +165,12 @@ def access_world(db) -> dict:
     from contests import problems
     from tinhoc.access import SYSTEM
     problems.set_statement_pdf(SYSTEM, cw["problem"], b"%PDF-1.4\ntrailer<<>>\n%%EOF\n")
-    return {"clar_id": clar.id, "entry_id": cw["entry_c"].id, "contest_id": cw["contest"].id, "round_id": cw["round"].id, "problem_id": cw["problem"].id,
+    from contests.models import ProblemUpload      # a package still being verified
+    upload = ProblemUpload(round_id=cw["round"].id, letter="Z", title="Z", package_file="none.zip",
+                           package_sha256="0" * 64, state="verifying")
+    db.session.add(upload)
+    db.session.commit()
+    return {"upload_id": upload.id, "clar_id": clar.id, "entry_id": cw["entry_c"].id, "contest_id": cw["contest"].id, "round_id": cw["round"].id, "problem_id": cw["problem"].id,
             "submission_id": sub.id, **published_awards(cw["division"])}
 
 

@@ -164,6 +164,8 @@ ACCESS = {
     ("/contests/<int:contest_id>/scoreboard", "GET"): PUBLIC,
     ("/contests/rounds/<int:round_id>/problems/new", "GET"): STAFF,
     ("/contests/rounds/<int:round_id>/problems/new", "POST"): STAFF,
+    ("/contests/problem-uploads/<int:upload_id>", "GET"): STAFF,
+    ("/contests/problem-uploads/<int:upload_id>/status", "GET"): STAFF,
     ("/contests/problems/<int:problem_id>/statement", "GET"): STAFF,
     ("/contests/problems/<int:problem_id>/statement", "POST"): STAFF,
     ("/contests/rounds/<int:round_id>/scoreboard.xlsx", "GET"): STAFF,

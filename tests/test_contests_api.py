@@ -4,25 +4,11 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
-from tests.contest_helpers import contest_world, judge_result
+from tests.contest_helpers import contest_world, cw, fresh_board_cache, judge_result  # noqa: F401 (fixtures)
 
 SRC = "print(sum(map(int, input().split())))\n"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_board_cache():
-    from contests import board
-    board.clear_cache()
-    yield
-    board.clear_cache()
-
-
-@pytest.fixture
-def cw(db, frozen_clock):
-    return contest_world(db)
 
 
 def _token(client, login, user) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.contest_helpers import contest_world, judge_result, place_problem
+from tests.contest_helpers import contest_world, fresh_board_cache, judge_result, place_problem  # noqa: F401 (fixtures)
 
 SRC = "print(sum(map(int, input().split())))\n"
 
@@ -37,15 +37,6 @@ def board(client, contest_id, **params):
 def summary(b):
     return [(r["rank"], r["name"], r["total"], r["penalty"]) for r in b["rows"]]
 
-
-
-@pytest.fixture(autouse=True)
-def _fresh_board_cache():
-    """Each test's database starts again at id 1: forget the boards cached by the previous test."""
-    from contests import board
-    board.clear_cache()
-    yield
-    board.clear_cache()
 
 @pytest.fixture
 def icpc(db, frozen_clock):

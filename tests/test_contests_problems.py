@@ -8,32 +8,19 @@ import threading
 import time
 import zipfile
 
-import pytest
 from sqlalchemy import func, select
 
-from tests.contest_helpers import contest_world, judge_result, zip_package
+from tests.contest_helpers import cw, fresh_board_cache, judge_result, zip_package  # noqa: F401 (fixtures)
 from tests.helpers import needs_sandbox
 
 CPP_AB = "#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<'\\n';}\n"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_board_cache():
-    from contests import board
-    board.clear_cache()
-    yield
-    board.clear_cache()
-
-
-@pytest.fixture
-def cw(db, frozen_clock):
-    return contest_world(db)
-
-
-def _upload(client, round_id, data: bytes, letter="C", title="Tổng", statement="Tính **a+b**."):
+def _upload(client, round_id, data: bytes, letter="C", title="Tổng", statement="Tính **a+b**.", follow=False):
     return client.post(f"/contests/rounds/{round_id}/problems/new",
                        data={"letter": letter, "title": title, "statement": statement,
-                             "package": (io.BytesIO(data), "goi.zip")}, content_type="multipart/form-data")
+                             "package": (io.BytesIO(data), "goi.zip")}, content_type="multipart/form-data",
+                       follow_redirects=follow)
 
 
 def _problems(db):
@@ -47,6 +34,8 @@ def test_a_zip_that_is_no_package_is_refused_with_the_reason(client, login, cw, 
     with zipfile.ZipFile(junk, "w") as zf:
         zf.writestr("readme.txt", "no tests here")
     r = _upload(client, cw["round"].id, junk.getvalue())
+    assert r.status_code == 302 and "/contests/problem-uploads/" in r.headers["Location"]
+    r = client.get(r.headers["Location"])
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and "Gói đề không dùng được" in page and "broken package" in page
     assert _problems(db) == 1   # only the world's problem
@@ -98,6 +87,8 @@ class TestWithTheJudge:
         login("organiser")
         r = _upload(client, cw["round"].id, zip_package("kattis_aplusb"))
         assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+        r = client.get(r.headers["Location"])      # the upload's page: settled, on to the problem
+        assert r.status_code == 302 and "/contests/problems/" in r.headers["Location"]
         problem = db.session.scalar(select(Problem).where(Problem.letter == "C"))
         assert problem.time_limit > 0 and problem.memory_limit > 0 and problem.max_score > 0
         assert problem.package_format.startswith("kattis") and problem.samples
@@ -113,7 +104,7 @@ class TestWithTheJudge:
                     data = b"-1\n"   # every answer wrong: the accepted solutions fail
                 zout.writestr(item, data)
         login("organiser")
-        page = _upload(client, cw["round"].id, out.getvalue()).get_data(as_text=True)
+        page = _upload(client, cw["round"].id, out.getvalue(), follow=True).get_data(as_text=True)
         assert "Gói đề không dùng được" in page and "expected AC" in page, page[page.find("<main"):][:1500]
         assert _problems(db) == 1
 

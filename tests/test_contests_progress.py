@@ -7,24 +7,11 @@ import time
 
 import pytest
 
-from tests.contest_helpers import contest_world, judge_result
+from tests.contest_helpers import cw, fresh_board_cache, judge_result  # noqa: F401 (fixtures)
 from tests.helpers import needs_sandbox
 from tinhoc.judge.progress import COMPILING, TESTING, JudgeProgress
 
 SRC = "#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<'\\n';}\n"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_board_cache():
-    from contests import board
-    board.clear_cache()
-    yield
-    board.clear_cache()
-
-
-@pytest.fixture
-def cw(db, frozen_clock):
-    return contest_world(db)
 
 
 @pytest.fixture

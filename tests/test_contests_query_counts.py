@@ -1,18 +1,9 @@
 """Contest pages cost the same number of queries for N and 2N entries (no query per row)."""
 from __future__ import annotations
 
-import pytest
-
-from tests.contest_helpers import _user, contest_world, judge_result, make_entry
+from tests.contest_helpers import (_user, contest_world, fresh_board_cache, judge_result,  # noqa: F401 (fixtures)
+                                   make_entry)
 from tests.helpers import page_query_count
-
-
-@pytest.fixture(autouse=True)
-def _fresh_board_cache():
-    from contests import board
-    board.clear_cache()
-    yield
-    board.clear_cache()
 
 
 def _queries(db, client, url: str) -> int:

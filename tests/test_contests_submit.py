@@ -7,23 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.contest_helpers import contest_world, judge_result
+from tests.contest_helpers import cw, fresh_board_cache, judge_result  # noqa: F401 (fixtures)
 
 SRC = "#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<'\\n';}\n"
-
-
-
-@pytest.fixture(autouse=True)
-def _fresh_board_cache():
-    """Each test's database starts again at id 1: forget the boards cached by the previous test."""
-    from contests import board
-    board.clear_cache()
-    yield
-    board.clear_cache()
-
-@pytest.fixture
-def cw(db, frozen_clock):
-    return contest_world(db)
 
 
 def _count(db):
@@ -311,6 +297,8 @@ def test_start_up_before_the_tables_exist_logs_one_short_line(caplog, tmp_path):
             self.CONTEST_REQUEUE_ON_START = True
             self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path}/empty.sqlite3"
 
+    # alembic's fileConfig (test_core_migrations, earlier in the run) disables existing loggers
+    logging.getLogger("tinhoc").disabled = False
     with caplog.at_level(logging.WARNING):
         create_app(EmptyDatabase)
     lines = [r.getMessage() for r in caplog.records if "re-queued" in r.getMessage()]

@@ -26,7 +26,26 @@ def _register(page, live_server, name):
     assert name in page.inner_text("#entries")
 
 
-def test_school_registers_organiser_approves_pupil_submits_and_scores(page, live_server, login_as):
+def _organiser_adds_a_problem(page, live_server, tmp_path):
+    """The package is verified off the request: the page follows it, then shows the problem."""
+    from tests.contest_helpers import zip_package
+    package = tmp_path / "tong.zip"
+    package.write_bytes(zip_package("kattis_aplusb"))
+    page.goto(live_server + "/contests/1")
+    page.locator("#divisions tr", has_text="Bảng B").locator("a").first.click()
+    page.click("text=Thêm bài")
+    page.fill("input[name=letter]", "Z")
+    page.fill("input[name=title]", "Tổng lần hai")
+    page.fill("textarea[name=statement]", "Tính $a+b$.")
+    page.set_input_files("input[name=package]", str(package))
+    page.click("button:has-text('Kiểm tra và thêm')")
+    page.wait_for_url(re.compile(r"/contests/problem-uploads/\d+$"))
+    assert "Trình chấm đang chạy các lời giải mẫu" in page.inner_text("main")
+    page.wait_for_url(re.compile(r"/contests/problems/\d+$"), timeout=180_000)   # polled, then reloaded
+    assert "Đã thêm bài Z" in page.inner_text("main") and "Tổng lần hai" in page.inner_text("h1")
+
+
+def test_school_registers_organiser_approves_pupil_submits_and_scores(page, live_server, login_as, tmp_path):
     from pypdf import PdfReader
     login_as("teacher")
     for name in PUPILS:
@@ -41,6 +60,7 @@ def test_school_registers_organiser_approves_pupil_submits_and_scores(page, live
         page.locator("#entries tr", has_text=name).locator("button", has_text="Duyệt").click()
         page.wait_for_load_state()
         assert "Đã duyệt" in page.locator("#entries tr", has_text=name).inner_text()
+    _organiser_adds_a_problem(page, live_server, tmp_path)
 
     page.context.clear_cookies()
     login_as("teacher")
