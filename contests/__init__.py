@@ -13,7 +13,7 @@ from . import metrics  # noqa: E402,F401  (registers entrants per division in th
 
 def init_app(app) -> None:
     """At start-up (CONTEST_REQUEUE_ON_START): queue again every submission still without a result,
-    and verify again every problem package a dead process left being verified."""
+    and take up again the organisers' jobs a dead process left (package checks, rejudge previews)."""
     import click
     if not app.config.get("CONTEST_REQUEUE_ON_START"):
         return
@@ -24,11 +24,12 @@ def init_app(app) -> None:
         return
     from sqlalchemy.exc import SQLAlchemyError
 
-    from . import problem_uploads
+    from . import problem_uploads, rejudge
     from .judging import requeue_pending
     try:
         requeue_pending(app)
         problem_uploads.resume(app)
+        rejudge.resume(app)
     except SQLAlchemyError as exc:   # no tables yet (before the first `flask db upgrade`)
         # the first line of the driver's message, not the statement and its parameters
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]

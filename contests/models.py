@@ -310,3 +310,10 @@ class RejudgePlan(db.Model):
     results = mapped_column(JSON, nullable=False)     # {submission id: JudgeResult dict}
     created_at = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     applied_at = mapped_column(UTCDateTime, nullable=True)
+    # judged off the request (contests/background.py): "judging" (done of total) → "ready" or "failed"
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="ready", server_default="ready")
+    submission_ids = mapped_column(JSON, nullable=True)          # what is being judged again
+    total: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    done: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    message: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+    started_at = mapped_column(UTCDateTime, nullable=True)      # the latest start of its judging (claim)

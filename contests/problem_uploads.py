@@ -4,8 +4,7 @@ The judge's `verify` runs every reference solution of a package on every test; a
 time-limit-exceeded solutions run to the limit on thirty tests takes minutes, longer than a proxy
 or gunicorn waits for a request. So the upload request checks what it can at once (who, size, a free
 letter), keeps the zip under its content hash and records a `ProblemUpload` ("verifying"); a
-background thread (CONTEST_VERIFY_VIA: "thread", the default; "inline" runs it in the request, as
-the tests do; "none" leaves it) verifies it and either creates the Problem ("accepted") or keeps the
+background job (background.py) verifies it and either creates the Problem ("accepted") or keeps the
 reason ("refused") with what the organiser typed, for the form to come back filled. The organiser's
 page polls the upload's state.
 
@@ -18,8 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from flask import current_app
@@ -32,28 +29,13 @@ from tinhoc.access import Actor
 from tinhoc.audit import record as audit
 from tinhoc.extensions import db
 
-from . import problems
+from . import background, problems
 from .models import ProblemUpload, Round
 from .services import NotFound, may_manage
 
 log = logging.getLogger(__name__)
 
 VERIFYING, ACCEPTED, REFUSED = "verifying", "accepted", "refused"
-
-_executor: ThreadPoolExecutor | None = None
-_executor_lock = threading.Lock()
-
-
-def _pool(app) -> ThreadPoolExecutor:
-    """Verifications get threads of their own: a package checked during a round never waits behind,
-    nor delays, the contestants' submissions in the judge pool."""
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            n = max(1, int(app.config.get("CONTEST_VERIFY_WORKERS", 1)))
-            _executor = ThreadPoolExecutor(max_workers=n, thread_name_prefix="verify")
-        return _executor
-
 
 def start(actor: Actor, rnd: Round, *, letter: str, title: str, statement_md: str, data: bytes) -> ProblemUpload:
     """Check, keep the zip, record the upload and send it to be verified. ContestError (a clear
@@ -73,25 +55,7 @@ def start(actor: Actor, rnd: Round, *, letter: str, title: str, statement_md: st
 
 
 def dispatch(app, upload_ids) -> int:
-    via = app.config.get("CONTEST_VERIFY_VIA") or "thread"
-    if via == "none":
-        return 0
-    for upload_id in upload_ids:
-        if via == "inline":
-            verify(upload_id)
-        else:
-            _pool(app).submit(_run, app, upload_id)
-    return len(upload_ids)
-
-
-def _run(app, upload_id: int) -> None:
-    with app.app_context():
-        try:
-            verify(upload_id)
-        except Exception:  # noqa: BLE001 - a thread's failure must reach the log, not vanish
-            log.exception("settling problem upload %s failed; the next start-up verifies it again", upload_id)
-        finally:
-            db.session.remove()
+    return sum(background.run(app, verify, upload_id) for upload_id in upload_ids)
 
 
 def verify(upload_id: int) -> str:

@@ -1,15 +1,19 @@
 """Rejudge a submission, a problem or a round: judge again, show what would change, then apply
 exactly the previewed results (the problem's stored limits are in every job, so the same inputs
-give the same results)."""
+give the same results). The preview is judged off the request (background.py): its page follows
+the count judged and shows the changes when all are in."""
 from __future__ import annotations
 
+import logging
 import secrets
+import time
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from tinhoc import clock
 from tinhoc.access import Actor
@@ -17,10 +21,14 @@ from tinhoc.audit import record as audit
 from tinhoc.extensions import db
 from tinhoc.judge.job import JudgeResult
 
-from . import judging, services
+from . import background, judging, services
 from .models import Problem, RejudgePlan, Submission
 
+log = logging.getLogger(__name__)
+
 MAX_REJUDGE = 500
+JUDGE_TIMEOUT = 3600          # seconds for a whole preview's judging
+JUDGING, READY, FAILED = "judging", "ready", "failed"
 PLAN_TTL = timedelta(hours=2)
 KINDS = ("submission", "problem", "round")
 
@@ -96,26 +104,130 @@ def _submissions(actor: Actor, target: Target) -> list[Submission]:
     return subs
 
 
-def _judge_all(subs: list[Submission]) -> dict[int, dict]:
-    jobs = [judging.job_for(s) for s in subs]
+def count(actor: Actor, target: Target) -> int:
+    """How many submissions a rejudge of the target judges again (ContestError past MAX_REJUDGE)."""
+    return len(_submissions(actor, target))
+
+
+def start(actor: Actor, target: Target) -> RejudgePlan:
+    """Record the preview ("judging") and send it to be judged off the request: five hundred
+    submissions judged again take longer than a request may live."""
+    subs = _submissions(actor, target)
+    if not subs:
+        raise services.ContestError(_("Chưa có bài nộp nào để chấm lại."))
+    plan = RejudgePlan(token=secrets.token_hex(16), created_by=actor.user_id, target=target.args(), results={},
+                       state=JUDGING, submission_ids=[s.id for s in subs], total=len(subs), done=0,
+                       started_at=clock.now())
+    db.session.add(plan)
+    db.session.commit()
+    background.run(current_app._get_current_object(), judge_plan, plan.id)
+    return plan
+
+
+def judge_plan(plan_id: int) -> str:
+    """Judge the plan's submissions again (nothing stored on them) and keep the results with the plan.
+    Runs off the request; safe to run twice (the plan is settled by a guarded UPDATE)."""
+    plan = db.session.get(RejudgePlan, plan_id)
+    if plan is None or plan.state != JUDGING:
+        return plan.state if plan else ""
+    subs = list(db.session.scalars(select(Submission).where(Submission.id.in_(plan.submission_ids or []))
+                                   .order_by(Submission.id)))
+    jobs = [(s.id, judging.job_for(s)) for s in subs]
+    db.session.rollback()          # no transaction held open while the judge works
+    try:
+        results = _judge_all(plan_id, jobs)
+    except Exception as exc:  # noqa: BLE001 - the organiser gets an answer, the log the details
+        log.exception("rejudge preview %s failed", plan_id)
+        db.session.rollback()
+        _settle(plan_id, FAILED, message=str(exc)[:500] or type(exc).__name__)
+        return FAILED
+    return READY if _settle(plan_id, READY, results={str(k): v for k, v in results.items()}, done=len(results)) else \
+        db.session.get(RejudgePlan, plan_id).state
+
+
+def _judge_all(plan_id: int, jobs: list) -> dict[int, dict]:
+    """Each job judged, through the site's judge (pool or Celery; directly where it judges nothing
+    itself), with the plan's `done` count kept up at most once a second."""
     via = judging.judge_via(current_app)
+    results: dict[int, dict] = {}
+    last = 0.0
     if via == "none":
         from tinhoc.judge import judge
-        return {s.id: judge(j).to_dict() for s, j in zip(subs, jobs)}
-    from tinhoc.judge import worker
-    futures = [worker.submit(j, via=via) for j in jobs]
-    return {s.id: f.result(timeout=600).to_dict() for s, f in zip(subs, futures)}
+        pairs = ((sub_id, judge(job)) for sub_id, job in jobs)
+    else:
+        from tinhoc.judge import worker
+        futures = {worker.submit(job, via=via): sub_id for sub_id, job in jobs}
+        pairs = ((futures[f], f.result()) for f in as_completed(futures, timeout=JUDGE_TIMEOUT))
+    for sub_id, result in pairs:
+        results[sub_id] = result.to_dict()
+        if time.monotonic() - last >= 1.0:
+            last = time.monotonic()
+            db.session.execute(update(RejudgePlan).where(RejudgePlan.id == plan_id, RejudgePlan.state == JUDGING)
+                               .values(done=len(results)))
+            db.session.commit()
+    return results
 
 
-def preview(actor: Actor, target: Target) -> Plan:
-    subs = _submissions(actor, target)
-    results = _judge_all(subs)
-    token = secrets.token_hex(16)
-    db.session.add(RejudgePlan(token=token, created_by=actor.user_id, target=target.args(),
-                               results={str(k): v for k, v in results.items()}))
+def _settle(plan_id: int, state: str, **values) -> bool:
+    done = db.session.execute(update(RejudgePlan).where(RejudgePlan.id == plan_id, RejudgePlan.state == JUDGING)
+                              .values(state=state, **values))
     db.session.commit()
-    changes = [Change(s, s.verdict, s.score, results[s.id]["verdict"], results[s.id]["score"]) for s in subs]
-    return Plan(token, changes)
+    return done.rowcount == 1
+
+
+def _check_target(actor: Actor, target: Target) -> None:
+    """404 unless the actor manages what the target names (without loading its submissions)."""
+    if target.kind == "submission":
+        _sub, manager = services.submission_for(actor, target.id)
+        if not manager:
+            raise services.NotFound(target.id)
+    elif target.kind == "problem":
+        services.managed_problem_for(actor, target.id)
+    else:
+        services.managed_round_for(actor, target.id)
+
+
+def plan_for(actor: Actor, plan_id: int) -> tuple[RejudgePlan, Target]:
+    """A preview, for whoever manages its target (404 otherwise)."""
+    plan = db.session.get(RejudgePlan, plan_id)
+    target = Target.from_args(plan.target) if plan is not None else None
+    if target is None:
+        raise services.NotFound(plan_id)
+    _check_target(actor, target)
+    return plan, target
+
+
+def changes(plan: RejudgePlan) -> Plan:
+    """What a ready preview would change: each submission's stored result against the new one."""
+    ids = [int(k) for k in (plan.results or {})]
+    subs = list(db.session.scalars(select(Submission).where(Submission.id.in_(ids)).order_by(Submission.id))) \
+        if ids else []
+    return Plan(plan.token, [Change(s, s.verdict, s.score, plan.results[str(s.id)]["verdict"],
+                                    plan.results[str(s.id)]["score"]) for s in subs])
+
+
+def status_json(plan: RejudgePlan) -> dict:
+    out = {"id": plan.id, "state": plan.state, "done": plan.done, "total": plan.total}
+    if plan.state == FAILED:
+        out["message"] = plan.message
+    return out
+
+
+def resume(app) -> int:
+    """At start-up: judge again the previews a dead process left "judging" (claimed once per
+    CONTEST_REQUEUE_CLAIM_SECONDS, as the submissions' re-queue is)."""
+    with app.app_context():
+        now = clock.now()
+        window = timedelta(seconds=float(app.config.get("CONTEST_REQUEUE_CLAIM_SECONDS", 60)))
+        claimed = list(db.session.scalars(
+            update(RejudgePlan)
+            .where(RejudgePlan.state == JUDGING,
+                   or_(RejudgePlan.started_at.is_(None), RejudgePlan.started_at < now - window))
+            .values(started_at=now)
+            .returning(RejudgePlan.id)))
+        db.session.commit()
+        db.session.remove()
+    return sum(background.run(app, judge_plan, plan_id) for plan_id in claimed)
 
 
 def apply(actor: Actor, target: Target, token: str) -> int:
@@ -123,6 +235,7 @@ def apply(actor: Actor, target: Target, token: str) -> int:
     _submissions(actor, target)   # still the actor's to manage
     plan = db.session.scalar(select(RejudgePlan).where(RejudgePlan.token == token,
                                                        RejudgePlan.created_by == actor.user_id,
+                                                       RejudgePlan.state == READY,
                                                        RejudgePlan.applied_at.is_(None)))
     if plan is None or plan.target != target.args() or clock.now() - clock.as_utc(plan.created_at) > PLAN_TTL:
         raise PlanExpired("the preview expired")

@@ -104,17 +104,50 @@ def unfreeze(round_id):
 @bp.get("/rejudge")
 @role_required(*MANAGE)
 def rejudge_preview():
-    """Which verdicts and scores a rejudge would change (judged again now, nothing stored yet)."""
+    """What a rejudge of the target would judge again, and the button that starts its preview."""
     actor = current_actor()
     target = rejudge.Target.from_args(request.args)
     if target is None:   # reached without a target: say how to choose one
         return render_template("contests/rejudge.html", plan=None, target=None, form=ActionForm())
     try:
-        plan = rejudge.preview(actor, target)
+        n = rejudge.count(actor, target)
     except services.ContestError as exc:
         flash(str(exc), "danger")
         return redirect(target.back_url())
-    return render_template("contests/rejudge.html", plan=plan, target=target, form=ActionForm())
+    return render_template("contests/rejudge.html", plan=None, target=target, count=n, form=ActionForm())
+
+
+@bp.post("/rejudge/start")
+@role_required(*MANAGE)
+def rejudge_start():
+    actor = current_actor()
+    target = rejudge.Target.from_args(request.form)
+    if target is None or not ActionForm().validate_on_submit():
+        flash(_("Hãy chọn bài nộp, bài hoặc vòng thi để chấm lại."), "danger")
+        return redirect(url_for("contests.list_contests"))
+    try:
+        plan = rejudge.start(actor, target)
+    except services.ContestError as exc:
+        flash(str(exc), "danger")
+        return redirect(target.back_url())
+    return redirect(url_for("contests.rejudge_plan", plan_id=plan.id))
+
+
+@bp.get("/rejudge/plans/<int:plan_id>")
+@role_required(*MANAGE)
+def rejudge_plan(plan_id):
+    """The preview: its judging followed, then what would change and the button that applies it."""
+    plan, target = rejudge.plan_for(current_actor(), plan_id)
+    changes = rejudge.changes(plan) if plan.state == rejudge.READY else None
+    return render_template("contests/rejudge.html", plan=plan, target=target, changes=changes,
+                           status=rejudge.status_json(plan), form=ActionForm())
+
+
+@bp.get("/rejudge/plans/<int:plan_id>/status")
+@role_required(*MANAGE)
+def rejudge_plan_status(plan_id):
+    plan, _target = rejudge.plan_for(current_actor(), plan_id)
+    return rejudge.status_json(plan)
 
 
 @bp.post("/rejudge")

@@ -168,9 +168,11 @@ def access_world(db) -> dict:
     from contests.models import ProblemUpload      # a package still being verified
     upload = ProblemUpload(round_id=cw["round"].id, letter="Z", title="Z", package_file="none.zip",
                            package_sha256="0" * 64, state="verifying")
-    db.session.add(upload)
+    from contests.models import RejudgePlan        # a rejudge preview of the round, judged
+    plan = RejudgePlan(token="a" * 32, target={"kind": "round", "id": cw["round"].id}, results={}, state="ready")
+    db.session.add_all([upload, plan])
     db.session.commit()
-    return {"upload_id": upload.id, "clar_id": clar.id, "entry_id": cw["entry_c"].id, "contest_id": cw["contest"].id, "round_id": cw["round"].id, "problem_id": cw["problem"].id,
+    return {"upload_id": upload.id, "plan_id": plan.id, "clar_id": clar.id, "entry_id": cw["entry_c"].id, "contest_id": cw["contest"].id, "round_id": cw["round"].id, "problem_id": cw["problem"].id,
             "submission_id": sub.id, **published_awards(cw["division"])}
 
 

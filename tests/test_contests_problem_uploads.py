@@ -28,17 +28,17 @@ class _Held:
     def run_all(self):
         jobs, self.jobs = self.jobs, []
         for fn, args in jobs:
-            fn(*args)
+            fn(*args)       # background._in_context(app, job, job's args)
 
 
 @pytest.fixture
 def held(app, monkeypatch):
-    from contests import problem_uploads
+    from contests import background
     pool = _Held()
-    monkeypatch.setattr(problem_uploads, "_pool", lambda _app: pool)
-    app.config["CONTEST_VERIFY_VIA"] = "thread"
+    monkeypatch.setattr(background, "executor", lambda _app: pool)
+    app.config["CONTEST_BACKGROUND_VIA"] = "thread"
     yield pool
-    app.config["CONTEST_VERIFY_VIA"] = "inline"
+    app.config["CONTEST_BACKGROUND_VIA"] = "inline"
 
 
 @pytest.fixture
@@ -128,12 +128,12 @@ def test_a_refused_package_gives_the_reason_and_keeps_what_was_typed(client, log
 
 def test_a_letter_being_verified_cannot_be_uploaded_twice(client, login, cw, db, app, fake_verify):
     login("organiser")
-    app.config["CONTEST_VERIFY_VIA"] = "none"
+    app.config["CONTEST_BACKGROUND_VIA"] = "none"
     try:
         _upload_id(_post(client, cw["round"], b"first"))
         page = _post(client, cw["round"], b"second").get_data(as_text=True)
     finally:
-        app.config["CONTEST_VERIFY_VIA"] = "inline"
+        app.config["CONTEST_BACKGROUND_VIA"] = "inline"
     assert "Gói đề cho bài C đang được kiểm tra" in page
     page = _post(client, cw["round"], b"third", letter="A").get_data(as_text=True)   # the world's problem A
     assert "Ký hiệu A đã có trong vòng thi" in page
@@ -143,13 +143,13 @@ def test_verifying_twice_creates_one_problem(cw, db, app, fake_verify):
     """A start-up re-dispatch while the first verification still runs: one verdict, one problem."""
     from contests import problem_uploads
     from tinhoc.access import load_actor
-    app.config["CONTEST_VERIFY_VIA"] = "none"
+    app.config["CONTEST_BACKGROUND_VIA"] = "none"
     try:
         with app.test_request_context():
             up = problem_uploads.start(load_actor(cw["organiser"].id), cw["round"], letter="C", title="T",
                                        statement_md="", data=b"zip")
     finally:
-        app.config["CONTEST_VERIFY_VIA"] = "inline"
+        app.config["CONTEST_BACKGROUND_VIA"] = "inline"
     before = _problems(db)
     assert problem_uploads.verify(up.id) == "accepted"
     assert problem_uploads.verify(up.id) == "accepted"
@@ -161,13 +161,13 @@ def test_a_letter_taken_while_verifying_is_a_refusal_not_a_crash(cw, db, app, fa
     from contests.models import ProblemUpload
     from tests.contest_helpers import place_problem
     from tinhoc.access import load_actor
-    app.config["CONTEST_VERIFY_VIA"] = "none"
+    app.config["CONTEST_BACKGROUND_VIA"] = "none"
     try:
         with app.test_request_context():
             up = problem_uploads.start(load_actor(cw["organiser"].id), cw["round"], letter="C", title="T",
                                        statement_md="", data=b"zip")
     finally:
-        app.config["CONTEST_VERIFY_VIA"] = "inline"
+        app.config["CONTEST_BACKGROUND_VIA"] = "inline"
     place_problem(db, cw["round"], letter="C", title="Đã có")      # another organiser, meanwhile
     assert problem_uploads.verify(up.id) == "refused"
     row = db.session.get(ProblemUpload, up.id)
@@ -178,7 +178,7 @@ def test_start_up_verifies_what_a_dead_process_left_once(cw, db, app, fake_verif
     from contests import problem_uploads
     from contests.models import ProblemUpload
     from tinhoc.access import load_actor
-    app.config["CONTEST_VERIFY_VIA"] = "none"
+    app.config["CONTEST_BACKGROUND_VIA"] = "none"
     try:
         with app.test_request_context():
             up = problem_uploads.start(load_actor(cw["organiser"].id), cw["round"], letter="C", title="T",
@@ -186,11 +186,11 @@ def test_start_up_verifies_what_a_dead_process_left_once(cw, db, app, fake_verif
         # a process starting right after the upload leaves it to the one verifying it
         assert problem_uploads.resume(app) == 0
         frozen_clock.advance(timedelta(minutes=5))          # that process died; this one starts later
-        app.config["CONTEST_VERIFY_VIA"] = "inline"
+        app.config["CONTEST_BACKGROUND_VIA"] = "inline"
         assert problem_uploads.resume(app) == 1
         assert problem_uploads.resume(app) == 0             # a sibling worker starting at once: claimed
     finally:
-        app.config["CONTEST_VERIFY_VIA"] = "inline"
+        app.config["CONTEST_BACKGROUND_VIA"] = "inline"
     db.session.expire_all()
     assert db.session.get(ProblemUpload, up.id).state == "accepted" and len(fake_verify) == 1
 

@@ -166,6 +166,9 @@ class TestWithTheJudge:
         sub = judging.submit(load_actor(cw["alice"].id), problem_id, "cpp17", CPP_AB)
         judging.store_result(sub.id, judge_result("WA", 0.0))   # as if judged wrongly the first time
         page = client.get("/contests/rejudge", query_string={"kind": "problem", "id": problem_id})
+        assert "1 bài nộp sẽ được chấm lại" in page.get_data(as_text=True)
+        page = client.post("/contests/rejudge/start", data={"kind": "problem", "id": problem_id},
+                           follow_redirects=True)
         text = page.get_data(as_text=True)
         assert page.status_code == 200 and "1 bài đổi kết quả" in text and "WA" in text
         token = text.split('name="plan" value="')[1].split('"')[0]

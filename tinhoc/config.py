@@ -93,10 +93,11 @@ class Config:
         self.CONTEST_REQUEUE_ON_START = _bool("CONTEST_REQUEUE_ON_START", True)
         # a pending submission claimed by one starting process is left alone by the others for this long
         self.CONTEST_REQUEUE_CLAIM_SECONDS = float(os.environ.get("CONTEST_REQUEUE_CLAIM_SECONDS", "60"))
-        # Problem packages are verified off the request: "thread" (default), "inline" (in the request,
-        # as the tests do) or "none"; how many packages are verified at once per web process.
-        self.CONTEST_VERIFY_VIA = os.environ.get("CONTEST_VERIFY_VIA", "thread")
-        self.CONTEST_VERIFY_WORKERS = int(os.environ.get("CONTEST_VERIFY_WORKERS", "1"))
+        # Organisers' long jobs (verifying a problem package, a rejudge preview) run off the request:
+        # "thread" (default), "inline" (in the request, as the tests do) or "none"; how many at once
+        # per web process (contests/background.py).
+        self.CONTEST_BACKGROUND_VIA = os.environ.get("CONTEST_BACKGROUND_VIA", "thread")
+        self.CONTEST_BACKGROUND_WORKERS = int(os.environ.get("CONTEST_BACKGROUND_WORKERS", "2"))
         # the judge's "test k of n" reaches the submission's row at most this often (seconds)
         self.CONTEST_PROGRESS_INTERVAL = float(os.environ.get("CONTEST_PROGRESS_INTERVAL", "0.25"))
         self.CONTEST_PACKAGE_DIR = os.environ.get("CONTEST_PACKAGE_DIR", "")
@@ -127,7 +128,7 @@ class TestConfig(Config):
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast tests; production keeps the strong default
         self.SERVER_NAME = None
         self.CONTEST_JUDGE_VIA = "none"          # tests that judge for real set "pool"
-        self.CONTEST_VERIFY_VIA = "inline"       # an upload is settled when its request returns
+        self.CONTEST_BACKGROUND_VIA = "inline"   # uploads and rejudge previews settle in their request
         self.CONTEST_REQUEUE_ON_START = False    # tests call contests.judging.requeue_pending themselves
         self.CONTEST_BOARD_STATE_TTL = 0.0       # a result shows at once
         self.TARGETS_FIGURES_TTL = 0.0           # live figures; the cache's own tests turn it on

@@ -1,0 +1,139 @@
+"""Rejudge previews are judged off the request: the page says how many will be judged, the preview
+follows the count judged, then shows the changes; applying stores exactly them, once. A failure is
+said, a dead process's preview is taken up again at start-up, and another scope's preview is a 404."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.contest_helpers import cw, fresh_board_cache, judge_result  # noqa: F401 (fixtures)
+from tests.test_contests_problem_uploads import _Held
+
+
+@pytest.fixture
+def held(app, monkeypatch):
+    from contests import background
+    pool = _Held()
+    monkeypatch.setattr(background, "executor", lambda _app: pool)
+    app.config["CONTEST_BACKGROUND_VIA"] = "thread"
+    yield pool
+    app.config["CONTEST_BACKGROUND_VIA"] = "inline"
+
+
+@pytest.fixture
+def judged_wa(cw, db):
+    """Alice's submission to problem A, stored as WA; the judge (faked) now says AC."""
+    from contests import judging
+    from tinhoc.access import load_actor
+    sub = judging.submit(load_actor(cw["alice"].id), cw["problem"].id, "cpp17", "int main(){}")
+    judging.store_result(sub.id, judge_result("WA", 0.0))
+    return sub
+
+
+@pytest.fixture
+def fake_judge(monkeypatch):
+    import tinhoc.judge
+    calls = []
+
+    def judge(job, progress=None):
+        calls.append(job.submission_id)
+        return judge_result("AC", 100.0)
+    monkeypatch.setattr(tinhoc.judge, "judge", judge)
+    return calls
+
+
+def _plan_url(r) -> str:
+    assert r.status_code == 302 and "/contests/rejudge/plans/" in r.headers["Location"], r.status_code
+    return r.headers["Location"]
+
+
+def test_preview_is_judged_off_the_request_then_applied_once(client, login, cw, db, held, judged_wa, fake_judge):
+    from contests.models import RejudgePlan, Submission
+    login("organiser")
+    target = {"kind": "problem", "id": cw["problem"].id}
+    page = client.get("/contests/rejudge", query_string=target).get_data(as_text=True)
+    assert "1 bài nộp sẽ được chấm lại" in page and "Chấm lại và xem trước" in page
+    assert db.session.scalar(select(RejudgePlan.id)) is None          # a GET starts nothing
+    url = _plan_url(client.post("/contests/rejudge/start", data=target))
+    assert fake_judge == [] and len(held.jobs) == 1                    # nothing judged in the request
+    page = client.get(url).get_data(as_text=True)
+    assert "Đã chấm lại" in page and 'id="follow"' in page and 'data-state="judging"' in page
+    assert client.get(url + "/status").get_json() == {"id": int(url.rsplit("/", 1)[1]), "state": "judging",
+                                                      "done": 0, "total": 1}
+    held.run_all()
+    assert fake_judge == [str(judged_wa.id)]
+    status = client.get(url + "/status").get_json()
+    assert status["state"] == "ready" and status["done"] == status["total"] == 1
+    page = client.get(url).get_data(as_text=True)
+    assert "1 bài đổi kết quả" in page and "WA 0.0" in page and "AC 100.0" in page
+    db.session.expire_all()
+    assert db.session.get(Submission, judged_wa.id).verdict == "WA"     # the preview stored nothing
+    token = page.split('name="plan" value="')[1].split('"')[0]
+    r = client.post("/contests/rejudge", data={**target, "plan": token})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Submission, judged_wa.id).verdict == "AC"
+    assert "Bản xem trước này đã được áp dụng" in client.get(url).get_data(as_text=True)
+    r = client.post("/contests/rejudge", data={**target, "plan": token})
+    assert "hết hạn" in client.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_preview_still_judging_cannot_be_applied(client, login, cw, db, held, judged_wa, fake_judge):
+    from contests.models import RejudgePlan, Submission
+    login("organiser")
+    target = {"kind": "submission", "id": judged_wa.id}
+    _plan_url(client.post("/contests/rejudge/start", data=target))
+    token = db.session.scalar(select(RejudgePlan.token))
+    r = client.post("/contests/rejudge", data={**target, "plan": token})
+    assert "hết hạn" in client.get(r.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Submission, judged_wa.id).verdict == "WA"
+
+
+def test_a_judge_failure_is_said_and_nothing_can_be_applied(client, login, cw, db, judged_wa, monkeypatch):
+    import tinhoc.judge
+
+    def broken(job, progress=None):
+        raise RuntimeError("judge host unreachable")
+    monkeypatch.setattr(tinhoc.judge, "judge", broken)
+    login("organiser")
+    url = _plan_url(client.post("/contests/rejudge/start", data={"kind": "round", "id": cw["round"].id}))
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="rejudge-failed"' in page and "judge host unreachable" in page and 'name="plan"' not in page
+
+
+def test_nothing_to_rejudge_is_a_clear_message(client, login, cw, db):
+    login("organiser")
+    r = client.post("/contests/rejudge/start", data={"kind": "problem", "id": cw["problem"].id},
+                    follow_redirects=True)
+    assert "Chưa có bài nộp nào để chấm lại" in r.get_data(as_text=True)
+
+
+def test_start_up_takes_up_a_preview_a_dead_process_left_once(cw, db, app, judged_wa, fake_judge, frozen_clock):
+    from contests import rejudge
+    from contests.models import RejudgePlan
+    from tinhoc.access import load_actor
+    app.config["CONTEST_BACKGROUND_VIA"] = "none"
+    try:
+        with app.test_request_context():
+            plan = rejudge.start(load_actor(cw["organiser"].id), rejudge.Target("problem", cw["problem"].id))
+        assert rejudge.resume(app) == 0                    # just started by a live process
+        frozen_clock.advance(timedelta(minutes=5))
+        app.config["CONTEST_BACKGROUND_VIA"] = "inline"
+        assert rejudge.resume(app) == 1
+        assert rejudge.resume(app) == 0
+    finally:
+        app.config["CONTEST_BACKGROUND_VIA"] = "inline"
+    db.session.expire_all()
+    assert db.session.get(RejudgePlan, plan.id).state == "ready" and len(fake_judge) == 1
+    assert rejudge.judge_plan(plan.id) == "ready" and len(fake_judge) == 1   # settled: not judged again
+
+
+def test_another_scope_s_preview_is_404(client, login, cw, db, judged_wa, fake_judge):
+    login("organiser")
+    url = _plan_url(client.post("/contests/rejudge/start", data={"kind": "round", "id": cw["round"].id}))
+    client.post("/logout")
+    login("district")
+    assert client.get(url).status_code == 404 and client.get(url + "/status").status_code == 404
