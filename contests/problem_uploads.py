@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 VERIFYING, ACCEPTED, REFUSED = "verifying", "accepted", "refused"
 
+
 def start(actor: Actor, rnd: Round, *, letter: str, title: str, statement_md: str, data: bytes) -> ProblemUpload:
     """Check, keep the zip, record the upload and send it to be verified. ContestError (a clear
     message) for what can be told at once."""

@@ -154,6 +154,10 @@ def _judge_all(plan_id: int, jobs: list) -> dict[int, dict]:
     if via == "none":
         from tinhoc.judge import judge
         pairs = ((sub_id, judge(job)) for sub_id, job in jobs)
+    elif via == "celery":        # sent all at once, collected in order: no waiting thread per job
+        from tinhoc.judge import worker
+        sent = [(sub_id, worker.send_celery(job)) for sub_id, job in jobs]
+        pairs = ((sub_id, JudgeResult.from_dict(result.get(timeout=JUDGE_TIMEOUT))) for sub_id, result in sent)
     else:
         from tinhoc.judge import worker
         futures = {worker.submit(job, via=via): sub_id for sub_id, job in jobs}

@@ -2,7 +2,7 @@
 Thin routes: parse, call one service, answer."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -51,11 +51,23 @@ def free_register(division_id):
                 done = free_registration.register(current_actor(), division, application)
             except services.ContestError as exc:
                 flash(str(exc), "danger")
-            else:
-                return render_template("contests/free_done.html", division=division, done=done)
+            else:   # shown once, on a page of its own: a refresh does not post the form again
+                session["free_registered"] = {"division": division.id, "name": done.entry.name,
+                                              "username": done.username, "new_account": done.new_account}
+                return redirect(url_for("contests.free_register_done", division_id=division.id))
     elif form.is_submitted() and closed:
         flash(closed, "danger")
     return render_template("contests/free_register.html", division=division, form=form, closed=closed)
+
+
+@bp.get("/divisions/<int:division_id>/free-register/done")
+def free_register_done(division_id):
+    """The new username, once: it leaves the session as it is shown."""
+    division = free_registration.open_division(division_id)
+    done = session.pop("free_registered", None)
+    if not done or done.get("division") != division_id:
+        return redirect(url_for("contests.free_divisions"))
+    return render_template("contests/free_done.html", division=division, done=done)
 
 
 @bp.post("/divisions/<int:division_id>/free-candidates")

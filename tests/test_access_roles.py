@@ -209,6 +209,7 @@ ACCESS = {
     ("/contests/free", "GET"): PUBLIC,
     ("/contests/divisions/<int:division_id>/free-register", "GET"): PUBLIC,
     ("/contests/divisions/<int:division_id>/free-register", "POST"): PUBLIC,
+    ("/contests/divisions/<int:division_id>/free-register/done", "GET"): PUBLIC,
     ("/contests/divisions/<int:division_id>/free-candidates", "POST"): STAFF,
     # creative products (division D): the product page only for the members of an entry (the world's
     # creative entry is pupils', no world role's); the jury set-up for organisers in scope; a juror's

@@ -52,7 +52,7 @@ def _is_open(db, division):
 def test_anonymous_registers_gets_a_username_and_waits_for_approval(client, cw, db):
     page = client.get(_url(cw)).get_data(as_text=True)
     assert "free-register-form" in page and "Bảng B" in page and "Trường THCS An Bình" in page
-    r = client.post(_url(cw), data=_data())
+    r = client.post(_url(cw), data=_data(), follow_redirects=True)
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and 'id="username"' in page
     entry = _free_entry(db)
@@ -69,7 +69,7 @@ def test_anonymous_registers_gets_a_username_and_waits_for_approval(client, cw, 
 
 
 def test_chosen_school_and_phone(client, cw, db):
-    r = client.post(_url(cw), data=_data(school=cw["school"].id, school_name="", contact="0912 345 678"))
+    r = client.post(_url(cw), data=_data(school=cw["school"].id, school_name="", contact="0912 345 678"), follow_redirects=True)
     assert r.status_code == 200
     entry = _free_entry(db)
     assert entry.school_id == cw["school"].id and entry.contact == "0912345678" and entry.members[0].user.email is None
@@ -81,7 +81,7 @@ def test_division_not_open_to_free_candidates_is_404(client, cw, db):
     closed_div = services.add_division(SYSTEM, cw["contest"], code="C2", name="Bảng C2", school_levels=["upper"],
                                        min_grade=10, max_grade=12)
     assert client.get(_url(cw, closed_div)).status_code == 404
-    assert client.post(_url(cw, closed_div), data=_data(grade=11, level="upper")).status_code == 404
+    assert client.post(_url(cw, closed_div), data=_data(grade=11, level="upper"), follow_redirects=True).status_code == 404
     assert client.get("/contests/divisions/99999/free-register").status_code == 404
     assert _entries(db) == 3
     listing = client.get("/contests/free").get_data(as_text=True)
@@ -94,61 +94,61 @@ def test_window_before_and_after(client, cw, db):
     db.session.commit()
     page = client.get(_url(cw)).get_data(as_text=True)
     assert "Chưa đến thời gian đăng ký" in page and "free-register-form" not in page
-    page = client.post(_url(cw), data=_data()).get_data(as_text=True)
+    page = client.post(_url(cw), data=_data(), follow_redirects=True).get_data(as_text=True)
     assert "Chưa đến thời gian đăng ký" in page and _free_entry(db) is None
     assert "Bảng B" not in client.get("/contests/free").get_data(as_text=True)
     contest.registration_opens_at = START - timedelta(days=10)
     contest.registration_closes_at = START - timedelta(days=1)
     db.session.commit()
-    page = client.post(_url(cw), data=_data()).get_data(as_text=True)
+    page = client.post(_url(cw), data=_data(), follow_redirects=True).get_data(as_text=True)
     assert "Đã hết thời gian đăng ký" in page and _free_entry(db) is None
     contest.registration_closes_at = START + timedelta(days=1)
     db.session.commit()
-    assert 'id="username"' in client.post(_url(cw), data=_data()).get_data(as_text=True)
+    assert 'id="username"' in client.post(_url(cw), data=_data(), follow_redirects=True).get_data(as_text=True)
 
 
 def test_ineligible_grade_refused_and_form_kept(client, cw, db):
-    page = client.post(_url(cw), data=_data(grade=11, level="upper")).get_data(as_text=True)
+    page = client.post(_url(cw), data=_data(grade=11, level="upper"), follow_redirects=True).get_data(as_text=True)
     assert "Lớp 11 cao hơn quy định của bảng B" in page
     assert 'value="Đặng Thị Hồng Nhung"' in page and 'value="Trường THCS Lê Lợi (tỉnh bạn)"' in page
     assert 'value="nhung@example.vn"' in page and 'value="2012-05-17"' in page
     assert _free_entry(db) is None
     # the declared level must fit the grade (a grade-12 pupil cannot pass as a primary pupil)
-    page = client.post(_url(cw), data=_data(grade=9, level="primary")).get_data(as_text=True)
+    page = client.post(_url(cw), data=_data(grade=9, level="primary"), follow_redirects=True).get_data(as_text=True)
     assert "Lớp 9 không thuộc cấp học đã chọn" in page and _free_entry(db) is None
     # a primary pupil may enter above their level (as a school's registration allows)
-    assert 'id="username"' in client.post(_url(cw), data=_data(grade=5, level="primary")).get_data(as_text=True)
+    assert 'id="username"' in client.post(_url(cw), data=_data(grade=5, level="primary"), follow_redirects=True).get_data(as_text=True)
 
 
 def test_duplicate_name_and_birth_date_refused(client, cw, db):
     from tinhoc.accounts.models import User
-    assert client.post(_url(cw), data=_data()).status_code == 200
+    assert client.post(_url(cw), data=_data(), follow_redirects=True).status_code == 200
     users = db.session.scalar(select(func.count(User.id)))
     # the same person again, typed in capitals and without tones
-    page = client.post(_url(cw), data=_data(full_name="DANG THI HONG NHUNG", contact="khac@example.vn")) \
+    page = client.post(_url(cw), data=_data(full_name="DANG THI HONG NHUNG", contact="khac@example.vn"), follow_redirects=True) \
         .get_data(as_text=True)
     assert "đã đăng ký bảng B; không đăng ký lại" in page and 'value="DANG THI HONG NHUNG"' in page
     assert db.session.scalar(select(func.count(User.id))) == users and _entries(db) == 4
     # another person with the same name but another birth date is welcome
-    assert 'id="username"' in client.post(_url(cw), data=_data(date_of_birth="17/06/2012")).get_data(as_text=True)
+    assert 'id="username"' in client.post(_url(cw), data=_data(date_of_birth="17/06/2012"), follow_redirects=True).get_data(as_text=True)
 
 
 def test_weak_password_mismatch_and_missing_fields(client, cw, db):
-    page = client.post(_url(cw), data=_data(password="ngan", confirm="ngan")).get_data(as_text=True)
+    page = client.post(_url(cw), data=_data(password="ngan", confirm="ngan"), follow_redirects=True).get_data(as_text=True)
     assert "Mật khẩu phải có ít nhất 8 ký tự" in page and 'value="Đặng Thị Hồng Nhung"' in page
-    page = client.post(_url(cw), data=_data(confirm="khác-hẳn-đi-nhé")).get_data(as_text=True)
+    page = client.post(_url(cw), data=_data(confirm="khác-hẳn-đi-nhé"), follow_redirects=True).get_data(as_text=True)
     assert "Hai lần nhập mật khẩu không trùng nhau" in page
-    page = client.post(_url(cw), data=_data(contact="gọi tôi")).get_data(as_text=True)
+    page = client.post(_url(cw), data=_data(contact="gọi tôi"), follow_redirects=True).get_data(as_text=True)
     assert "thư điện tử hoặc số điện thoại hợp lệ" in page
     assert _free_entry(db) is None and _entries(db) == 3
 
 
 def test_school_date_and_name_checked(client, cw, db):
-    page = client.post(_url(cw), data=_data(school_name="")).get_data(as_text=True)
+    page = client.post(_url(cw), data=_data(school_name=""), follow_redirects=True).get_data(as_text=True)
     assert "Hãy chọn trường trong danh sách hoặc nhập tên trường" in page
-    page = client.post(_url(cw), data=_data(date_of_birth="32/13/2012", full_name="")).get_data(as_text=True)
+    page = client.post(_url(cw), data=_data(date_of_birth="32/13/2012", full_name=""), follow_redirects=True).get_data(as_text=True)
     assert "Ngày không hợp lệ" in page and "Mục này không được để trống" in page
-    page = client.post(_url(cw), data=_data(school=987654)).get_data(as_text=True)
+    page = client.post(_url(cw), data=_data(school=987654), follow_redirects=True).get_data(as_text=True)
     assert "không thuộc phạm vi của hội thi" in page
     assert _free_entry(db) is None and _entries(db) == 3
 
@@ -156,12 +156,12 @@ def test_school_date_and_name_checked(client, cw, db):
 def test_rate_limit_per_address(app, client, cw, db):
     app.config["CONTEST_FREE_REGISTER_LIMIT"] = "2 per hour"
     try:
-        assert client.post(_url(cw), data=_data(password="ngan")).status_code == 200
-        assert client.post(_url(cw), data=_data(password="ngan")).status_code == 200
-        r = client.post(_url(cw), data=_data())
+        assert client.post(_url(cw), data=_data(password="ngan"), follow_redirects=True).status_code == 200
+        assert client.post(_url(cw), data=_data(password="ngan"), follow_redirects=True).status_code == 200
+        r = client.post(_url(cw), data=_data(), follow_redirects=True)
         assert r.status_code == 429 and _free_entry(db) is None
         assert client.get(_url(cw)).status_code == 200   # reading the page is not limited
-        other = client.post(_url(cw), data=_data(), environ_base={"REMOTE_ADDR": "10.9.8.7"})
+        other = client.post(_url(cw), data=_data(), environ_base={"REMOTE_ADDR": "10.9.8.7"}, follow_redirects=True)
         assert other.status_code == 200 and _free_entry(db) is not None
     finally:
         app.config["CONTEST_FREE_REGISTER_LIMIT"] = "10 per hour;50 per day"
@@ -174,7 +174,7 @@ def test_logged_in_pupil_registers_themselves_without_a_new_account(client, logi
     page = client.get(_url(cw)).get_data(as_text=True)
     assert 'value="Vũ Tiến Dũng"' in page and 'name="password"' not in page
     users = db.session.scalar(select(func.count(User.id)))
-    r = client.post(_url(cw), data=_data(full_name="Vũ Tiến Dũng", contact="", password="", confirm=""))
+    r = client.post(_url(cw), data=_data(full_name="Vũ Tiến Dũng", contact="", password="", confirm=""), follow_redirects=True)
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and 'id="username"' not in page and "chờ ban tổ chức duyệt" in page
     assert db.session.scalar(select(func.count(User.id))) == users
@@ -182,7 +182,7 @@ def test_logged_in_pupil_registers_themselves_without_a_new_account(client, logi
     assert entry.members[0].user_id == dung.id and entry.free_candidate and entry.status == "pending"
     # once is enough: the same account again (another birth date typed) is refused
     page = client.post(_url(cw), data=_data(full_name="Vũ Tiến Dũng", date_of_birth="2012-01-01", contact="",
-                                           password="", confirm="")).get_data(as_text=True)
+                                           password="", confirm=""), follow_redirects=True).get_data(as_text=True)
     assert "không đăng ký lại" in page
     assert "chờ duyệt" in client.get(f"/contests/{cw['contest'].id}").get_data(as_text=True)
 
@@ -201,7 +201,7 @@ def test_organiser_opens_division_approves_and_candidate_reaches_the_round(clien
     assert not _is_open(db, c2)
     client.post("/logout")
     client.delete_cookie("session")
-    page = client.post(_url(cw), data=_data()).get_data(as_text=True)
+    page = client.post(_url(cw), data=_data(), follow_redirects=True).get_data(as_text=True)
     entry = _free_entry(db)
     username = entry.members[0].user.username
     login("organiser")
@@ -266,3 +266,15 @@ def test_the_same_candidate_posted_four_times_at_once_is_one_entry(app, cw, db):
     assert len(refused) == 3 and all("không đăng ký lại" in r for r in refused)
     db.session.expire_all()
     assert _entries(db) == 4
+
+
+def test_the_username_page_is_its_own_and_shows_once(client, cw, db):
+    """After the post comes a redirect: refreshing the page shown does not post the form again, and the
+    username shows once (it leaves the session as it is shown)."""
+    r = client.post(_url(cw), data=_data())
+    assert r.status_code == 302 and r.headers["Location"].endswith(_url(cw) + "/done")
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert 'id="username"' in page and "Đặng Thị Hồng Nhung" in page
+    again = client.get(r.headers["Location"])
+    assert again.status_code == 302 and "/contests/free" in again.headers["Location"]
+    assert _entries(db) == 4            # the world's three and this one: nothing posted twice
