@@ -137,3 +137,32 @@ def test_another_scope_s_preview_is_404(client, login, cw, db, judged_wa, fake_j
     client.post("/logout")
     login("district")
     assert client.get(url).status_code == 404 and client.get(url + "/status").status_code == 404
+
+
+def test_through_celery_every_job_is_sent_then_collected_in_order(client, login, cw, db, judged_wa, monkeypatch):
+    """No waiting thread per submission: the background job sends all, then reads each result."""
+    from contests import judging
+    from tinhoc.judge import worker
+    sent = []
+
+    class Pending:
+        def __init__(self, job):
+            self.job = job
+
+        def get(self, timeout=None):
+            assert len(sent) == 2, "every job is sent before the first result is read"
+            return judge_result("AC", 100.0).to_dict()
+
+    def send(job):
+        sent.append(job.submission_id)
+        return Pending(job)
+    from tinhoc.access import load_actor
+    second = judging.submit(load_actor(cw["bob"].id), cw["problem"].id, "cpp17", "int main(){}")
+    judging.store_result(second.id, judge_result("AC", 100.0))
+    monkeypatch.setattr(judging, "judge_via", lambda app: "celery")
+    monkeypatch.setattr(worker, "send_celery", send)
+    login("organiser")
+    url = _plan_url(client.post("/contests/rejudge/start", data={"kind": "round", "id": cw["round"].id}))
+    assert sent == [str(judged_wa.id), str(second.id)]
+    page = client.get(url).get_data(as_text=True)
+    assert "2 bài nộp đã được chấm lại; 1 bài đổi kết quả" in page
