@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from tinhoc import clock, text
 from tinhoc.access import Actor
 from tinhoc.accounts.models import RoleGrant, User
-from tinhoc.accounts.services import ensure_roles, hash_password
+from tinhoc.accounts.services import ensure_roles, hash_passwords, unusable_password_hash
 from tinhoc.audit import record as audit
 from tinhoc.extensions import db
 from tinhoc.orgs.models import Organisation
@@ -123,7 +123,7 @@ def register(actor: Actor, contest: Contest, *, division_id: int, school_id: int
                   status="pending")
     for p in pupils:
         user = add_contestant_user(contest, division, student, full_name=p.full_name,
-                                   password_hash=hash_password(secrets.token_urlsafe(24)),
+                                   password_hash=unusable_password_hash(),
                                    must_change_password=False)
         entry.members.append(EntryMember(user_id=user.id, full_name=p.full_name, grade=p.grade,
                                          school_level=p.school_level, date_of_birth=p.date_of_birth))
@@ -182,12 +182,11 @@ def login_slips(actor: Actor, contest: Contest, school_id: int | None = None) ->
     rows = []
     for entry in entries:
         for m in entry.members:
-            user = m.user
-            password = None
-            if user.last_login_at is None:
-                password = secrets.token_hex(4)
-                user.password_hash = hash_password(password)
-            rows.append((entry, m, user.username, password))
+            password = secrets.token_hex(4) if m.user.last_login_at is None else None
+            rows.append((entry, m, m.user.username, password))
+    fresh = [(m.user, password) for _e, m, _u, password in rows if password]
+    for (user, _password), hashed in zip(fresh, hash_passwords([password for _user, password in fresh])):
+        user.password_hash = hashed
     audit(actor, "contest.slips.print", "contest", contest.id, after={"school": school_id, "count": len(rows)})
     db.session.commit()
     return _render_slips(contest, rows)

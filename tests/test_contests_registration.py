@@ -160,3 +160,17 @@ def test_a_username_taken_a_moment_ago_by_another_registration_is_skipped(client
     assert tam.username == "ts26b0002" and "student" in tam.role_names
     first = db.session.scalar(select(Entry).where(Entry.name == "Phạm Minh Đức")).members[0].user
     assert first.username == "ts26b0001" and first.full_name == "Phạm Minh Đức"
+
+
+def test_a_registered_pupil_cannot_log_in_before_the_slip_and_import_hashes_cheaply(client, login, cw, db):
+    """The account starts with the one-round hash of a random secret nobody holds: nobody logs in with
+    it (the slip gives the password), and registering a thousand pupils spends no minute on pbkdf2."""
+    from contests.models import Entry
+    login("teacher")
+    assert _register(client, cw, cw["division"]).status_code == 302
+    user = db.session.scalar(select(Entry).where(Entry.name == "Phạm Minh Đức")).members[0].user
+    assert user.password_hash.startswith("pbkdf2:sha256:1$")
+    client.post("/logout")
+    for guess in ("", "None", user.username, "pbkdf2:sha256:1"):
+        r = client.post("/login", data={"username": user.username, "password": guess})
+        assert r.status_code in (200, 401) and 'name="password"' in r.get_data(as_text=True), guess   # refused
