@@ -24,12 +24,11 @@ def init_app(app) -> None:
         return
     from sqlalchemy.exc import SQLAlchemyError
 
-    from . import problem_uploads, rejudge
+    from . import background
     from .judging import requeue_pending
     try:
         requeue_pending(app)
-        problem_uploads.resume(app)
-        rejudge.resume(app)
+        background.resume_all(app)
     except SQLAlchemyError as exc:   # no tables yet (before the first `flask db upgrade`)
         # the first line of the driver's message, not the statement and its parameters
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]

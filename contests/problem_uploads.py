@@ -10,8 +10,8 @@ page polls the upload's state.
 
 The verdict is taken once: the state moves from "verifying" by a guarded UPDATE in the transaction
 that creates the problem, so two verifications of one upload (a start-up re-dispatch while the first
-still runs) create one problem. A process that dies mid-verify leaves the upload "verifying"; the
-next start-up claims it (as the submissions' re-queue does) and verifies it again.
+still runs) create one problem. A process that dies mid-verify leaves the upload "verifying"; its
+heartbeat stops, and the next start-up or a look at its page takes it up again (background.py).
 """
 from __future__ import annotations
 
@@ -51,12 +51,8 @@ def start(actor: Actor, rnd: Round, *, letter: str, title: str, statement_md: st
     audit(actor, "contest.problem.upload", "contest_problem_upload", upload.id,
           after={"round": rnd.id, "letter": letter, "sha256": sha})
     db.session.commit()
-    dispatch(current_app._get_current_object(), [upload.id])
+    background.run(current_app._get_current_object(), KIND, upload.id)
     return upload
-
-
-def dispatch(app, upload_ids) -> int:
-    return sum(background.run(app, verify, upload_id) for upload_id in upload_ids)
 
 
 def verify(upload_id: int) -> str:
@@ -129,10 +125,13 @@ def _refuse_taken(upload_id: int) -> str:
 
 
 def upload_for(actor: Actor, upload_id: int) -> ProblemUpload:
-    """The upload, for the organisers of its contest only (404 otherwise)."""
+    """The upload, for the organisers of its contest only (404 otherwise). One still being verified
+    by a process that died is taken up again as its page looks at it."""
     upload = db.session.get(ProblemUpload, upload_id)
     if upload is None or not may_manage(actor, upload.round.division.contest):
         raise NotFound(upload_id)
+    if upload.state == VERIFYING and background.revive(current_app._get_current_object(), KIND, upload.id):
+        db.session.refresh(upload)
     return upload
 
 
@@ -156,23 +155,6 @@ def status_json(upload: ProblemUpload) -> dict:
     return out
 
 
-def resume(app) -> int:
-    """At start-up: verify again every upload left "verifying" by a process that died, claimed once
-    per CONTEST_REQUEUE_CLAIM_SECONDS (each gunicorn worker builds the app)."""
-    with app.app_context():
-        now = clock.now()
-        window = timedelta(seconds=float(app.config.get("CONTEST_REQUEUE_CLAIM_SECONDS", 60)))
-        claimed = list(db.session.scalars(
-            update(ProblemUpload)
-            .where(ProblemUpload.state == VERIFYING,
-                   or_(ProblemUpload.started_at.is_(None), ProblemUpload.started_at < now - window))
-            .values(started_at=now)
-            .returning(ProblemUpload.id)))
-        db.session.commit()
-        db.session.remove()
-    return dispatch(app, claimed) if claimed else 0
-
-
 def describe(upload: ProblemUpload) -> str:
     """One line for the organiser, in their language."""
     if upload.state == VERIFYING:
@@ -182,5 +164,7 @@ def describe(upload: ProblemUpload) -> str:
     return _("Đã thêm bài %(l)s.", l=upload.letter)
 
 
-__all__ = ["ACCEPTED", "REFUSED", "VERIFYING", "describe", "dispatch", "resume", "start", "status_json",
-           "unsettled", "upload_for", "verify"]
+KIND = background.register(background.Kind("problem_upload", ProblemUpload, VERIFYING, verify))
+
+__all__ = ["ACCEPTED", "KIND", "REFUSED", "VERIFYING", "describe", "start", "status_json", "unsettled",
+           "upload_for", "verify"]

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from tinhoc import clock
 from tinhoc.access import Actor
@@ -120,7 +120,7 @@ def start(actor: Actor, target: Target) -> RejudgePlan:
                        started_at=clock.now())
     db.session.add(plan)
     db.session.commit()
-    background.run(current_app._get_current_object(), judge_plan, plan.id)
+    background.run(current_app._get_current_object(), KIND, plan.id)
     return plan
 
 
@@ -198,6 +198,8 @@ def plan_for(actor: Actor, plan_id: int) -> tuple[RejudgePlan, Target]:
     if target is None:
         raise services.NotFound(plan_id)
     _check_target(actor, target)
+    if plan.state == JUDGING and background.revive(current_app._get_current_object(), KIND, plan.id):
+        db.session.refresh(plan)      # its process died: taken up again as its page looks at it
     return plan, target
 
 
@@ -215,23 +217,6 @@ def status_json(plan: RejudgePlan) -> dict:
     if plan.state == FAILED:
         out["message"] = plan.message
     return out
-
-
-def resume(app) -> int:
-    """At start-up: judge again the previews a dead process left "judging" (claimed once per
-    CONTEST_REQUEUE_CLAIM_SECONDS, as the submissions' re-queue is)."""
-    with app.app_context():
-        now = clock.now()
-        window = timedelta(seconds=float(app.config.get("CONTEST_REQUEUE_CLAIM_SECONDS", 60)))
-        claimed = list(db.session.scalars(
-            update(RejudgePlan)
-            .where(RejudgePlan.state == JUDGING,
-                   or_(RejudgePlan.started_at.is_(None), RejudgePlan.started_at < now - window))
-            .values(started_at=now)
-            .returning(RejudgePlan.id)))
-        db.session.commit()
-        db.session.remove()
-    return sum(background.run(app, judge_plan, plan_id) for plan_id in claimed)
 
 
 def apply(actor: Actor, target: Target, token: str) -> int:
@@ -256,3 +241,6 @@ def apply(actor: Actor, target: Target, token: str) -> int:
     audit(actor, "contest.rejudge", target.kind, target.id, after={"changed": changed, "plan": token})
     db.session.commit()
     return changed
+
+
+KIND = background.register(background.Kind("rejudge_plan", RejudgePlan, JUDGING, judge_plan))

@@ -175,7 +175,7 @@ def test_a_letter_taken_while_verifying_is_a_refusal_not_a_crash(cw, db, app, fa
 
 
 def test_start_up_verifies_what_a_dead_process_left_once(cw, db, app, fake_verify, frozen_clock):
-    from contests import problem_uploads
+    from contests import background, problem_uploads
     from contests.models import ProblemUpload
     from tinhoc.access import load_actor
     app.config["CONTEST_BACKGROUND_VIA"] = "none"
@@ -184,11 +184,11 @@ def test_start_up_verifies_what_a_dead_process_left_once(cw, db, app, fake_verif
             up = problem_uploads.start(load_actor(cw["organiser"].id), cw["round"], letter="C", title="T",
                                        statement_md="", data=b"zip")
         # a process starting right after the upload leaves it to the one verifying it
-        assert problem_uploads.resume(app) == 0
+        assert background.resume_all(app) == 0
         frozen_clock.advance(timedelta(minutes=5))          # that process died; this one starts later
         app.config["CONTEST_BACKGROUND_VIA"] = "inline"
-        assert problem_uploads.resume(app) == 1
-        assert problem_uploads.resume(app) == 0             # a sibling worker starting at once: claimed
+        assert background.resume_all(app) == 1
+        assert background.resume_all(app) == 0             # a sibling worker starting at once: claimed
     finally:
         app.config["CONTEST_BACKGROUND_VIA"] = "inline"
     db.session.expire_all()
@@ -204,3 +204,22 @@ def test_only_the_contest_s_organisers_see_an_upload(client, login, cw, db, app,
         assert client.get(f"/contests/problem-uploads/{up}").status_code in (403, 404), who
         assert client.get(f"/contests/problem-uploads/{up}/status").status_code in (403, 404), who
         client.post("/logout")
+
+
+def test_its_page_takes_up_a_check_whose_process_died_and_leaves_a_live_one(client, login, cw, db, app,
+                                                                            fake_verify, frozen_clock):
+    """gunicorn's max-requests or a deploy kills the process mid-verify: the organiser's page, polling,
+    takes it up again once its heartbeat is stale; a live check (fresh heartbeat) is left alone."""
+    from contests.models import ProblemUpload
+    login("organiser")
+    app.config["CONTEST_BACKGROUND_VIA"] = "none"          # sent nowhere: as if its process died
+    try:
+        up = _upload_id(_post(client, cw["round"], b"zip"))
+    finally:
+        app.config["CONTEST_BACKGROUND_VIA"] = "inline"
+    assert client.get(f"/contests/problem-uploads/{up}/status").get_json()["state"] == "verifying"
+    assert fake_verify == []                                 # heartbeat fresh: left to its process
+    frozen_clock.advance(timedelta(seconds=61))
+    assert client.get(f"/contests/problem-uploads/{up}/status").get_json()["state"] == "accepted"
+    assert len(fake_verify) == 1
+    assert db.session.get(ProblemUpload, up).problem_id is not None

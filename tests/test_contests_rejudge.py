@@ -112,18 +112,18 @@ def test_nothing_to_rejudge_is_a_clear_message(client, login, cw, db):
 
 
 def test_start_up_takes_up_a_preview_a_dead_process_left_once(cw, db, app, judged_wa, fake_judge, frozen_clock):
-    from contests import rejudge
+    from contests import background, rejudge
     from contests.models import RejudgePlan
     from tinhoc.access import load_actor
     app.config["CONTEST_BACKGROUND_VIA"] = "none"
     try:
         with app.test_request_context():
             plan = rejudge.start(load_actor(cw["organiser"].id), rejudge.Target("problem", cw["problem"].id))
-        assert rejudge.resume(app) == 0                    # just started by a live process
+        assert background.resume_all(app) == 0                    # just started by a live process
         frozen_clock.advance(timedelta(minutes=5))
         app.config["CONTEST_BACKGROUND_VIA"] = "inline"
-        assert rejudge.resume(app) == 1
-        assert rejudge.resume(app) == 0
+        assert background.resume_all(app) == 1
+        assert background.resume_all(app) == 0
     finally:
         app.config["CONTEST_BACKGROUND_VIA"] = "inline"
     db.session.expire_all()

@@ -98,6 +98,8 @@ class Config:
         # per web process (contests/background.py).
         self.CONTEST_BACKGROUND_VIA = os.environ.get("CONTEST_BACKGROUND_VIA", "thread")
         self.CONTEST_BACKGROUND_WORKERS = int(os.environ.get("CONTEST_BACKGROUND_WORKERS", "2"))
+        # such a job whose heartbeat stopped this long ago (its process died) is taken up again
+        self.CONTEST_BACKGROUND_STALE_SECONDS = float(os.environ.get("CONTEST_BACKGROUND_STALE_SECONDS", "60"))
         # the judge's "test k of n" reaches the submission's row at most this often (seconds)
         self.CONTEST_PROGRESS_INTERVAL = float(os.environ.get("CONTEST_PROGRESS_INTERVAL", "0.25"))
         self.CONTEST_PACKAGE_DIR = os.environ.get("CONTEST_PACKAGE_DIR", "")
