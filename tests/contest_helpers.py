@@ -26,6 +26,33 @@ def fresh_board_cache():
     board.clear_cache()
 
 
+class HeldJobs:
+    """An executor that keeps the background jobs until the test runs them: a request's return is
+    observed before any of its job runs, deterministically (the tests' SQLite is one connection)."""
+
+    def __init__(self):
+        self.jobs = []
+
+    def submit(self, fn, *args):
+        self.jobs.append((fn, args))
+
+    def run_all(self):
+        jobs, self.jobs = self.jobs, []
+        for fn, args in jobs:
+            fn(*args)       # background._in_context(app, kind, row id)
+
+
+@pytest.fixture
+def held(app, monkeypatch):
+    """Background jobs sent to a thread pool (as on a site), held until `held.run_all()`."""
+    from contests import background
+    pool = HeldJobs()
+    monkeypatch.setattr(background, "executor", lambda _app: pool)
+    app.config["CONTEST_BACKGROUND_VIA"] = "thread"
+    yield pool
+    app.config["CONTEST_BACKGROUND_VIA"] = "inline"
+
+
 @pytest.fixture
 def cw(db, frozen_clock):
     """The contest world of `contest_world`, on the frozen clock."""

@@ -10,35 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.contest_helpers import cw, fresh_board_cache  # noqa: F401 (fixtures)
+from tests.contest_helpers import cw, fresh_board_cache, held  # noqa: F401 (fixtures)
 
 STATEMENT = "Tính **a+b** với $a, b \\le 10^9$."
-
-
-class _Held:
-    """An executor that keeps the jobs until the test runs them: the request's return is observed
-    before any verification, deterministically (the tests' in-memory SQLite is one connection)."""
-
-    def __init__(self):
-        self.jobs = []
-
-    def submit(self, fn, *args):
-        self.jobs.append((fn, args))
-
-    def run_all(self):
-        jobs, self.jobs = self.jobs, []
-        for fn, args in jobs:
-            fn(*args)       # background._in_context(app, job, job's args)
-
-
-@pytest.fixture
-def held(app, monkeypatch):
-    from contests import background
-    pool = _Held()
-    monkeypatch.setattr(background, "executor", lambda _app: pool)
-    app.config["CONTEST_BACKGROUND_VIA"] = "thread"
-    yield pool
-    app.config["CONTEST_BACKGROUND_VIA"] = "inline"
 
 
 @pytest.fixture
@@ -54,6 +28,19 @@ def fake_verify(monkeypatch):
         return report, "kattis-2023-07", 256, 100.0, [{"name": "sample/1", "input": "1 2\n", "output": "3\n"}]
     monkeypatch.setattr(problems, "inspect_package", inspect)
     return calls
+
+
+def _left_verifying(app, cw):
+    """An upload recorded and never sent to be verified (as if its process died at once)."""
+    from contests import problem_uploads
+    from tinhoc.access import load_actor
+    app.config["CONTEST_BACKGROUND_VIA"] = "none"
+    try:
+        with app.test_request_context():
+            return problem_uploads.start(load_actor(cw["organiser"].id), cw["round"], letter="C", title="T",
+                                         statement_md="", data=b"zip")
+    finally:
+        app.config["CONTEST_BACKGROUND_VIA"] = "inline"
 
 
 def _junk_zip() -> bytes:
@@ -142,14 +129,7 @@ def test_a_letter_being_verified_cannot_be_uploaded_twice(client, login, cw, db,
 def test_verifying_twice_creates_one_problem(cw, db, app, fake_verify):
     """A start-up re-dispatch while the first verification still runs: one verdict, one problem."""
     from contests import problem_uploads
-    from tinhoc.access import load_actor
-    app.config["CONTEST_BACKGROUND_VIA"] = "none"
-    try:
-        with app.test_request_context():
-            up = problem_uploads.start(load_actor(cw["organiser"].id), cw["round"], letter="C", title="T",
-                                       statement_md="", data=b"zip")
-    finally:
-        app.config["CONTEST_BACKGROUND_VIA"] = "inline"
+    up = _left_verifying(app, cw)
     before = _problems(db)
     assert problem_uploads.verify(up.id) == "accepted"
     assert problem_uploads.verify(up.id) == "accepted"
@@ -160,14 +140,7 @@ def test_a_letter_taken_while_verifying_is_a_refusal_not_a_crash(cw, db, app, fa
     from contests import problem_uploads
     from contests.models import ProblemUpload
     from tests.contest_helpers import place_problem
-    from tinhoc.access import load_actor
-    app.config["CONTEST_BACKGROUND_VIA"] = "none"
-    try:
-        with app.test_request_context():
-            up = problem_uploads.start(load_actor(cw["organiser"].id), cw["round"], letter="C", title="T",
-                                       statement_md="", data=b"zip")
-    finally:
-        app.config["CONTEST_BACKGROUND_VIA"] = "inline"
+    up = _left_verifying(app, cw)
     place_problem(db, cw["round"], letter="C", title="Đã có")      # another organiser, meanwhile
     assert problem_uploads.verify(up.id) == "refused"
     row = db.session.get(ProblemUpload, up.id)

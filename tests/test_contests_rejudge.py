@@ -8,18 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.contest_helpers import cw, fresh_board_cache, judge_result  # noqa: F401 (fixtures)
-from tests.test_contests_problem_uploads import _Held
-
-
-@pytest.fixture
-def held(app, monkeypatch):
-    from contests import background
-    pool = _Held()
-    monkeypatch.setattr(background, "executor", lambda _app: pool)
-    app.config["CONTEST_BACKGROUND_VIA"] = "thread"
-    yield pool
-    app.config["CONTEST_BACKGROUND_VIA"] = "inline"
+from tests.contest_helpers import cw, fresh_board_cache, held, judge_result  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
