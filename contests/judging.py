@@ -156,7 +156,8 @@ def progress_writer(app, submission_id: int):
             try:
                 db.session.execute(update(Submission)
                                    .where(Submission.id == submission_id, Submission.status.in_(PENDING))
-                                   .values(status="judging", progress=progress_text(event)))
+                                   .values(status="judging", progress=progress_text(event),
+                                           live_tests=list(event.finished) if event.finished else None))
                 db.session.commit()
             finally:
                 db.session.remove()
@@ -191,6 +192,7 @@ def store_result(submission_id: int, result: JudgeResult) -> bool:
     cell = board.lock_cell(sub)
     sub.status = "done"
     sub.progress = ""
+    sub.live_tests = None
     sub.verdict = result.verdict.value
     sub.score = result.score
     sub.max_score = result.max_score
@@ -219,7 +221,7 @@ def requeue_pending(app) -> int:
             update(Submission)
             .where(Submission.status.in_((*PENDING, "error")),
                    or_(Submission.requeued_at.is_(None), Submission.requeued_at < now - window))
-            .values(status="queued", progress="", requeued_at=now)
+            .values(status="queued", progress="", live_tests=None, requeued_at=now)
             .returning(Submission.id)))
         db.session.commit()
         subs = list(db.session.scalars(select(Submission).where(Submission.id.in_(claimed))
@@ -242,8 +244,9 @@ def status_json(sub: Submission, manager: bool) -> dict:
 
 
 def progress_view(sub: Submission, manager: bool) -> dict:
-    """{"stage", "test", "tests", "text", "label"}: queued, compiling, testing (test k of n), done or error.
-    An error's reason (an exception of ours) is for the jury only."""
+    """{"stage", "test", "tests", "text", "label", "rows"}: queued, compiling, testing (test k of n, with
+    the finished tests the viewer may see), done or error. An error's reason (an exception of ours)
+    is for the jury only."""
     stage, test, tests = sub.status, 0, 0
     if sub.status == "judging":
         word, _sep, counts = (sub.progress or "").partition(" ")
@@ -268,7 +271,20 @@ def progress_view(sub: Submission, manager: bool) -> dict:
     else:
         text = ""
     label = {"queued": _("Chờ chấm"), "error": _("Lỗi"), "done": sub.verdict or ""}.get(stage, _("Đang chấm"))
-    return {"stage": stage, "test": test, "tests": tests, "text": text, "label": label}
+    rows = []
+    if stage == TESTING and sub.live_tests:
+        visible = _visible_test(sub.problem, manager)
+        rows = [{"name": r["name"], "verdict": r["verdict"], "time": r["time"], "memory": r["memory"]}
+                for r in sub.live_tests if visible(r["name"])]
+    return {"stage": stage, "test": test, "tests": tests, "text": text, "label": label, "rows": rows}
+
+
+def _visible_test(problem: Problem, manager: bool):
+    """Whether the viewer may see a test's row: the jury all, contestants the samples and, where the
+    round shows them, the hidden tests (never a checker's words: those are filtered apart)."""
+    samples = {s.get("name") for s in (problem.samples or [])}
+    show_hidden = manager or problem.round.show_hidden_tests
+    return lambda name: show_hidden or name in samples
 
 
 def visible_result(sub: Submission, manager: bool) -> dict:
@@ -277,11 +293,11 @@ def visible_result(sub: Submission, manager: bool) -> dict:
     res = sub.result or {}
     problem: Problem = sub.problem
     samples = {s.get("name") for s in (problem.samples or [])}
-    show_hidden = manager or problem.round.show_hidden_tests
+    visible = _visible_test(problem, manager)
     tests = []
     for t in res.get("tests", []):
         sample = t["name"] in samples
-        if not (sample or show_hidden):
+        if not visible(t["name"]):
             continue
         row = {"name": t["name"], "verdict": t["verdict"], "time": t["time"], "memory": t["memory"],
                "points": t["points"], "max_points": t["max_points"], "sample": sample,

@@ -217,6 +217,8 @@ class Submission(db.Model):
     created_at = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
     progress: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    # while judged: the tests finished so far ({"name", "verdict", "time", "memory"}), for the live table
+    live_tests = mapped_column(JSON, nullable=True)
     verdict: Mapped[str | None] = mapped_column(String(16), nullable=True)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     max_score: Mapped[float | None] = mapped_column(Float, nullable=True)

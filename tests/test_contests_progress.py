@@ -39,7 +39,8 @@ def test_status_follows_the_judge_from_queued_to_test_k_to_the_verdict(client, l
     login("alice")
     st = _status(client, sub.id)
     assert st["status"] == "queued" and not st["done"]
-    assert st["progress"] == {"stage": "queued", "test": 0, "tests": 0, "text": "Đang chờ chấm…", "label": "Chờ chấm"}
+    assert st["progress"] == {"stage": "queued", "test": 0, "tests": 0, "text": "Đang chờ chấm…", "label": "Chờ chấm",
+                              "rows": []}
 
     write = judging.progress_writer(app, sub.id)
     write(JudgeProgress(COMPILING, tests=4))
@@ -50,7 +51,7 @@ def test_status_follows_the_judge_from_queued_to_test_k_to_the_verdict(client, l
     write(JudgeProgress(TESTING, test=3, tests=4))
     st = _status(client, sub.id)
     assert st["progress"] == {"stage": "testing", "test": 3, "tests": 4, "text": "Đang chấm test 3/4…",
-                              "label": "Đang chấm"}
+                              "label": "Đang chấm", "rows": []}
     assert _status(client, sub.id, lang="en")["progress"]["text"] == "Judging test 3/4…"
     page = client.get(f"/contests/submissions/{sub.id}").get_data(as_text=True)
     assert "Đang chấm test 3/4…" in page and 'id="progress-bar"' in page and 'max="4" value="2"' in page
@@ -65,6 +66,38 @@ def test_status_follows_the_judge_from_queued_to_test_k_to_the_verdict(client, l
     assert st["done"] and st["verdict"] == "AC" and st["progress"]["stage"] == "done"
     page = client.get(f"/contests/submissions/{sub.id}").get_data(as_text=True)
     assert 'id="progress-bar"' not in page and 'id="tests"' in page
+
+
+FINISHED = ({"name": "sample/1", "verdict": "AC", "time": 0.011, "memory": 900},
+            {"name": "secret/01", "verdict": "WA", "time": 0.02, "memory": 1000})
+
+
+@pytest.mark.parametrize("show_hidden", [False, True])
+def test_finished_tests_show_live_as_the_round_allows(client, login, cw, db, app, no_throttle, show_hidden):
+    """While judged, the page lists the tests finished so far: samples to everyone, hidden tests to
+    contestants only where the round shows them, every test to the jury; the table fills, then the
+    result's table takes its place."""
+    from contests import judging
+    cw["round"].show_hidden_tests = show_hidden
+    db.session.commit()
+    sub = _queued(cw)
+    judging.progress_writer(app, sub.id)(JudgeProgress(TESTING, test=3, tests=4, finished=FINISHED))
+    login("alice")
+    rows = _status(client, sub.id)["progress"]["rows"]
+    assert [r["name"] for r in rows] == (["sample/1", "secret/01"] if show_hidden else ["sample/1"])
+    assert rows[0] == {"name": "sample/1", "verdict": "AC", "time": 0.011, "memory": 900}
+    page = client.get(f"/contests/submissions/{sub.id}").get_data(as_text=True)
+    live = page[page.index('id="live-tests"'):page.index("</table>", page.index('id="live-tests"'))]
+    assert "sample/1" in live and ("secret/01" in live) == show_hidden and "0.011 s" in live
+    client.post("/logout")
+    login("organiser")
+    assert [r["name"] for r in _status(client, sub.id)["progress"]["rows"]] == ["sample/1", "secret/01"]
+    assert judging.store_result(sub.id, judge_result())
+    st = _status(client, sub.id)
+    assert st["done"] and st["progress"]["rows"] == []
+    from contests.models import Submission
+    db.session.expire_all()
+    assert db.session.get(Submission, sub.id).live_tests is None
 
 
 def test_a_report_arriving_after_the_result_changes_nothing(client, login, cw, db, app, no_throttle):

@@ -15,8 +15,12 @@ PKGS = Path(__file__).parent / "judge_packages"
 
 
 def test_reports_travel_as_json_and_unknown_stages_are_refused():
-    ev = JudgeProgress(TESTING, test=3, tests=12)
-    assert JudgeProgress.from_dict(ev.to_dict()) == ev
+    import json
+    ev = JudgeProgress(TESTING, test=3, tests=12, finished=({"name": "sample/1", "verdict": "AC", "time": 0.01,
+                                                             "memory": 900},
+                                                            {"name": "secret/01", "verdict": "WA", "time": 0.02,
+                                                             "memory": 1000}))
+    assert JudgeProgress.from_dict(json.loads(json.dumps(ev.to_dict()))) == ev
     assert JudgeProgress.from_dict({"stage": "compiling"}) == JudgeProgress(COMPILING, 0, 0)
     with pytest.raises(ValueError):
         JudgeProgress.from_dict({"stage": "rm -rf", "test": 1})
@@ -60,8 +64,13 @@ class TestJudging:
         with load_package(PKGS / "kattis_aplusb") as pkg:
             total = len(pkg.tree.tests())
         assert events[0] == JudgeProgress(COMPILING, tests=total)
-        assert events[1:] == [JudgeProgress(TESTING, k, total) for k in range(1, total + 1)]
+        assert [(e.stage, e.test, e.tests) for e in events[1:]] == [(TESTING, k, total) for k in range(1, total + 1)]
         assert len(res.tests) == total
+        # each report carries the tests finished before it, as the result will list them
+        for e in events[1:]:
+            done = res.tests[:e.test - 1]
+            assert [(r["name"], r["verdict"]) for r in e.finished] == [(t.name, t.verdict.value) for t in done]
+            assert [r["time"] for r in e.finished] == [t.time for t in done]
 
     def test_a_skipped_group_is_never_announced(self):
         from tinhoc.judge import judge

@@ -1,7 +1,7 @@
 // The submission page follows its judging: poll the small status endpoint (every second while the
-// judge works on it, less often while it waits in the queue), show "compiling" / "test k of n" as
-// the judge reports them, then reload once so the server renders the result table (what the viewer
-// may see).
+// judge works on it, less often while it waits in the queue), show "compiling" / "test k of n" and
+// the finished tests the viewer may see as the judge reports them, then reload once so the server
+// renders the result table.
 (function () {
   "use strict";
   var box = document.getElementById("submission-status");
@@ -11,8 +11,28 @@
   var progress = document.getElementById("progress");
   var bar = document.getElementById("progress-bar");
   var delay = 1000;
+  var live = document.getElementById("live-tests");
+  function cell(row, text) {
+    var td = document.createElement("td");
+    td.textContent = text;
+    row.appendChild(td);
+  }
+  function showRows(rows) {
+    if (!live || !rows) { return; }
+    var body = live.tBodies[0];
+    while (body.rows.length > rows.length) { body.deleteRow(-1); }
+    for (var i = body.rows.length; i < rows.length; i++) {   // rows only grow while judged
+      var tr = body.insertRow(-1);
+      cell(tr, rows[i].name);
+      cell(tr, rows[i].verdict);
+      cell(tr, rows[i].time.toFixed(3) + " s");
+      cell(tr, rows[i].memory + " KiB");
+    }
+    live.hidden = rows.length === 0;
+  }
   function show(p) {
     if (!p) { return; }
+    showRows(p.rows);
     verdict.textContent = p.label;
     progress.textContent = p.text;
     progress.dataset.stage = p.stage;

@@ -97,6 +97,9 @@ def test_school_registers_organiser_approves_pupil_submits_and_scores(page, live
     page.wait_for_url(re.compile(r"/contests/submissions/\d+$"))
     page.locator("#progress", has_text=re.compile(r"^Đang chấm test \d+/\d+…$")).wait_for(timeout=60_000)
     assert page.is_visible("#progress-bar") and page.inner_text("#verdict").strip() == "Đang chấm"
+    # the sample test, finished first, is listed while the hidden ones are still being judged
+    page.locator("#live-tests tbody tr", has_text="sample").first.wait_for(timeout=60_000)
+    assert "AC" in page.inner_text("#live-tests")
     page.wait_for_selector("#tests", timeout=180_000)
     assert page.inner_text("#verdict").strip() == "AC"
 

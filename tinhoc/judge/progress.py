@@ -30,18 +30,26 @@ class JudgeProgress:
     stage: str            # COMPILING or TESTING
     test: int = 0         # 1-based number of the test now running (TESTING only)
     tests: int = 0        # how many tests the package has
+    # the tests finished so far, in the order run: {"name", "verdict", "time", "memory"} each (no
+    # checker words: they are the jury's until the result says which the contestant may see). Each
+    # report carries them all, so a report dropped by the throttle loses nothing.
+    finished: tuple = ()
 
     __test__ = False
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d["finished"] = [dict(row) for row in self.finished]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "JudgeProgress":
         stage = d.get("stage")
         if stage not in STAGES:
             raise ValueError(f"unknown judging stage {stage!r}")
-        return cls(stage=stage, test=int(d.get("test") or 0), tests=int(d.get("tests") or 0))
+        finished = tuple({"name": str(r["name"]), "verdict": str(r["verdict"]), "time": float(r["time"]),
+                          "memory": int(r["memory"])} for r in d.get("finished") or ())
+        return cls(stage=stage, test=int(d.get("test") or 0), tests=int(d.get("tests") or 0), finished=finished)
 
 
 ProgressCallback = Callable[[JudgeProgress], None]

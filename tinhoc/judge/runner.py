@@ -98,16 +98,17 @@ def judge_package(pkg: Package, language: str, source: str | bytes, limits: Limi
 
 
 def _announcing(run, progress: ProgressCallback | None, total: int):
-    """`run` that first tells `progress` which test (1-based, in the order run) is starting."""
+    """`run` that first tells `progress` which test (1-based, in the order run) is starting, with the
+    verdict, time and memory of those finished before it."""
     if progress is None:
         return run
-    started = 0
+    finished: list[dict] = []
 
     def run_announced(test: TestCase) -> TestOutcome:
-        nonlocal started
-        started += 1
-        report(progress, JudgeProgress(TESTING, test=started, tests=total))
-        return run(test)
+        report(progress, JudgeProgress(TESTING, test=len(finished) + 1, tests=total, finished=tuple(finished)))
+        out = run(test)
+        finished.append({"name": test.name, "verdict": out.verdict.value, "time": out.time, "memory": out.memory})
+        return out
     return run_announced
 
 
