@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from concurrent.futures import as_completed
+from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -145,23 +145,39 @@ def judge_plan(plan_id: int) -> str:
         db.session.get(RejudgePlan, plan_id).state
 
 
+def _windowed(jobs: list, send, collect, window: int):
+    """(submission id, result) in order, with at most `window` jobs sent and not yet collected: the
+    contestants' submissions share the judge's queue and never wait behind a whole round's rejudge."""
+    in_flight: deque = deque()
+    for sub_id, job in jobs:
+        in_flight.append((sub_id, send(job)))
+        if len(in_flight) >= window:
+            sub_id, handle = in_flight.popleft()
+            yield sub_id, collect(handle)
+    while in_flight:
+        sub_id, handle = in_flight.popleft()
+        yield sub_id, collect(handle)
+
+
 def _judge_all(plan_id: int, jobs: list) -> dict[int, dict]:
     """Each job judged, through the site's judge (pool or Celery; directly where it judges nothing
-    itself), with the plan's `done` count kept up at most once a second."""
+    itself), a few at a time (CONTEST_REJUDGE_WINDOW), with the plan's `done` count kept up at most
+    once a second."""
     via = judging.judge_via(current_app)
+    window = max(1, int(current_app.config.get("CONTEST_REJUDGE_WINDOW", 2)))
     results: dict[int, dict] = {}
     last = 0.0
     if via == "none":
         from tinhoc.judge import judge
         pairs = ((sub_id, judge(job)) for sub_id, job in jobs)
-    elif via == "celery":        # sent all at once, collected in order: no waiting thread per job
+    elif via == "celery":        # collected in the order sent: no waiting thread per job
         from tinhoc.judge import worker
-        sent = [(sub_id, worker.send_celery(job)) for sub_id, job in jobs]
-        pairs = ((sub_id, JudgeResult.from_dict(result.get(timeout=JUDGE_TIMEOUT))) for sub_id, result in sent)
+        pairs = _windowed(jobs, worker.send_celery,
+                          lambda sent: JudgeResult.from_dict(sent.get(timeout=JUDGE_TIMEOUT)), window)
     else:
         from tinhoc.judge import worker
-        futures = {worker.submit(job, via=via): sub_id for sub_id, job in jobs}
-        pairs = ((futures[f], f.result()) for f in as_completed(futures, timeout=JUDGE_TIMEOUT))
+        pairs = _windowed(jobs, lambda job: worker.submit(job, via=via),
+                          lambda future: future.result(timeout=JUDGE_TIMEOUT), window)
     for sub_id, result in pairs:
         results[sub_id] = result.to_dict()
         if time.monotonic() - last >= 1.0:

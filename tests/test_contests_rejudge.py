@@ -128,8 +128,10 @@ def test_another_scope_s_preview_is_404(client, login, cw, db, judged_wa, fake_j
     assert client.get(url).status_code == 404 and client.get(url + "/status").status_code == 404
 
 
-def test_through_celery_every_job_is_sent_then_collected_in_order(client, login, cw, db, judged_wa, monkeypatch):
-    """No waiting thread per submission: the background job sends all, then reads each result."""
+def test_through_celery_jobs_are_sent_a_few_at_a_time_and_collected_in_order(client, login, cw, db, judged_wa,
+                                                                             monkeypatch):
+    """No waiting thread per submission, and never a whole round ahead of the contestants in the
+    judge's queue: at most CONTEST_REJUDGE_WINDOW jobs sent and not yet collected."""
     from contests import judging
     from tinhoc.judge import worker
     sent = []
@@ -139,19 +141,50 @@ def test_through_celery_every_job_is_sent_then_collected_in_order(client, login,
             self.job = job
 
         def get(self, timeout=None):
-            assert len(sent) == 2, "every job is sent before the first result is read"
             return judge_result("AC", 100.0).to_dict()
+
+    collected = []
 
     def send(job):
         sent.append(job.submission_id)
+        assert len(sent) - len(collected) <= 2, "past the window"
         return Pending(job)
+    real_get = Pending.get
+
+    def get(self, timeout=None):
+        collected.append(self.job.submission_id)
+        return real_get(self, timeout)
+    Pending.get = get
     from tinhoc.access import load_actor
     second = judging.submit(load_actor(cw["bob"].id), cw["problem"].id, "cpp17", "int main(){}")
     judging.store_result(second.id, judge_result("AC", 100.0))
+    more = [judging.submit(load_actor(cw["bob"].id), cw["problem"].id, "cpp17", f"// {i}") for i in range(3)]
+    for sub in more:
+        judging.store_result(sub.id, judge_result("AC", 100.0))
     monkeypatch.setattr(judging, "judge_via", lambda app: "celery")
     monkeypatch.setattr(worker, "send_celery", send)
     login("organiser")
     url = _plan_url(client.post("/contests/rejudge/start", data={"kind": "round", "id": cw["round"].id}))
-    assert sent == [str(judged_wa.id), str(second.id)]
+    assert sent == collected == [str(judged_wa.id), str(second.id)] + [str(s.id) for s in more]
     page = client.get(url).get_data(as_text=True)
-    assert "2 bài nộp đã được chấm lại; 1 bài đổi kết quả" in page
+    assert "5 bài nộp đã được chấm lại; 1 bài đổi kết quả" in page
+
+
+def test_through_the_pool_the_preview_waits_on_its_futures(client, login, cw, db, judged_wa, monkeypatch):
+    from concurrent.futures import Future
+
+    from contests import judging
+    from tinhoc.judge import worker
+    asked = []
+
+    def submit(job, via=None, progress=None):
+        asked.append((job.submission_id, via))
+        done = Future()
+        done.set_result(judge_result("AC", 100.0))
+        return done
+    monkeypatch.setattr(judging, "judge_via", lambda app: "pool")
+    monkeypatch.setattr(worker, "submit", submit)
+    login("organiser")
+    url = _plan_url(client.post("/contests/rejudge/start", data={"kind": "submission", "id": judged_wa.id}))
+    assert asked == [(str(judged_wa.id), "pool")]
+    assert "1 bài đổi kết quả" in client.get(url).get_data(as_text=True)

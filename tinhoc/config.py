@@ -98,6 +98,8 @@ class Config:
         # per web process (contests/background.py).
         self.CONTEST_BACKGROUND_VIA = os.environ.get("CONTEST_BACKGROUND_VIA", "thread")
         self.CONTEST_BACKGROUND_WORKERS = int(os.environ.get("CONTEST_BACKGROUND_WORKERS", "2"))
+        # a rejudge preview keeps at most this many jobs in the judge's queue (contestants go on)
+        self.CONTEST_REJUDGE_WINDOW = int(os.environ.get("CONTEST_REJUDGE_WINDOW", "2"))
         # such a job whose heartbeat stopped this long ago (its process died) is taken up again
         self.CONTEST_BACKGROUND_STALE_SECONDS = float(os.environ.get("CONTEST_BACKGROUND_STALE_SECONDS", "60"))
         # the judge's "test k of n" reaches the submission's row at most this often (seconds)
