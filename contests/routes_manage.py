@@ -52,8 +52,7 @@ def problem_upload(upload_id):
     if upload.state == problem_uploads.REFUSED:
         form = ProblemForm(formdata=None, letter=upload.letter, title=upload.title, statement=upload.statement_md)
         return render_template("contests/problem_new.html", rnd=upload.round, form=form, refused=upload)
-    return render_template("contests/problem_upload.html", upload=upload,
-                           status=problem_uploads.status_json(upload))
+    return render_template("contests/problem_upload.html", upload=upload)
 
 
 @bp.get("/problem-uploads/<int:upload_id>/status")
