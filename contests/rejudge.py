@@ -87,17 +87,13 @@ class Plan:
 
 def _submissions(actor: Actor, target: Target) -> list[Submission]:
     """The target's submissions, reached only through the manager's access functions."""
+    _check_target(actor, target)
     if target.kind == "submission":
-        sub, manager = services.submission_for(actor, target.id)
-        if not manager:
-            raise services.NotFound(target.id)
-        return [sub]
-    if target.kind == "problem":
-        problem = services.managed_problem_for(actor, target.id)
-        stmt = select(Submission).where(Submission.problem_id == problem.id)
+        stmt = select(Submission).where(Submission.id == target.id)
+    elif target.kind == "problem":
+        stmt = select(Submission).where(Submission.problem_id == target.id)
     else:
-        rnd = services.managed_round_for(actor, target.id)
-        stmt = select(Submission).join(Problem, Problem.id == Submission.problem_id).where(Problem.round_id == rnd.id)
+        stmt = select(Submission).join(Problem, Problem.id == Submission.problem_id).where(Problem.round_id == target.id)
     subs = list(db.session.scalars(stmt.order_by(Submission.id).limit(MAX_REJUDGE + 1)))
     if len(subs) > MAX_REJUDGE:
         raise services.ContestError(_("Hơn %(n)s bài nộp: hãy chấm lại từng bài.", n=MAX_REJUDGE))

@@ -188,3 +188,18 @@ def test_through_the_pool_the_preview_waits_on_its_futures(client, login, cw, db
     url = _plan_url(client.post("/contests/rejudge/start", data={"kind": "submission", "id": judged_wa.id}))
     assert asked == [(str(judged_wa.id), "pool")]
     assert "1 bài đổi kết quả" in client.get(url).get_data(as_text=True)
+
+
+def test_its_page_takes_up_a_preview_whose_process_died(client, login, cw, db, app, judged_wa, fake_judge,
+                                                        frozen_clock):
+    """A deploy in the middle of a preview: the organiser's page, polling, takes it up once stale."""
+    login("organiser")
+    app.config["CONTEST_BACKGROUND_VIA"] = "none"          # sent nowhere: as if its process died
+    try:
+        url = _plan_url(client.post("/contests/rejudge/start", data={"kind": "problem", "id": cw["problem"].id}))
+    finally:
+        app.config["CONTEST_BACKGROUND_VIA"] = "inline"
+    assert client.get(url + "/status").get_json()["state"] == "judging" and fake_judge == []
+    frozen_clock.advance(timedelta(seconds=61))
+    assert client.get(url + "/status").get_json()["state"] == "ready" and len(fake_judge) == 1
+    assert "1 bài đổi kết quả" in client.get(url).get_data(as_text=True)
