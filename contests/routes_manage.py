@@ -43,8 +43,6 @@ def problem_upload(upload_id):
     actor = current_actor()
     upload = problem_uploads.upload_for(actor, upload_id)
     if upload.state == problem_uploads.ACCEPTED:
-        if upload.problem_id is None:      # the problem was removed since
-            return redirect(url_for("contests.show_round", round_id=upload.round_id))
         problem = services.managed_problem_for(actor, upload.problem_id)
         flash(_("Đã thêm bài %(l)s; giới hạn thời gian %(t)s giây.", l=problem.letter, t=problem.time_limit),
               "success")
@@ -116,13 +114,20 @@ def rejudge_preview():
     return render_template("contests/rejudge.html", plan=None, target=target, count=n, form=ActionForm())
 
 
-@bp.post("/rejudge/start")
-@role_required(*MANAGE)
-def rejudge_start():
-    actor = current_actor()
+def _posted_target():
+    """The rejudge target of a posted form (its CSRF token checked); None, with a message, otherwise."""
     target = rejudge.Target.from_args(request.form)
     if target is None or not ActionForm().validate_on_submit():
         flash(_("Hãy chọn bài nộp, bài hoặc vòng thi để chấm lại."), "danger")
+        return None
+    return target
+
+
+@bp.post("/rejudge/start")
+@role_required(*MANAGE)
+def rejudge_start():
+    actor, target = current_actor(), _posted_target()
+    if target is None:
         return redirect(url_for("contests.list_contests"))
     try:
         plan = rejudge.start(actor, target)
@@ -139,7 +144,7 @@ def rejudge_plan(plan_id):
     plan, target = rejudge.plan_for(current_actor(), plan_id)
     changes = rejudge.changes(plan) if plan.state == rejudge.READY else None
     return render_template("contests/rejudge.html", plan=plan, target=target, changes=changes,
-                           status=rejudge.status_json(plan), form=ActionForm())
+                           form=ActionForm())
 
 
 @bp.get("/rejudge/plans/<int:plan_id>/status")
@@ -152,10 +157,8 @@ def rejudge_plan_status(plan_id):
 @bp.post("/rejudge")
 @role_required(*MANAGE)
 def rejudge_apply():
-    actor = current_actor()
-    target = rejudge.Target.from_args(request.form)
-    if target is None or not ActionForm().validate_on_submit():
-        flash(_("Hãy chọn bài nộp, bài hoặc vòng thi để chấm lại."), "danger")
+    actor, target = current_actor(), _posted_target()
+    if target is None:
         return redirect(url_for("contests.list_contests"))
     plan_id = request.form.get("plan", "")
     try:
