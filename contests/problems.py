@@ -21,7 +21,7 @@ from tinhoc.extensions import db
 from tinhoc.security import sanitize_html
 
 from . import board
-from .models import Problem, Round
+from .models import Problem, ProblemUpload, Round
 from .services import ContestError, NotFound, may_manage
 
 MAX_PACKAGE_BYTES = 64 * 1024 * 1024
@@ -99,7 +99,6 @@ def inspect_package(path: str):
 def check_upload(actor: Actor, rnd: Round, *, letter: str, data: bytes) -> str:
     """The checks made before a package is stored: who, the file's presence and size, a free letter
     (neither a problem's nor a package still being verified for it). Returns the letter as kept."""
-    from .models import ProblemUpload
     if not may_manage(actor, rnd.division.contest):
         raise NotFound(rnd.id)
     if not data:
@@ -133,7 +132,6 @@ def store_package(data: bytes) -> tuple[str, str]:
 
 def package_in_use(name: str) -> bool:
     """Whether a problem or a package still being verified keeps this stored file."""
-    from .models import ProblemUpload
     return bool(db.session.scalar(select(Problem.id).where(Problem.package_file == name).limit(1))
                 or db.session.scalar(select(ProblemUpload.id).where(ProblemUpload.package_file == name,
                                                                      ProblemUpload.state == "verifying").limit(1)))
