@@ -23,6 +23,21 @@ def build_xlsx(rows, header=STAFF_HEADER) -> bytes:
     return out.getvalue()
 
 
+def stable_zip(entries, compression: int | None = None) -> bytes:
+    """A zip of (name, text or bytes) entries with the same bytes on every call: each entry gets a
+    fixed date (writestr with a bare name stamps the current time, so a test comparing an upload
+    with a second call failed whenever the two straddled a 2-second tick)."""
+    import io
+    import zipfile
+
+    compression = zipfile.ZIP_STORED if compression is None else compression
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as archive:
+        for name, body in entries:
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 3, 1, 8, 0, 0)), body, compress_type=compression)
+    return out.getvalue()
+
+
 def sandbox_missing() -> str | None:
     """Why the judge's sandbox cannot run here (None when it can): the skip reason for judge tests."""
     import shutil

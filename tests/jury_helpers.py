@@ -2,22 +2,18 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import zipfile
 from datetime import datetime, timedelta, timezone
 
 from tests.contest_helpers import START, _user, contest_world, make_entry
+from tests.helpers import stable_zip
 
 JURY_OPENS = START + timedelta(hours=3)          # the round ends at 10:00 UTC: jurors grade from then
 JURY_CLOSES = datetime(2026, 3, 5, 10, 0, tzinfo=timezone.utc)
 
 
 def small_zip(note: str = "Sản phẩm dự thi") -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("README.txt", note + "\n")
-        zf.writestr("src/main.py", "print('xin chao')\n")
-    return out.getvalue()
+    return stable_zip((("README.txt", note + "\n"), ("src/main.py", "print('xin chao')\n")), zipfile.ZIP_DEFLATED)
 
 
 def put_product(db, rnd, entry, *, filename="san-pham.zip", data=None, description="Mô tả sản phẩm"):

@@ -9,16 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.exams_delivery_helpers import make_bank, make_exam
+from tests.helpers import stable_zip
 
 
 def office_file(main: str = "word/document.xml") -> bytes:
-    """The same bytes on every call: each entry gets a fixed date (writestr with a name stamps the
-    current time, and a test comparing an upload with a second call straddled a 2-second tick)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, body in (("[Content_Types].xml", "<Types/>"), (main, "<document/>")):
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 3, 1, 8, 0, 0)), body)
-    return out.getvalue()
+    return stable_zip((("[Content_Types].xml", "<Types/>"), (main, "<document/>")))
 
 
 @pytest.fixture
