@@ -16,7 +16,7 @@ PKGS = Path(__file__).parent / "judge_packages"
 
 def test_reports_travel_as_json_and_unknown_stages_are_refused():
     import json
-    ev = JudgeProgress(TESTING, test=3, tests=12, finished=({"name": "sample/1", "verdict": "AC", "time": 0.01,
+    ev = JudgeProgress(TESTING, test=3, tests=12, name="secret/02", finished=({"name": "sample/1", "verdict": "AC", "time": 0.01,
                                                              "memory": 900},
                                                             {"name": "secret/01", "verdict": "WA", "time": 0.02,
                                                              "memory": 1000}))
@@ -66,7 +66,8 @@ class TestJudging:
         assert events[0] == JudgeProgress(COMPILING, tests=total)
         assert [(e.stage, e.test, e.tests) for e in events[1:]] == [(TESTING, k, total) for k in range(1, total + 1)]
         assert len(res.tests) == total
-        # each report carries the tests finished before it, as the result will list them
+        # each report names the test it starts and carries those finished before it, as the result lists them
+        assert [e.name for e in events[1:]] == [t.name for t in res.tests]
         for e in events[1:]:
             done = res.tests[:e.test - 1]
             assert [(r["name"], r["verdict"]) for r in e.finished] == [(t.name, t.verdict.value) for t in done]

@@ -30,6 +30,7 @@ class JudgeProgress:
     stage: str            # COMPILING or TESTING
     test: int = 0         # 1-based number of the test now running (TESTING only)
     tests: int = 0        # how many tests the package has
+    name: str = ""        # the name of the test now running (TESTING only), e.g. "sample/1"
     # the tests finished so far, in the order run: {"name", "verdict", "time", "memory"} each (no
     # checker words: they are the jury's until the result says which the contestant may see). Each
     # report carries them all, so a report dropped by the throttle loses nothing.
@@ -49,7 +50,8 @@ class JudgeProgress:
             raise ValueError(f"unknown judging stage {stage!r}")
         finished = tuple({"name": str(r["name"]), "verdict": str(r["verdict"]), "time": float(r["time"]),
                           "memory": int(r["memory"])} for r in d.get("finished") or ())
-        return cls(stage=stage, test=int(d.get("test") or 0), tests=int(d.get("tests") or 0), finished=finished)
+        return cls(stage=stage, test=int(d.get("test") or 0), tests=int(d.get("tests") or 0),
+                   name=str(d.get("name") or ""), finished=finished)
 
 
 ProgressCallback = Callable[[JudgeProgress], None]

@@ -98,14 +98,15 @@ def judge_package(pkg: Package, language: str, source: str | bytes, limits: Limi
 
 
 def _announcing(run, progress: ProgressCallback | None, total: int):
-    """`run` that first tells `progress` which test (1-based, in the order run) is starting, with the
-    verdict, time and memory of those finished before it."""
+    """`run` that first tells `progress` which test (1-based, in the order run, and its name) is starting,
+    with the verdict, time and memory of those finished before it."""
     if progress is None:
         return run
     finished: list[dict] = []
 
     def run_announced(test: TestCase) -> TestOutcome:
-        report(progress, JudgeProgress(TESTING, test=len(finished) + 1, tests=total, finished=tuple(finished)))
+        report(progress, JudgeProgress(TESTING, test=len(finished) + 1, tests=total, name=test.name,
+                                       finished=tuple(finished)))
         out = run(test)
         finished.append({"name": test.name, "verdict": out.verdict.value, "time": out.time, "memory": out.memory})
         return out
