@@ -123,7 +123,7 @@ def dispatch(subs) -> int:
     sent = 0
     for sub in subs:
         job = job_for(sub)
-        progress = progress_writer(app, sub.id)
+        progress = progress_writer(app, sub.id, sample_names(sub.problem))
         if via == "pool":
             future = worker.pool().submit(_run_in_pool, app, job, progress)
         else:
@@ -139,14 +139,23 @@ def _run_in_pool(app, job: JudgeJob, progress) -> JudgeResult:
     return judge(job, progress)
 
 
-def progress_text(event: JudgeProgress) -> str:
-    """What `Submission.progress` holds for a report: "compiling" or "testing 3/12"."""
+HIDDEN_MARK = "hidden"
+
+
+def sample_names(problem: Problem) -> frozenset:
+    return frozenset(str(s.get("name")) for s in (problem.samples or []))
+
+
+def progress_text(event: JudgeProgress, samples: frozenset = frozenset()) -> str:
+    """What `Submission.progress` holds for a report: "compiling" or "testing 3/12", marked "hidden"
+    when the running test is not a sample (or unnamed): the contestant's view then hides the count."""
     if event.stage == TESTING:
-        return f"{TESTING} {event.test}/{event.tests}"
+        text = f"{TESTING} {event.test}/{event.tests}"
+        return text if event.name and event.name in samples else f"{text} {HIDDEN_MARK}"
     return COMPILING
 
 
-def progress_writer(app, submission_id: int):
+def progress_writer(app, submission_id: int, samples: frozenset = frozenset()):
     """The judge's progress callback for one submission: marks it judging and records the stage.
 
     The UPDATE only matches a submission still pending, so a report that arrives after the result
@@ -156,7 +165,7 @@ def progress_writer(app, submission_id: int):
             try:
                 db.session.execute(update(Submission)
                                    .where(Submission.id == submission_id, Submission.status.in_(PENDING))
-                                   .values(status="judging", progress=progress_text(event),
+                                   .values(status="judging", progress=progress_text(event, samples),
                                            live_tests=list(event.finished) if event.finished else None))
                 db.session.commit()
             finally:
@@ -246,22 +255,38 @@ def status_json(sub: Submission, manager: bool) -> dict:
 def progress_view(sub: Submission, manager: bool) -> dict:
     """{"stage", "test", "tests", "text", "label", "rows"}: queued, compiling, testing (test k of n, with
     the finished tests the viewer may see), done or error. An error's reason (an exception of ours)
-    is for the jury only."""
-    stage, test, tests = sub.status, 0, 0
+    is for the jury only.
+
+    A contestant who may not see the hidden tests' rows is not told their number either: where a
+    failed test stops the judging (Kattis' `on_reject: break`), "test 3/5" followed by WA would say
+    which hidden test failed. Once the judge is past the tests they may see, they read "judging the
+    hidden tests" (test and tests 0) until the verdict."""
+    stage, test, tests, hidden = sub.status, 0, 0, False
     if sub.status == "judging":
-        word, _sep, counts = (sub.progress or "").partition(" ")
+        word, _sep, rest = (sub.progress or "").partition(" ")
+        counts, _sep, mark = rest.partition(" ")
         if word == COMPILING:
             stage = COMPILING
         elif word == TESTING:
             k, _slash, n = counts.partition("/")
             if k.isdigit() and n.isdigit():
-                stage, test, tests = TESTING, int(k), int(n)
+                stage, test, tests, hidden = TESTING, int(k), int(n), mark == HIDDEN_MARK
+    rows = []
+    if stage == TESTING:
+        visible = _visible_test(sub.problem, manager)
+        finished = [r for r in (sub.live_tests or []) if isinstance(r, dict) and "name" in r]
+        rows = [{"name": r["name"], "verdict": r["verdict"], "time": r["time"], "memory": r["memory"]}
+                for r in finished if visible(r["name"])]
+        if not (manager or sub.problem.round.show_hidden_tests) and (hidden or len(rows) < len(finished)):
+            test, tests = 0, 0
     if stage == "queued":
         text = _("Đang chờ chấm…")
     elif stage == COMPILING:
         text = _("Đang biên dịch…")
-    elif stage == TESTING:
+    elif stage == TESTING and tests:
         text = _("Đang chấm test %(k)s/%(n)s…", k=test, n=tests)
+    elif stage == TESTING:
+        text = _("Đang chấm các test ẩn…")
     elif stage == "judging":
         text = _("Đang chấm…")
     elif stage == "error":
@@ -271,18 +296,13 @@ def progress_view(sub: Submission, manager: bool) -> dict:
     else:
         text = ""
     label = {"queued": _("Chờ chấm"), "error": _("Lỗi"), "done": sub.verdict or ""}.get(stage, _("Đang chấm"))
-    rows = []
-    if stage == TESTING and sub.live_tests:
-        visible = _visible_test(sub.problem, manager)
-        rows = [{"name": r["name"], "verdict": r["verdict"], "time": r["time"], "memory": r["memory"]}
-                for r in sub.live_tests if visible(r["name"])]
     return {"stage": stage, "test": test, "tests": tests, "text": text, "label": label, "rows": rows}
 
 
 def _visible_test(problem: Problem, manager: bool):
     """Whether the viewer may see a test's row: the jury all, contestants the samples and, where the
     round shows them, the hidden tests (never a checker's words: those are filtered apart)."""
-    samples = {s.get("name") for s in (problem.samples or [])}
+    samples = sample_names(problem)
     show_hidden = manager or problem.round.show_hidden_tests
     return lambda name: show_hidden or name in samples
 
@@ -292,7 +312,7 @@ def visible_result(sub: Submission, manager: bool) -> dict:
     answer) never reaches a contestant; hidden tests' rows only where the round shows them."""
     res = sub.result or {}
     problem: Problem = sub.problem
-    samples = {s.get("name") for s in (problem.samples or [])}
+    samples = sample_names(problem)
     visible = _visible_test(problem, manager)
     tests = []
     for t in res.get("tests", []):

@@ -42,24 +42,24 @@ def test_status_follows_the_judge_from_queued_to_test_k_to_the_verdict(client, l
     assert st["progress"] == {"stage": "queued", "test": 0, "tests": 0, "text": "Đang chờ chấm…", "label": "Chờ chấm",
                               "rows": []}
 
-    write = judging.progress_writer(app, sub.id)
+    write = judging.progress_writer(app, sub.id, judging.sample_names(cw["problem"]))
     write(JudgeProgress(COMPILING, tests=4))
     st = _status(client, sub.id)
     assert st["status"] == "judging" and st["progress"]["stage"] == "compiling"
     assert st["progress"]["text"] == "Đang biên dịch…" and st["progress"]["label"] == "Đang chấm"
 
-    write(JudgeProgress(TESTING, test=3, tests=4))
+    write(JudgeProgress(TESTING, test=1, tests=4, name="sample/1"))
     st = _status(client, sub.id)
-    assert st["progress"] == {"stage": "testing", "test": 3, "tests": 4, "text": "Đang chấm test 3/4…",
+    assert st["progress"] == {"stage": "testing", "test": 1, "tests": 4, "text": "Đang chấm test 1/4…",
                               "label": "Đang chấm", "rows": []}
-    assert _status(client, sub.id, lang="en")["progress"]["text"] == "Judging test 3/4…"
+    assert _status(client, sub.id, lang="en")["progress"]["text"] == "Judging test 1/4…"
     page = client.get(f"/contests/submissions/{sub.id}").get_data(as_text=True)
-    assert "Đang chấm test 3/4…" in page and 'id="progress-bar"' in page and 'max="4" value="2"' in page
+    assert "Đang chấm test 1/4…" in page and 'id="progress-bar"' in page and 'max="4" value="0"' in page
     assert 'data-stage="testing"' in page
 
     # the same JSON through the API, which tools and the projector use
     api = client.get(f"/api/submissions/{sub.id}").get_json()
-    assert api["progress"]["stage"] == "testing" and api["progress"]["test"] == 3
+    assert api["progress"]["stage"] == "testing" and api["progress"]["test"] == 1
 
     assert judging.store_result(sub.id, judge_result())
     st = _status(client, sub.id)
@@ -100,6 +100,46 @@ def test_finished_tests_show_live_as_the_round_allows(client, login, cw, db, app
     assert db.session.get(Submission, sub.id).live_tests is None
 
 
+SAMPLE_DONE = ({"name": "sample/1", "verdict": "AC", "time": 0.011, "memory": 900},)
+
+
+@pytest.mark.parametrize("show_hidden", [False, True])
+def test_the_hidden_tests_number_is_told_only_where_their_rows_are(client, login, cw, db, app, no_throttle,
+                                                                   show_hidden):
+    """With `on_reject: break`, "test 3/4" then WA says which hidden test failed: a contestant who may
+    not see hidden rows reads "judging the hidden tests" (an endless bar) once the samples are done;
+    where the round shows hidden rows, and for the jury, the count stays."""
+    from contests import judging
+    cw["round"].show_hidden_tests = show_hidden
+    db.session.commit()
+    sub = _queued(cw)
+    write = judging.progress_writer(app, sub.id, judging.sample_names(cw["problem"]))
+    write(JudgeProgress(TESTING, test=2, tests=4, name="secret/01", finished=SAMPLE_DONE))
+    login("alice")
+    p = _status(client, sub.id)["progress"]
+    assert [r["name"] for r in p["rows"]] == ["sample/1"]
+    if show_hidden:
+        assert (p["test"], p["tests"], p["text"]) == (2, 4, "Đang chấm test 2/4…")
+    else:
+        assert (p["stage"], p["test"], p["tests"], p["text"]) == ("testing", 0, 0, "Đang chấm các test ẩn…")
+        assert _status(client, sub.id, lang="en")["progress"]["text"] == "Judging the hidden tests…"
+        page = client.get(f"/contests/submissions/{sub.id}").get_data(as_text=True)
+        bar = page[page.index('<progress id="progress-bar"'):page.index("</progress>")]
+        assert "Đang chấm các test ẩn…" in page and "value=" not in bar and "hidden" not in bar
+        assert "2/4" not in page and "/4" not in str(_status(client, sub.id))
+    # a sample run after a hidden test (a plain package may list them so) still hides the count:
+    # that the judge went on tells that the hidden test passed
+    write(JudgeProgress(TESTING, test=3, tests=4, name="sample/1",
+                        finished=SAMPLE_DONE + ({"name": "secret/01", "verdict": "AC", "time": 0.01, "memory": 900},)))
+    assert (_status(client, sub.id)["progress"]["test"] == 3) == show_hidden
+    # an old worker's report without a test name counts as hidden
+    write(JudgeProgress(TESTING, test=1, tests=4))
+    assert (_status(client, sub.id)["progress"]["test"] == 1) == show_hidden
+    client.post("/logout")
+    login("organiser")
+    assert _status(client, sub.id)["progress"]["text"] == "Đang chấm test 1/4…"
+
+
 def test_a_report_arriving_after_the_result_changes_nothing(client, login, cw, db, app, no_throttle):
     """Celery delivers progress on another channel than the result: a late one must not reopen it."""
     from contests import judging
@@ -132,7 +172,7 @@ def test_reports_are_throttled_per_submission(cw, db, app):
         app.config["CONTEST_PROGRESS_INTERVAL"] = 0.25
     db.session.expire_all()
     # the stage change went through at once; the 99 test reports inside the interval did not
-    assert db.session.get(Submission, sub.id).progress == "testing 1/100"
+    assert db.session.get(Submission, sub.id).progress == "testing 1/100 hidden"
 
 
 def test_a_judging_error_is_explained_to_the_jury_only(client, login, cw, db):
@@ -192,8 +232,8 @@ class TestLive:
         lock = threading.RLock()
         make_writer, done = judging.progress_writer, judging._on_done
 
-        def locked_writer(app_, sub_id):
-            write = make_writer(app_, sub_id)
+        def locked_writer(*args):
+            write = make_writer(*args)
 
             def locked(event):
                 with lock:
@@ -206,6 +246,8 @@ class TestLive:
         monkeypatch.setattr(judging, "progress_writer", locked_writer)
         monkeypatch.setattr(judging, "_on_done", locked_done)
         slow = "import sys, time\na, b = map(int, sys.stdin.read().split())\ntime.sleep(0.4)\nprint(a + b)\n"
+        cw["round"].show_hidden_tests = True        # the count of hidden tests is told (see above)
+        db.session.commit()
         app.config.update(CONTEST_JUDGE_VIA="pool", CONTEST_PROGRESS_INTERVAL=0.05)
         try:
             with lock:

@@ -41,6 +41,10 @@
       bar.value = p.test - 1;          // tests finished before the one now running
       bar.textContent = p.test + "/" + p.tests;
       bar.hidden = false;
+    } else if (p.stage === "testing") {  // hidden tests the viewer is not told the number of
+      bar.removeAttribute("value");    // an endless bar
+      bar.textContent = "";
+      bar.hidden = false;
     }
   }
   function poll() {
