@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import uuid
 from datetime import timedelta
 from functools import partial
 
@@ -114,23 +115,44 @@ def judge_via(app) -> str:
 
 
 def dispatch(subs) -> int:
-    """Send the submissions' jobs; the callback stores each result. Returns how many were sent."""
+    """Send the submissions' jobs; the callback stores each result. Returns how many were sent.
+
+    Through Celery each job is sent under a task id recorded (and committed) first, so that a web
+    process starting later follows the task instead of sending the job again (`requeue_pending`)."""
     app = current_app._get_current_object()
     via = judge_via(app)
     if via == "none":   # left queued (tests; a site whose judging runs elsewhere)
         return 0
     from tinhoc.judge import worker
-    sent = 0
+    subs = list(subs)
+    task_ids = _record_tasks(subs) if via == "celery" else {}
     for sub in subs:
         job = job_for(sub)
-        progress = progress_writer(app, sub.id, sample_names(sub.problem))
         if via == "pool":
-            future = worker.pool().submit(_run_in_pool, app, job, progress)
+            future = worker.pool().submit(_run_in_pool, app, job, progress_writer(app, sub.id, sample_names(sub.problem)))
+            future.add_done_callback(partial(_on_done, app, sub.id))
         else:
-            future = worker.submit(job, via=via, progress=progress)
-        future.add_done_callback(partial(_on_done, app, sub.id))
-        sent += 1
-    return sent
+            worker.send_celery(job, task_id=task_ids[sub.id])
+            _follow(app, sub, task_ids[sub.id])
+    return len(subs)
+
+
+def _record_tasks(subs) -> dict[int, str]:
+    """A fresh task id per submission, committed before any job is sent."""
+    now = clock.now()
+    ids = {sub.id: uuid.uuid4().hex for sub in subs}
+    for sub in subs:
+        db.session.execute(update(Submission).where(Submission.id == sub.id)
+                           .values(judge_task_id=ids[sub.id], judge_sent_at=now))
+    db.session.commit()
+    return ids
+
+
+def _follow(app, sub: Submission, task_id: str) -> None:
+    """Wait (on a thread of the worker module) for the submission's Celery task; store its result."""
+    from tinhoc.judge import worker
+    future = worker.follow(task_id, progress_writer(app, sub.id, sample_names(sub.problem)))
+    future.add_done_callback(partial(_on_done, app, sub.id))
 
 
 def _run_in_pool(app, job: JudgeJob, progress) -> JudgeResult:
@@ -217,12 +239,16 @@ def store_result(submission_id: int, result: JudgeResult) -> bool:
 
 def requeue_pending(app) -> int:
     """Queue again every submission still without a result (called at start-up), once per start-up.
+    Returns how many were taken up (sent, followed or stored).
 
     Every web process calls this as it starts (gunicorn's workers each build the app), so each row
     is claimed with a compare-and-set UPDATE on `requeued_at`: the first process to start claims the
     pending rows and sends their jobs; a process starting within CONTEST_REQUEUE_CLAIM_SECONDS finds
     them claimed and sends nothing (on PostgreSQL a second UPDATE waits for the first to commit, then
-    re-reads the row and no longer matches). A later start-up (after a crash) claims them again."""
+    re-reads the row and no longer matches). A later start-up (after a crash) claims them again.
+
+    Through Celery the jobs outlive the web process (the broker keeps them): a submission whose task
+    is known is not sent again but followed (`_take_up_task`)."""
     with app.app_context():
         now = clock.now()
         window = timedelta(seconds=float(app.config.get("CONTEST_REQUEUE_CLAIM_SECONDS", 60)))
@@ -235,9 +261,38 @@ def requeue_pending(app) -> int:
         db.session.commit()
         subs = list(db.session.scalars(select(Submission).where(Submission.id.in_(claimed))
                                        .order_by(Submission.id))) if claimed else []
-        n = dispatch(subs)
+        taken = 0
+        if subs and judge_via(app) == "celery":
+            resend_after = timedelta(seconds=float(app.config.get("CONTEST_JUDGE_RESEND_SECONDS", 900)))
+            kept = [sub for sub in subs if _take_up_task(app, sub, now - resend_after)]
+            taken = len(kept)
+            subs = [sub for sub in subs if sub not in kept]
+        n = taken + dispatch(subs)
         db.session.remove()
         return n
+
+
+def _take_up_task(app, sub: Submission, resend_before) -> bool:
+    """Whether a pending submission's Celery task is taken up without sending the job again: its
+    stored result is read, or the task (running, or queued since after `resend_before`) is followed.
+    A task Celery reports failed, or queued since before `resend_before` (PENDING is also what a
+    task the broker lost reads as), is not: its job is sent again under a new id."""
+    from tinhoc.judge import worker
+    if not sub.judge_task_id or sub.judge_sent_at is None:
+        return False
+    try:
+        state, data = worker.task_state(sub.judge_task_id)
+    except Exception:  # noqa: BLE001 - the result backend is down: send the job again
+        log.warning("could not read the state of task %s (submission %s)", sub.judge_task_id, sub.id, exc_info=True)
+        return False
+    if state == "SUCCESS" and data is not None:
+        store_result(sub.id, JudgeResult.from_dict(data))
+        return True
+    if state in ("STARTED", "RETRY", worker.PROGRESS_STATE) or \
+            (state == "PENDING" and clock.as_utc(sub.judge_sent_at) >= resend_before):
+        _follow(app, sub, sub.judge_task_id)
+        return True
+    return False
 
 
 def status_json(sub: Submission, manager: bool) -> dict:

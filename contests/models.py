@@ -229,6 +229,10 @@ class Submission(db.Model):
     # When a start-up last claimed it for re-queueing: the other web processes starting in the same
     # wave see the claim and leave it alone (contests.judging.requeue_pending).
     requeued_at = mapped_column(UTCDateTime, nullable=True)
+    # Through Celery: the task it was last sent as, and when, so a web process starting while it is
+    # queued or judged follows that task (or reads its stored result) instead of sending it again.
+    judge_task_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    judge_sent_at = mapped_column(UTCDateTime, nullable=True)
 
     entry = relationship(Entry, lazy="joined")
     problem = relationship(Problem, lazy="joined")

@@ -4,20 +4,18 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tinhoc.judge import worker
+from tests.celery_helpers import redis_env, start_worker, stop_worker  # noqa: F401 (fixture)
 from tests.helpers import needs_sandbox as _needs_sandbox
 from tests.helpers import sandbox_missing
 from tinhoc.judge.job import JudgeJob, JudgeResult, Limits, Verdict
 
 PKGS = Path(__file__).parent / "judge_packages"
-ROOT = Path(__file__).parent.parent
 
 
 needs_sandbox = _needs_sandbox()
@@ -99,16 +97,6 @@ class TestSameResultEitherWay:
 
 # ---------------------------------------------------------------- against a real Redis (TEST_REDIS_URL)
 
-REDIS = os.environ.get("TEST_REDIS_URL")
-
-
-def _start_worker(env) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "tinhoc.judge.worker:celery_app", "worker", "-Q", env["TINHOC_JUDGE_QUEUE"],
-         "--concurrency", "1", "--pool", "prefork", "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-
-
 def _children(pid: int) -> list[int]:
     out = []
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -117,27 +105,11 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-@pytest.fixture
-def redis_env(monkeypatch):
-    if not REDIS:
-        pytest.skip("set TEST_REDIS_URL to run the Celery worker against Redis")
-    import uuid
-    queue = f"judge-test-{uuid.uuid4().hex[:8]}"     # its own queue: never touch others' data
-    env = dict(os.environ, CELERY_BROKER_URL=REDIS, CELERY_RESULT_BACKEND=REDIS, TINHOC_JUDGE_QUEUE=queue,
-               TINHOC_JUDGE_VISIBILITY_TIMEOUT="20",
-               PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
-    monkeypatch.setenv("CELERY_BROKER_URL", REDIS)
-    monkeypatch.setenv("CELERY_RESULT_BACKEND", REDIS)
-    monkeypatch.setenv("TINHOC_JUDGE_QUEUE", queue)
-    monkeypatch.setattr(worker, "_celery_app", None)
-    return env
-
-
 # Not marked `sandbox`: it may skip for want of Redis, which TINHOC_REQUIRE_SANDBOX must not forbid.
 @pytest.mark.skipif(sandbox_missing() is not None, reason=sandbox_missing() or "")
 def test_real_worker_same_result_and_redelivery_after_a_kill(redis_env):
     from tinhoc.judge.grader import judge
-    proc = _start_worker(redis_env)
+    proc = start_worker(redis_env)
     try:
         events, other_events = [], []
         other = JudgeJob(language="python3", source=(PKGS / "kattis_aplusb/submissions/accepted/sum.py").read_text(),
@@ -169,12 +141,7 @@ def test_real_worker_same_result_and_redelivery_after_a_kill(redis_env):
         res = fut.result(timeout=180)
         assert res.verdict == Verdict.TLE and res.submission_id == "slow"
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            log, _ = proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            log, _ = proc.communicate()
+        log = stop_worker(proc)
     # the killed job was received twice: once by the lost process, once more after redelivery
     assert log.count(f"Task tinhoc.judge.judge[{sent.id}] received") >= 2, log[-3000:]
     assert "WorkerLostError" in log, log[-3000:]

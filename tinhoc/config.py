@@ -93,6 +93,10 @@ class Config:
         self.CONTEST_REQUEUE_ON_START = _bool("CONTEST_REQUEUE_ON_START", True)
         # a pending submission claimed by one starting process is left alone by the others for this long
         self.CONTEST_REQUEUE_CLAIM_SECONDS = float(os.environ.get("CONTEST_REQUEUE_CLAIM_SECONDS", "60"))
+        # Through Celery a start-up follows a pending submission's task rather than send it again;
+        # one still PENDING (queued, or lost by the broker: Celery cannot tell) this long after it
+        # was sent is sent again.
+        self.CONTEST_JUDGE_RESEND_SECONDS = float(os.environ.get("CONTEST_JUDGE_RESEND_SECONDS", "900"))
         # Organisers' long jobs (verifying a problem package, a rejudge preview) run off the request:
         # "thread" (default), "inline" (in the request, as the tests do) or "none"; how many at once
         # per web process (contests/background.py).

@@ -15,7 +15,9 @@ visibility timeout when the whole worker goes). Run workers with
 
     celery -A tinhoc.judge.worker:celery_app worker -Q judge --concurrency 2   (-Q: TINHOC_JUDGE_QUEUE)
 
-Judging is idempotent (a job in, a result out), so running a job twice is harmless.
+Judging is idempotent (a job in, a result out), so running a job twice is harmless, but it costs a
+judge's time: a caller that records the task id (`send_celery(job, task_id=...)`) can, after a
+restart, read the task's state (`task_state`) and wait on it again (`follow`) instead of resending.
 
 Progress: `submit(job, progress=callback)` hears "compiling" and "test k of n" (progress.py). The
 pool calls it from the judging thread; the Celery task publishes each report as the task's PROGRESS
@@ -97,6 +99,7 @@ def make_celery(broker: str | None = None, backend: str | None = None):
     app.conf.update(
         task_serializer="json", result_serializer="json", accept_content=["json"],
         task_acks_late=True,                 # acknowledge after the result is stored
+        task_track_started=True,             # STARTED tells a re-attaching web process it is running
         task_reject_on_worker_lost=True,     # a killed pool process puts the job back
         worker_prefetch_multiplier=1,        # a worker holds only the job it is running
         task_default_queue=queue_name(),
@@ -137,9 +140,25 @@ def get_celery():
     return _celery_app
 
 
-def send_celery(job: JudgeJob):
-    """Send a job to the Celery queue; returns the AsyncResult."""
-    return get_celery().send_task(TASK_NAME, args=[job.to_dict()], queue=queue_name())
+def send_celery(job: JudgeJob, task_id: str | None = None):
+    """Send a job to the Celery queue (as `task_id` when given, so the caller can record the id
+    before the job exists anywhere else); returns the AsyncResult."""
+    return get_celery().send_task(TASK_NAME, args=[job.to_dict()], queue=queue_name(), task_id=task_id)
+
+
+def follow(task_id: str, progress: ProgressCallback | None = None) -> "Future[JudgeResult]":
+    """A Future for a task sent earlier, perhaps by another process: a web process that starts while
+    its submissions are queued or judged waits on their tasks instead of sending them again."""
+    return _celery_future(get_celery().AsyncResult(task_id), progress=progress)
+
+
+def task_state(task_id: str) -> tuple[str, dict | None]:
+    """(state, result dict when SUCCESS) of a task as the result backend knows it. PENDING is also what
+    an unknown id reads as (Celery cannot tell "still queued" from "lost"): the caller decides how
+    long to wait before sending the job again."""
+    res = get_celery().AsyncResult(task_id)
+    state = res.state
+    return state, (res.result if state == "SUCCESS" and isinstance(res.result, dict) else None)
 
 
 # Celery's Redis result consumer is one per process, and it holds ONE `on_message` callback, which
@@ -203,5 +222,5 @@ def __getattr__(name):
     raise AttributeError(name)
 
 
-__all__ = ["PROGRESS_STATE", "QUEUE", "TASK_NAME", "queue_name", "progress_interval", "broker_url", "get_celery", "judge_task", "make_celery", "pool", "send_celery",
-           "shutdown", "submit"]
+__all__ = ["PROGRESS_STATE", "QUEUE", "TASK_NAME", "broker_url", "follow", "get_celery", "judge_task", "make_celery",
+           "pool", "progress_interval", "queue_name", "send_celery", "shutdown", "submit", "task_state"]
