@@ -87,7 +87,7 @@ def test_release_issues_exam_pass_certificates_once(app, db, setup):
         ("exam_pass", an.person_id, f"exams.exam:{exam.id}:user:{an.id}")]
     assert certs[0].details["title"] == exam.title and certs[0].details["score"] == 75.0
     db.session.expire_all()
-    assert results.issue_certificates(db.session.get(type(exam), exam.id)) == 1
+    assert results.issue_certificates(db.session.get(type(exam), exam.id)) == 0     # none new
     assert len(_certificates(db)) == 1
     response = setup["chief"].post(f"/exams/results/{exam.id}/release", follow_redirects=True)
     assert "đã được công bố" in response.get_data(as_text=True)
@@ -188,6 +188,52 @@ def test_released_marks_change_only_through_a_regrade(app, db, setup):
     setup["chief"].post(f"/exams/grading/questions/{setup['versions']['choice2'].question_id}/regrade")
     holders = {c.person_id for c in _certificates(db)}
     assert holders == {u.person_id for u in setup["candidates"]}
+
+
+def _regrade(chief, question_id, right: int):
+    from tests.test_exams_results_statistics import _fix_key
+    answers = [{"text": "Ctrl+C", "fraction": 0}, {"text": "Ctrl+V", "fraction": 0}]
+    answers[right]["fraction"] = 1
+    _fix_key(question_id, answers)
+    return chief.post(f"/exams/grading/questions/{question_id}/regrade", follow_redirects=True).get_data(as_text=True)
+
+
+def _live(db, person_id):
+    db.session.expire_all()
+    return [c for c in _certificates(db) if c.person_id == person_id and not c.is_revoked]
+
+
+def test_a_regrade_that_fails_a_holder_withdraws_the_certificate(app, db, setup, client):
+    """A pass turned into a fail by a regrade after release loses its certificate: it would still
+    verify and count toward the targets. Passing again later earns a new number (the withdrawn one
+    stays withdrawn); a certificate a person revoked is never replaced."""
+    exam, chief = setup["exam"], setup["chief"]
+    an, binh = setup["candidates"]              # theory answers: An (0, 1), Bình (1, 0)
+    choice, choice2 = (setup["versions"][k].question_id for k in ("choice", "choice2"))
+    _mark_all(app, db, setup, [0.8, 0.9])       # practical passed by both; theory An 10/10, Bình 0/10
+    chief.post(f"/exams/results/{exam.id}/release")
+    [first] = _live(db, an.person_id)
+    assert not _live(db, binh.person_id)
+    page = _regrade(chief, choice2, right=0)    # An 5/10 still passes; Bình 5/10 now passes
+    assert "0 bị thu hồi (không còn đạt), 1 được cấp mới" in page
+    assert _live(db, an.person_id) == [first] and len(_live(db, binh.person_id)) == 1
+    page = _regrade(chief, choice, right=1)     # An 0/10 fails; Bình 10/10
+    assert "1 bị thu hồi (không còn đạt), 0 được cấp mới" in page
+    assert not _live(db, an.person_id)
+    withdrawn = db.session.get(type(first), first.id)
+    assert withdrawn.is_revoked and withdrawn.revoked_by is None and f"#{choice}" in withdrawn.revoked_reason
+    verify = client.get(f"/verify/{first.number}").get_data(as_text=True)
+    assert "thu hồi" in verify
+    page = _regrade(chief, choice, right=0)     # the first key was right after all: An passes again
+    [again] = _live(db, an.person_id)
+    assert again.number != first.number and again.source.endswith(":1")
+    assert db.session.get(type(first), first.id).is_revoked
+    # a certificate revoked by a person (cheating found) is not replaced by the next regrade
+    [binh_cert] = _live(db, binh.person_id)
+    chief.post(f"/certificates/{binh_cert.id}/revoke", data={"reason": "Gian lận trong phòng thi"})
+    assert not _live(db, binh.person_id)
+    _regrade(chief, choice, right=1)            # Bình 10/10 still passes; An 0/10 fails again
+    assert not _live(db, binh.person_id) and not _live(db, an.person_id)
 
 
 def test_unit_results_say_when_they_are_cut(app, db, make_user, make_org, frozen_clock, monkeypatch):

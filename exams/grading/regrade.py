@@ -50,6 +50,8 @@ class RegradePlan:
     rows: list[RegradeRow]
     checked: int           # items of this question in finished attempts in the actor's scope
     problems: list[str]
+    withdrawn: int = 0     # applied: exam_pass certificates withdrawn from those who now fail
+    issued: int = 0        # applied: exam_pass certificates issued to those who now pass
 
 
 def _question(actor: Actor, question_id: int) -> Question:
@@ -137,9 +139,13 @@ def apply(actor: Actor, question_id: int) -> RegradePlan:
     audit(actor, "exam.regrade_question", "question", plan.question.id,
           after={"changed": len(plan.rows), "checked": plan.checked})
     db.session.commit()
-    from .results import issue_certificates
-    for exam in {row.item.attempt.exam for row in plan.rows}:
+    from .results import issue_certificates, withdraw_certificates
+    # released results: a candidate who now fails loses the certificate (it would still verify and
+    # count toward the province's targets); one who now passes gets one
+    reason = f"Chấm lại câu hỏi #{plan.question.id}: không còn đạt kỳ thi."
+    for exam in sorted({row.item.attempt.exam for row in plan.rows}, key=lambda e: e.id):
         if exam.results_released_at is not None:
-            issue_certificates(exam)     # a candidate who now passes gets the certificate (idempotent)
+            plan.withdrawn += withdraw_certificates(exam, reason)
+            plan.issued += issue_certificates(exam)
     return plan
 

@@ -29,9 +29,24 @@ from .services import MANAGER_ROLES, GradingError, NotFound, managed_exam
 CERTIFICATE_KIND = "exam_pass"
 
 
-def certificate_source(exam_id: int, user_id: int) -> str:
-    """One exam_pass certificate per exam and candidate (issue() is idempotent on kind + source)."""
-    return f"exams.exam:{exam_id}:user:{user_id}"
+def certificate_source(exam_id: int, user_id: int, earlier: int = 0) -> str:
+    """One live exam_pass certificate per exam and candidate (issue() is idempotent on kind + source).
+    A candidate whose certificate a regrade withdrew and who passes again after another regrade gets
+    a new certificate: its source counts the `earlier` ones (the withdrawn number stays withdrawn)."""
+    base = f"exams.exam:{exam_id}:user:{user_id}"
+    return f"{base}:{earlier}" if earlier else base
+
+
+def _held_certificates(exam_id: int) -> dict[int, list]:
+    """The exam's exam_pass certificates (withdrawn and revoked ones included) by candidate, oldest first."""
+    from tinhoc.certification.models import Certificate
+    prefix = f"exams.exam:{exam_id}:user:"
+    held: dict[int, list] = defaultdict(list)
+    for cert in db.session.scalars(select(Certificate).where(Certificate.kind == CERTIFICATE_KIND,
+                                                             Certificate.source.startswith(prefix, autoescape=True))
+                                   .order_by(Certificate.id)):
+        held[int(cert.source[len(prefix):].split(":")[0])].append(cert)
+    return held
 
 
 def unmarked_count(exam_id: int) -> int:
@@ -153,23 +168,51 @@ def release(actor: Actor, exam_id: int) -> tuple[Exam, int]:
 
 
 def issue_certificates(exam: Exam) -> int:
-    """An exam_pass certificate for every candidate who passed every part (idempotent)."""
+    """An exam_pass certificate for every candidate who passed every part and holds none (idempotent).
+    Returns how many were issued now.
+
+    One a person revoked (an organiser, say for cheating) is never replaced; one the rule withdrew
+    (`withdraw_certificates`: a regrade made the candidate fail) is, by a new certificate, when a
+    later regrade makes the candidate pass again."""
     from tinhoc import certification
     parts = list(exam.parts)
     rows = _rows(_base().where(ExamAttempt.exam_id == exam.id).order_by(User.id, ExamAttempt.number))
     users = {u.id: u for u in db.session.scalars(select(User).options(selectinload(User.person))
                                                   .where(User.id.in_([r.user_id for r in rows] or [0])))}
+    held = _held_certificates(exam.id)
     issued = 0
     for row in rows:
         if not row.passed(parts):
             continue
+        earlier = held.get(row.user_id, [])
+        if any(not c.is_revoked or c.revoked_by is not None for c in earlier):
+            continue           # held, or revoked by a person
         user = users[row.user_id]
         maximum = sum(row.parts[p.id].max_points for p in parts) or 1
         certification.issue(CERTIFICATE_KIND, user.person or user,
                             {"title": exam.title[:200], "score": round(100 * row.total(parts) / maximum, 2)},
-                            actor=SYSTEM, source=certificate_source(exam.id, user.id))
+                            actor=SYSTEM, source=certificate_source(exam.id, user.id, len(earlier)))
         issued += 1
     return issued
+
+
+def withdraw_certificates(exam: Exam, reason: str) -> int:
+    """Revoke (as the system) the live exam_pass certificate of every candidate who no longer passes:
+    a regrade after release turned a pass into a fail. Returns how many were withdrawn."""
+    from tinhoc.certification import services as certification
+    parts = list(exam.parts)
+    failing = {row.user_id for row in _rows(_base().where(ExamAttempt.exam_id == exam.id)
+                                            .order_by(User.id, ExamAttempt.number))
+               if row.passed(parts) is False}
+    withdrawn = 0
+    for user_id, certs in _held_certificates(exam.id).items():
+        if user_id not in failing:
+            continue
+        for cert in certs:
+            if not cert.is_revoked:
+                certification.revoke(SYSTEM, cert.id, reason)
+                withdrawn += 1
+    return withdrawn
 
 
 @dataclass

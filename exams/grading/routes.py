@@ -142,6 +142,9 @@ def regrade_question(question_id: int):
         if form.validate_on_submit():
             plan = regrade.apply(actor, question_id)
             flash(_("Đã chấm lại %(n)d câu trả lời.", n=len(plan.rows)), "success")
+            if plan.withdrawn or plan.issued:
+                flash(_("Chứng chỉ đạt kỳ thi: %(w)d bị thu hồi (không còn đạt), %(i)d được cấp mới.",
+                        w=plan.withdrawn, i=plan.issued), "info")
             return redirect(url_for("exams.regrade_question", question_id=question_id))
         plan = regrade.preview(actor, question_id)
     except services.GradingError as exc:
