@@ -199,6 +199,17 @@ def test_bad_rules_are_refused_with_a_message(client, login, aw, db):
     assert client.get("/contests/divisions/99999/awards").status_code == 404
 
 
+def test_percentages_are_of_the_entries_that_took_part(client, login, aw, db):
+    """Four approved entries, one (erin) never submitted: 50% first and 30% second are of the three
+    who took part (cut-offs 1 and 2), not of four (2 and 3, which would make the 40s first)."""
+    login("organiser")
+    client.post(f"{aw['url']}/rule", data={**RULE, "method": "percent", "first": "50", "second": "30", "third": ""})
+    page = _flash(client, client.post(f"{aw['url']}/compute"))
+    assert "Tỉ lệ giải tính trên 3 bài dự thi đã tham gia; 1 bài đăng ký nhưng vắng mặt không được tính." in page
+    assert _prizes(db, aw) == {"Nguyễn Thị An": "first", "Trần Văn Bình": "second", "Phạm Thị Dung": "second",
+                               "Hồ Văn Em": None}
+
+
 def _published(aw):
     from contests.awards import services
     from tinhoc.access import SYSTEM

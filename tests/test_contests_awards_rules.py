@@ -45,6 +45,14 @@ def test_percentages_of_the_ranked_entries_rounded_down(app):
     assert [p for _r, _e, p in got] == ["first", "second", "encouragement", "encouragement", None, None, None]
 
 
+def test_percentages_count_only_the_entries_that_took_part(app):
+    # 10 registered, 4 absent: 50% of the 6 who took part is 3 prizes, not 5; the absent get none
+    from contests.awards.rules import Standing
+    standings = [Standing(i + 1, s, 0, i < 6) for i, s in enumerate((90, 80, 70, 60, 50, 40, 0, 0, 0, 0))]
+    got = _prizes("percent", {"first": 50}, standings)
+    assert [p for _r, _e, p in got] == ["first"] * 3 + [None] * 7
+
+
 def test_percentages_keep_ties_together(app):
     # 5 entries, 20% first -> cut-off rank 1; the two 50s both rank 1 and both get first
     got = _prizes("percent", {"first": 20, "second": 20}, _standings(50, 50, 40, 30, 20))

@@ -4,7 +4,8 @@ A standing is (entry id, score, penalty); entries are ranked by score (higher fi
 (lower first: ICPC); equal (score, penalty) share a rank (1, 2, 2, 4). Ties never split: with counts
 and percentages a prize reaches every entry whose shared rank is within its cumulative cut-off, so a
 tie at a boundary all get the higher prize (and the next prize's cut-off stays where it was).
-Percentages are of the ranked entries, cumulative, rounded down. Thresholds are minimum scores.
+Percentages are of the entries that took part (one registered but absent from every round does not
+count), cumulative, rounded down. Thresholds are minimum scores.
 An entry with a score of 0 never gets a prize.
 """
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Standing:
     entry_id: int
     score: float
     penalty: int = 0
+    took_part: bool = True     # in at least one round (percentages count only these)
 
 
 def rank(standings: list[Standing]) -> list[tuple[int, Standing]]:
@@ -93,10 +95,10 @@ def assign(method: str, params: dict, standings: list[Standing]) -> list[tuple[i
     """(rank, standing, prize or None) for every standing, best first."""
     ranked = rank(standings)
     out = []
-    cutoffs = _cutoffs(method, params, len(ranked)) if method != "threshold" else []
+    cutoffs = _cutoffs(method, params, sum(1 for _r, s in ranked if s.took_part)) if method != "threshold" else []
     for position, s in ranked:
         prize = None
-        if s.score > 0:
+        if s.score > 0 and s.took_part:
             if method == "threshold":
                 prize = next((p for p in PRIZES if p in params and s.score + 1e-9 >= params[p]), None)
             else:

@@ -96,7 +96,7 @@ def standings(division: Division) -> tuple[list[rules.Standing], list[str]]:
     """The division's combined standings (sum over rounds with a score source) and notes on rounds left out."""
     totals: dict[int, list] = {e: [0.0, 0] for e in db.session.scalars(
         select(Entry.id).where(Entry.division_id == division.id, Entry.status == "approved"))}
-    notes = []
+    notes, took_part = [], set()
     for rnd in db.session.scalars(select(Round).where(Round.division_id == division.id).order_by(Round.starts_at)):
         source = sources.source_for(rnd.kind)
         if source is None:
@@ -106,7 +106,8 @@ def standings(division: Division) -> tuple[list[rules.Standing], list[str]]:
             if entry_id in totals:
                 totals[entry_id][0] += score
                 totals[entry_id][1] += penalty
-    return [rules.Standing(e, round(s, 6), p) for e, (s, p) in totals.items()], notes
+                took_part.add(entry_id)
+    return [rules.Standing(e, round(s, 6), p, e in took_part) for e, (s, p) in totals.items()], notes
 
 
 def compute(actor: Actor, division: Division) -> AwardSet:
@@ -116,6 +117,10 @@ def compute(actor: Actor, division: Division) -> AwardSet:
         raise ContestError(_("Hãy đặt cách xét giải trước."))
     _unpublished(found)
     board, notes = standings(division)
+    absent = sum(1 for s in board if not s.took_part)
+    if found.method == "percent":
+        notes.append(_("Tỉ lệ giải tính trên %(n)d bài dự thi đã tham gia; %(a)d bài đăng ký nhưng vắng mặt "
+                       "không được tính.", n=len(board) - absent, a=absent))
     found.rows.clear()
     db.session.flush()
     names = dict(db.session.execute(select(Entry.id, Entry.name).where(Entry.division_id == division.id)).all())

@@ -1,8 +1,10 @@
 """Where a round's final scores come from, by round kind: a small registry.
 
-A source returns {entry id: (score, penalty)} for a round's approved entries. Programming rounds
-read the live (never the frozen) board of contests/board.py: IOI total points, or ICPC problems
-solved with the penalty minutes as tie-break. A division's total over several rounds is the sum of
+A source returns {entry id: (score, penalty)} for a round's approved entries that took part in it
+(submitted, finished the quiz, had a product scored): an entry registered but absent from every
+round is not counted where prizes are shares of the contestants. Programming rounds read the live
+(never the frozen) board of contests/board.py: IOI total points, or ICPC problems solved with the
+penalty minutes as tie-break. A division's total over several rounds is the sum of
 its rounds' scores (and of their penalties). Quiz rounds register theirs in contests/quiz.py and the
 creative-product jury its "creative" source; a round kind without a source is left out of the
 total, and the award page says so.
@@ -31,6 +33,14 @@ def source_for(kind: str) -> ScoreSource | None:
 
 @register("programming")
 def programming_scores(rnd) -> dict[int, tuple[float, int]]:
+    from sqlalchemy import select
+
     from contests.board import build_round_board
+    from contests.models import Problem, Submission
+    from tinhoc.extensions import db
+    took_part = set(db.session.scalars(select(Submission.entry_id).distinct()
+                                       .join(Problem, Problem.id == Submission.problem_id)
+                                       .where(Problem.round_id == rnd.id)))
     board = build_round_board(rnd, live=True)
-    return {row["entry_id"]: (float(row["total"]), int(row["penalty"] or 0)) for row in board["rows"]}
+    return {row["entry_id"]: (float(row["total"]), int(row["penalty"] or 0)) for row in board["rows"]
+            if row["entry_id"] in took_part}
