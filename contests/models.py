@@ -134,6 +134,29 @@ class Problem(db.Model):
     __table_args__ = (UniqueConstraint("round_id", "letter", name="uq_contest_problem_letter"),)
 
 
+class SlipBatch(db.Model):
+    """Login slips for more accounts than a request may spend hashing their fresh passwords on (a
+    province's thousand pupils take about a minute), made off the request: the requester's page
+    follows it and downloads the PDF, kept for CONTEST_SLIPS_KEEP_SECONDS (contests/slips.py)."""
+
+    __tablename__ = "contest_slip_batch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"), nullable=True)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="making", index=True)
+    total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)    # slips
+    done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)     # fresh passwords hashed so far
+    message: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    stored_file: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+    started_at = mapped_column(UTCDateTime, nullable=True)     # heartbeat (contests/background.py)
+    finished_at = mapped_column(UTCDateTime, nullable=True)
+
+    contest = relationship(Contest, lazy="joined")
+
+
 class ProblemUpload(db.Model):
     """A problem package being checked by the judge's `verify` off the request (a package whose
     reference solutions include slow ones takes minutes): the organiser's page follows it; once

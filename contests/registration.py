@@ -1,11 +1,8 @@
 """Registration: a school's teacher in charge (role `teacher` granted over the school) registers its
 pupils, alone or as teams, with each pupil's grade checked against the division; an organiser
-approves; every pupil gets a contestant account, and login slips (PDF) carry fresh passwords for
-the accounts never used yet."""
+approves; every pupil gets a contestant account (login slips: slips.py)."""
 from __future__ import annotations
 
-import io
-import secrets
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from tinhoc import clock, text
 from tinhoc.access import Actor
 from tinhoc.accounts.models import RoleGrant, User
-from tinhoc.accounts.services import ensure_roles, hash_passwords, unusable_password_hash
+from tinhoc.accounts.services import ensure_roles, unusable_password_hash
 from tinhoc.audit import record as audit
 from tinhoc.extensions import db
 from tinhoc.orgs.models import Organisation
@@ -173,58 +170,4 @@ def approve(actor: Actor, entry_id: int) -> Entry:
     return entry
 
 
-def login_slips(actor: Actor, contest: Contest, school_id: int | None = None) -> bytes:
-    """A PDF of login slips for the entries the actor sees (one school's when given). Accounts that
-    never logged in get a fresh password printed on their slip; the others are marked as in use."""
-    # free candidates chose their own password: no slip resets it
-    entries = [e for e in list_entries(actor, contest)
-               if (school_id is None or e.school_id == school_id) and not e.free_candidate]
-    rows = []
-    for entry in entries:
-        for m in entry.members:
-            password = secrets.token_hex(4) if m.user.last_login_at is None else None
-            rows.append((entry, m, m.user.username, password))
-    fresh = [(m.user, password) for _e, m, _u, password in rows if password]
-    for (user, _password), hashed in zip(fresh, hash_passwords([password for _user, password in fresh])):
-        user.password_hash = hashed
-    audit(actor, "contest.slips.print", "contest", contest.id, after={"school": school_id, "count": len(rows)})
-    db.session.commit()
-    return _render_slips(contest, rows)
-
-
-def _render_slips(contest: Contest, rows) -> bytes:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen.canvas import Canvas
-
-    from tinhoc.certification.pdf import BOLD, REGULAR, _fonts
-    _fonts()
-    out = io.BytesIO()
-    c = Canvas(out, pagesize=A4)
-    width, height = A4
-    slip_h = height / 5
-    for i, (entry, member, username, password) in enumerate(rows):
-        if i and i % 5 == 0:
-            c.showPage()
-        top = height - (i % 5) * slip_h
-        c.setDash(3, 3)
-        c.line(20, top - slip_h + 2, width - 20, top - slip_h + 2)
-        c.setDash()
-        c.setFont(BOLD, 11)
-        c.drawString(40, top - 28, contest.title[:90])
-        c.setFont(REGULAR, 10)
-        c.drawString(40, top - 46, f"Thí sinh: {member.full_name} · lớp {member.grade} · bảng {entry.division.code}")
-        c.drawString(40, top - 62, f"Trường: {entry.school.name if entry.school else ''}")
-        c.setFont(BOLD, 12)
-        c.drawString(40, top - 86, f"Tên đăng nhập: {username}")
-        c.drawString(40, top - 104, f"Mật khẩu: {password}" if password else "Mật khẩu: (tài khoản đã được dùng)")
-        c.setFont(REGULAR, 8)
-        c.drawString(40, top - 124, "Giữ phiếu này cẩn thận; không đưa mật khẩu cho người khác.")
-    if not rows:
-        c.setFont(REGULAR, 11)
-        c.drawString(40, height - 60, "Chưa có thí sinh.")
-    c.showPage()
-    c.save()
-    return out.getvalue()
-
-
-__all__ = ["Pupil", "approve", "eligibility_error", "list_entries", "login_slips", "register", "teacher_schools"]
+__all__ = ["Pupil", "approve", "eligibility_error", "list_entries", "register", "teacher_schools"]

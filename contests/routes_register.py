@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import io
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from tinhoc.security import current_actor, role_required
+from tinhoc.security import current_actor, login_required, role_required
 
-from . import bp, registration, services
+from . import bp, registration, services, slips
 from .forms import ActionForm, RegisterForm
 
 REGISTER_ROLES = ("teacher", "organiser")
@@ -67,12 +67,45 @@ def approve_entry(entry_id):
 @bp.post("/<int:contest_id>/slips.pdf")
 @role_required(*REGISTER_ROLES)
 def login_slips(contest_id):
-    """POST: printing sets fresh passwords for accounts never used, so it is not a plain GET."""
+    """POST: printing sets fresh passwords for accounts never used, so it is not a plain GET. A
+    school's slips come at once; more fresh passwords than CONTEST_SLIPS_INLINE are made off the
+    request, on a page that follows them."""
     actor = current_actor()
     contest = services.contest_for(actor, contest_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("contests.list_entries", contest_id=contest.id))
     school_id = request.form.get("school", type=int)
-    pdf = registration.login_slips(actor, contest, school_id)
+    rows = slips.slip_rows(actor, contest, school_id)
+    if slips.fresh_count(rows) > slips.inline_limit(current_app):
+        batch = slips.start(actor, contest, rows, school_id)
+        return redirect(url_for("contests.slip_batch", batch_id=batch.id))
+    pdf = slips.print_now(actor, contest, rows, school_id)
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"phieu-dang-nhap-{contest.id}.pdf")
+
+
+@bp.get("/slips/<int:batch_id>")
+@login_required                 # its requester only: anyone else gets 404 (slips.batch_for)
+def slip_batch(batch_id):
+    batch = slips.batch_for(current_actor(), batch_id)
+    return render_template("contests/slip_batch.html", batch=batch, expired=slips.expired(batch),
+                           keep_minutes=int(slips.keep_seconds() // 60), failure_text=slips.failure_text(batch))
+
+
+@bp.get("/slips/<int:batch_id>/status")
+@login_required
+def slip_batch_status(batch_id):
+    return slips.status_json(slips.batch_for(current_actor(), batch_id))
+
+
+@bp.get("/slips/<int:batch_id>/file")
+@login_required
+def slip_batch_file(batch_id):
+    batch = slips.batch_for(current_actor(), batch_id)
+    pdf = slips.pdf_of(batch)
+    if pdf is None:
+        flash(_("Tệp phiếu đăng nhập không còn (đã quá hạn giữ): hãy in lại."), "warning")
+        return redirect(url_for("contests.slip_batch", batch_id=batch.id))
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"phieu-dang-nhap-{batch.contest_id}.pdf")
+

@@ -179,6 +179,21 @@ def copy_package_dir(name: str, dest: Path) -> Path:
     return target
 
 
+def _ready_slips(contest, username: str) -> int:
+    """A batch of login slips made for `username`, its PDF kept."""
+    from contests import slips
+    from contests.models import SlipBatch
+    from tinhoc import clock
+    from tinhoc.accounts.services import find_by_username
+    from tinhoc.extensions import db
+    (slips.slips_dir() / "access.pdf").write_bytes(b"%PDF-1.4\ntrailer<<>>\n%%EOF\n")
+    batch = SlipBatch(contest_id=contest.id, user_id=find_by_username(username).id, state=slips.READY, total=1,
+                      done=1, stored_file="access.pdf", finished_at=clock.now())
+    db.session.add(batch)
+    db.session.commit()
+    return batch.id
+
+
 def access_world(db) -> dict:
     """For the access table: a district contest (its organiser manages it) with a submission."""
     from contests.models import Clarification, Submission
@@ -199,7 +214,7 @@ def access_world(db) -> dict:
     plan = RejudgePlan(token="a" * 32, target={"kind": "round", "id": cw["round"].id}, results={}, state="ready")
     db.session.add_all([upload, plan])
     db.session.commit()
-    return {"upload_id": upload.id, "plan_id": plan.id, "clar_id": clar.id, "entry_id": cw["entry_c"].id, "contest_id": cw["contest"].id, "round_id": cw["round"].id, "problem_id": cw["problem"].id,
+    return {"upload_id": upload.id, "plan_id": plan.id, "batch_id": _ready_slips(cw["contest"], "district"), "clar_id": clar.id, "entry_id": cw["entry_c"].id, "contest_id": cw["contest"].id, "round_id": cw["round"].id, "problem_id": cw["problem"].id,
             "submission_id": sub.id, **published_awards(cw["division"])}
 
 

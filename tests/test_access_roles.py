@@ -182,6 +182,9 @@ ACCESS = {
     ("/contests/<int:contest_id>/register", "POST"): STAFF | {"teacher"},
     ("/contests/<int:contest_id>/entries", "GET"): STAFF | {"teacher"},
     ("/contests/<int:contest_id>/slips.pdf", "POST"): STAFF | {"teacher"},
+    ("/contests/slips/<int:batch_id>", "GET"): Owned({"district"}),         # its requester only
+    ("/contests/slips/<int:batch_id>/status", "GET"): Owned({"district"}),
+    ("/contests/slips/<int:batch_id>/file", "GET"): Owned({"district"}),
     ("/contests/entries/<int:entry_id>/approve", "POST"): STAFF,
     ("/contests/rounds/<int:round_id>/clarifications", "POST"): Owned(STAFF),
     ("/contests/clarifications/<int:clar_id>/answer", "POST"): STAFF,

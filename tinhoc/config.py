@@ -101,6 +101,11 @@ class Config:
         # "thread" (default), "inline" (in the request, as the tests do) or "none"; how many at once
         # per web process (contests/background.py).
         self.CONTEST_BACKGROUND_VIA = os.environ.get("CONTEST_BACKGROUND_VIA", "thread")
+        # Login slips: above this many fresh passwords they are made off the request (a background
+        # job, as above); the PDF (it holds passwords) is kept this long for its requester, here.
+        self.CONTEST_SLIPS_INLINE = int(os.environ.get("CONTEST_SLIPS_INLINE", "60"))
+        self.CONTEST_SLIPS_KEEP_SECONDS = float(os.environ.get("CONTEST_SLIPS_KEEP_SECONDS", "3600"))
+        self.CONTEST_SLIPS_DIR = os.environ.get("CONTEST_SLIPS_DIR", "")
         self.CONTEST_BACKGROUND_WORKERS = int(os.environ.get("CONTEST_BACKGROUND_WORKERS", "2"))
         # a rejudge preview keeps at most this many jobs in the judge's queue (contestants go on)
         self.CONTEST_REJUDGE_WINDOW = int(os.environ.get("CONTEST_REJUDGE_WINDOW", "2"))
