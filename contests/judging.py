@@ -129,11 +129,20 @@ def dispatch(subs) -> int:
     for sub in subs:
         job = job_for(sub)
         if via == "pool":
-            future = worker.pool().submit(_run_in_pool, app, job, progress_writer(app, sub.id, sample_names(sub.problem)))
+            progress = progress_writer(app, sub.id, sample_names(sub.problem))
+            future = worker.pool().submit(_run_in_pool, app, job, progress)
             future.add_done_callback(partial(_on_done, app, sub.id))
-        else:
+            continue
+        try:
             worker.send_celery(job, task_id=task_ids[sub.id])
-            _follow(app, sub, task_ids[sub.id])
+        except Exception as exc:  # noqa: BLE001 - the broker is down: the row says so, a start-up sends it
+            log.exception("could not send the judge job of submission %s", sub.id)
+            db.session.rollback()
+            db.session.execute(update(Submission).where(Submission.id == sub.id)
+                               .values(status="error", progress=str(exc)[:64], judge_task_id=None))
+            db.session.commit()
+            continue
+        _follow(app, sub, task_ids[sub.id])
     return len(subs)
 
 

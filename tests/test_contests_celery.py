@@ -83,6 +83,29 @@ def test_a_submission_is_sent_under_a_task_id_committed_first(client, login, cw,
     assert client.get(f"/contests/submissions/{sub_id}/status").get_json()["verdict"] == "AC"
 
 
+def test_a_broker_that_does_not_answer_leaves_the_submission_to_be_sent_again(client, login, cw, db, app,
+                                                                              via_celery, monkeypatch):
+    """The row is kept (the contestant is told it was received, and that it will be judged), its
+    task id is cleared (no start-up waits on a task never sent), and the next start-up sends it."""
+    def broker_down(job, task_id):
+        raise ConnectionError("redis:6379 refused")
+    celery = FakeCelery(monkeypatch, on_send=broker_down)
+    login("alice")
+    r = client.post(f"/contests/problems/{cw['problem'].id}/submit", data={"language": "cpp17", "source": SRC},
+                    follow_redirects=True)
+    assert r.status_code == 200 and "Đã nhận bài nộp" in r.get_data(as_text=True)
+    from contests.models import Submission
+    [row] = db.session.scalars(select(Submission)).all()
+    row = _row(db, row.id)
+    assert (row.status, row.judge_task_id) == ("error", None) and not celery.sent and not celery.followed
+    st = client.get(f"/contests/submissions/{row.id}/status").get_json()
+    assert "chấm lại" in st["progress"]["text"] and "redis" not in str(st)
+    celery.on_send = None
+    from contests import judging
+    assert judging.requeue_pending(app) == 1
+    assert [sub_id for sub_id, _t in celery.sent] == [row.id] and _row(db, row.id).status == "queued"
+
+
 def _pending(db, cw, how):
     """Submissions left pending by a web process that died: {name: (id, task id or None)}."""
     from contests import judging
