@@ -179,6 +179,8 @@ def batch_for(actor: Actor, batch_id: int) -> SlipBatch:
         raise NotFound(batch_id)
     if batch.state == MAKING and background.revive(current_app._get_current_object(), KIND, batch.id):
         db.session.refresh(batch)
+    elif batch.stored_file and expired(batch):
+        sweep()
     return batch
 
 

@@ -72,9 +72,11 @@ def test_many_slips_are_made_off_the_request_then_downloaded(client, login, cw, 
     kept = slips.slips_dir() / batch.stored_file
     assert kept.exists()
     frozen_clock.advance(timedelta(seconds=3601))
+    page = client.get(url).get_data(as_text=True)          # looking at the batch deletes it
+    assert "không còn (đã quá hạn giữ): hãy in lại" in page and 'id="slips-file"' not in page
+    assert not kept.exists()
     r = client.get(url + "/file", follow_redirects=True)
     assert "không còn (đã quá hạn giữ): hãy in lại" in r.get_data(as_text=True)
-    assert not kept.exists()
 
 
 def test_another_organiser_gets_404(client, login, cw, db, held, few_inline, make_user):
