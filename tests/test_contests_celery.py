@@ -158,6 +158,9 @@ def test_a_start_up_follows_known_tasks_and_sends_again_only_the_lost(cw, db, ap
 
 
 def test_a_result_backend_that_does_not_answer_means_sending_again(cw, db, app, via_celery, monkeypatch, caplog):
+    import logging
+    # alembic's fileConfig (test_core_migrations, earlier in the same process) disables existing loggers
+    monkeypatch.setattr(logging.getLogger("contests.judging"), "disabled", False)
     subs = _pending(db, cw, {"queued": ("queued", "t-queued", 30)})
     celery = FakeCelery(monkeypatch, states={"t-queued": ConnectionError("redis:6379 refused")})
     from contests import judging
