@@ -103,9 +103,7 @@ def slip_batch_status(batch_id):
 def slip_batch_file(batch_id):
     batch = slips.batch_for(current_actor(), batch_id)
     pdf = slips.pdf_of(batch)
-    if pdf is None:
-        flash(_("Tệp phiếu đăng nhập không còn (đã quá hạn giữ): hãy in lại."), "warning")
+    if pdf is None:                     # expired (or not made): its page says so
         return redirect(url_for("contests.slip_batch", batch_id=batch.id))
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"phieu-dang-nhap-{batch.contest_id}.pdf")
-
