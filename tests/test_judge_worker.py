@@ -65,6 +65,38 @@ def test_progress_reports_reach_the_callback_of_their_own_task(monkeypatch):
     assert heard == {"t-1": [JudgeProgress("compiling", 0, 3)], "t-2": [JudgeProgress("testing", 2, 7)]}
 
 
+RACE = """
+import threading
+from tinhoc.judge import worker
+start = threading.Barrier(8)
+apps, errors = [], []
+def first_submission():
+    start.wait()
+    try:
+        apps.append(id(worker.get_celery()))
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=first_submission) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(len(set(apps)), len(apps), errors)
+"""
+
+
+def test_the_first_submissions_of_a_threaded_web_process_share_one_celery_app():
+    """A gunicorn gthread worker's first submissions arrive together. Unlocked, threads importing
+    celery at once saw its lazy module half-made ("cannot import name 'Celery'", a submission marked
+    error in CI) and each built its own app. A fresh interpreter: celery not yet imported."""
+    import subprocess
+    import sys
+    root = Path(__file__).parent.parent
+    for _ in range(4):
+        out = subprocess.run([sys.executable, "-c", RACE], cwd=root, capture_output=True, text=True,
+                             timeout=120, env={**os.environ, "CELERY_BROKER_URL": "memory://"})
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split("\n")[0] == "1 8 []", out.stdout
+
+
 def test_broker_from_the_environment(monkeypatch):
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     monkeypatch.setenv("REDIS_URL", "redis://example.invalid:6390/3")

@@ -131,12 +131,18 @@ def _judge_task_bound(task, job: dict) -> dict:
 
 
 _celery_app = None
+_celery_lock = threading.Lock()
 
 
 def get_celery():
+    """This process's Celery app, built once. Under a lock: the first submissions of a threaded web
+    process arrive together, and threads that import celery at the same moment see its lazy module
+    half-made ("cannot import name 'Celery'"); unlocked, each would also build its own app."""
     global _celery_app
     if _celery_app is None:
-        _celery_app = make_celery()
+        with _celery_lock:
+            if _celery_app is None:
+                _celery_app = make_celery()
     return _celery_app
 
 
