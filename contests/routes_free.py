@@ -2,7 +2,7 @@
 Thin routes: parse, call one service, answer."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import current_app, flash, g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +14,17 @@ from .forms import FreeOpenForm, FreeRegisterForm
 
 
 def free_register_limit() -> str:
-    return current_app.config.get("CONTEST_FREE_REGISTER_LIMIT", "10 per hour;50 per day")
+    return current_app.config.get("CONTEST_FREE_REGISTER_LIMIT", "30 per hour;100 per day")
+
+
+def free_attempt_limit() -> str:
+    return current_app.config.get("CONTEST_FREE_ATTEMPT_LIMIT", "120 per hour")
+
+
+def _registered(response) -> bool:
+    """Only a registration made counts toward the per-address quota: a pupil who mistypes the date
+    of birth three times has made no account (the attempts have a looser limit of their own)."""
+    return bool(g.get("free_registered"))
 
 
 @bp.get("/free")
@@ -33,7 +43,8 @@ def _form(division) -> FreeRegisterForm:
 
 
 @bp.route("/divisions/<int:division_id>/free-register", methods=["GET", "POST"])
-@limiter.limit(free_register_limit, methods=["POST"])
+@limiter.limit(free_register_limit, methods=["POST"], deduct_when=_registered)
+@limiter.limit(free_attempt_limit, methods=["POST"])
 def free_register(division_id):
     division = free_registration.open_division(division_id)
     closed = registration_window.closed_reason(division.contest)
@@ -52,6 +63,7 @@ def free_register(division_id):
             except services.ContestError as exc:
                 flash(str(exc), "danger")
             else:   # shown once, on a page of its own: a refresh does not post the form again
+                g.free_registered = True
                 session["free_registered"] = {"division": division.id, "name": done.entry.name,
                                               "username": done.username, "new_account": done.new_account}
                 return redirect(url_for("contests.free_register_done", division_id=division.id))

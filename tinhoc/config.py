@@ -87,9 +87,11 @@ class Config:
         # pool); whether the site queues again, at start-up, every submission still without a result.
         self.CONTEST_SUBMIT_LIMIT = os.environ.get("CONTEST_SUBMIT_LIMIT", "6 per minute")
         self.CONTEST_JUDGE_VIA = os.environ.get("CONTEST_JUDGE_VIA", "")
-        # Free candidates' self-registration: attempts (POSTs) per client address (a school room
-        # behind one address is several candidates; a script making accounts is stopped).
-        self.CONTEST_FREE_REGISTER_LIMIT = os.environ.get("CONTEST_FREE_REGISTER_LIMIT", "10 per hour;50 per day")
+        # Free candidates' self-registration, per client address: registrations made (a school room
+        # behind one address is a class of candidates; a script making accounts is stopped), and
+        # attempts of any outcome (a form refused for a typo counts only here).
+        self.CONTEST_FREE_REGISTER_LIMIT = os.environ.get("CONTEST_FREE_REGISTER_LIMIT", "30 per hour;100 per day")
+        self.CONTEST_FREE_ATTEMPT_LIMIT = os.environ.get("CONTEST_FREE_ATTEMPT_LIMIT", "120 per hour")
         self.CONTEST_REQUEUE_ON_START = _bool("CONTEST_REQUEUE_ON_START", True)
         # a pending submission claimed by one starting process is left alone by the others for this long
         self.CONTEST_REQUEUE_CLAIM_SECONDS = float(os.environ.get("CONTEST_REQUEUE_CLAIM_SECONDS", "60"))
