@@ -210,6 +210,27 @@ def test_percentages_are_of_the_entries_that_took_part(client, login, aw, db):
                                "Hồ Văn Em": None}
 
 
+def test_scores_not_final_yet_are_told_on_the_draft(client, login, aw, db, frozen_clock):
+    """A submission still waiting for the judge counts as nothing yet: the draft says so, and the
+    note goes once it is judged and the awards computed again."""
+    from contests import judging
+    from tests.test_contests_board import SRC, judge_result
+    from tinhoc.access import load_actor
+    frozen_clock.freeze(START + timedelta(minutes=50))
+    waiting = judging.submit(load_actor(aw["erin"].id), aw["problem"].id, "python3", SRC)
+    frozen_clock.freeze(START + timedelta(hours=4))
+    login("organiser")
+    client.post(f"{aw['url']}/rule", data=RULE)
+    page = _flash(client, client.post(f"{aw['url']}/compute"))
+    note = "còn 1 bài chưa có điểm cuối"
+    assert note in page and "Hãy tính lại giải khi đã chấm xong" in page
+    assert _prizes(db, aw)["Hồ Văn Em"] is None
+    judging.store_result(waiting.id, judge_result("AC", 100.0))
+    page = _flash(client, client.post(f"{aw['url']}/compute"))
+    assert note not in page
+    assert _prizes(db, aw)["Hồ Văn Em"] == "first"
+
+
 def _published(aw):
     from contests.awards import services
     from tinhoc.access import SYSTEM

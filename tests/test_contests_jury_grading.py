@@ -148,6 +148,9 @@ def test_flag_chair_decision_audit_and_final_scores(client, login, db, graded):
     _grade(client, _aid(w, "team_a", "grader"), "5", "5", w=w)      # 15: 12 apart, margin 5: flagged
     _grade(client, _aid(w, "team_b", "grader"), "7", "5", w=w)      # 19: 1 apart
     assert scoring.final_scores(w["creative"].id) == {w["team_b"].id: 18.5}
+    from contests.awards import services as awards
+    _standings, notes = awards.standings(w["creative"].division)     # computing awards now would say
+    assert len(notes) == 1 and "còn 1 bài chưa có điểm cuối" in notes[0] and w["creative"].title in notes[0]
     page = client.get(f"/contests/jury/chair/{w['creative'].id}").get_data(as_text=True)
     flagged = page.split('id="flagged"')[1].split("</table>")[0]
     assert w["pa"].code in flagged and w["pb"].code not in flagged
@@ -163,7 +166,6 @@ def test_flag_chair_decision_audit_and_final_scores(client, login, db, graded):
     assert f"Đã ghi quyết định của trưởng ban cho {w['pa'].code}" in r.get_data(as_text=True)
     assert scoring.final_scores(w["creative"].id) == {w["team_a"].id: 22.5, w["team_b"].id: 18.5}
     # the awards read the settled scores as the creative round's part of the division's total
-    from contests.awards import services as awards
     standings, notes = awards.standings(w["creative"].division)
     totals = {s.entry_id: s.score for s in standings}
     assert totals[w["team_a"].id] >= 22.5 and totals[w["team_b"].id] >= 18.5 and notes == []

@@ -212,6 +212,12 @@ def test_results_show_names_and_export_xlsx(client, login, db, jw, frozen_clock)
     page = client.get(f"/contests/creative/{jw['creative'].id}/results").get_data(as_text=True)
     assert "Đội Sơn Ca" in page and "Phạm Thị Dạ" in page and "Trường THCS An Bình" in page
     assert "21.75" in page       # (22 + 21.5) / 2
+    row_b = page.split(f'data-code="{pb.code}"')[1].split("</tr>")[0]
+    assert "chưa chấm xong" in row_b      # one juror of two has scored: why there is no final score
+    from contests.jury.models import JuryAssignment
+    services.unassign(SYSTEM, db.session.get(JuryAssignment, by[(jw["team_b"].id, jw["juror2"].id)]))
+    page = client.get(f"/contests/creative/{jw['creative'].id}/results").get_data(as_text=True)
+    assert "cần ít nhất 2 giám khảo" in page.split(f'data-code="{pb.code}"')[1].split("</tr>")[0]
     response = client.get(f"/contests/creative/{jw['creative'].id}/results.xlsx")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active

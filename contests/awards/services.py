@@ -107,6 +107,11 @@ def standings(division: Division) -> tuple[list[rules.Standing], list[str]]:
                 totals[entry_id][0] += score
                 totals[entry_id][1] += penalty
                 took_part.add(entry_id)
+        pending = sources.pending_for(rnd.kind)
+        if pending is not None and (waiting := pending(rnd)):
+            notes.append(_("Vòng “%(r)s” còn %(n)d bài chưa có điểm cuối (đang chờ chấm, hoặc chờ trưởng ban "
+                           "giám khảo quyết định): các bài này chưa được tính. Hãy tính lại giải khi đã chấm xong.",
+                           r=rnd.title, n=waiting))
     return [rules.Standing(e, round(s, 6), p, e in took_part) for e, (s, p) in totals.items()], notes
 
 

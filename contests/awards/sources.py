@@ -14,7 +14,9 @@ from __future__ import annotations
 from typing import Callable
 
 ScoreSource = Callable[[object], dict[int, tuple[float, int]]]
+PendingCount = Callable[[object], int]
 _SOURCES: dict[str, ScoreSource] = {}
+_PENDING: dict[str, PendingCount] = {}
 
 
 def register(kind: str):
@@ -31,6 +33,22 @@ def source_for(kind: str) -> ScoreSource | None:
     return _SOURCES.get(kind)
 
 
+def register_pending(kind: str):
+    """Decorator: how many of a round kind's scores are not final yet (submissions waiting for the
+    judge, products the jury has not settled). Computing awards then says so: such an entry counts
+    as absent, or with a partial score, until they are."""
+    def wrap(fn: PendingCount) -> PendingCount:
+        if kind in _PENDING:
+            raise ValueError(f"pending count for {kind!r} registered twice")
+        _PENDING[kind] = fn
+        return fn
+    return wrap
+
+
+def pending_for(kind: str) -> PendingCount | None:
+    return _PENDING.get(kind)
+
+
 @register("programming")
 def programming_scores(rnd) -> dict[int, tuple[float, int]]:
     from sqlalchemy import select
@@ -44,3 +62,15 @@ def programming_scores(rnd) -> dict[int, tuple[float, int]]:
     board = build_round_board(rnd, live=True)
     return {row["entry_id"]: (float(row["total"]), int(row["penalty"] or 0)) for row in board["rows"]
             if row["entry_id"] in took_part}
+
+
+@register_pending("programming")
+def programming_pending(rnd) -> int:
+    """Submissions of the round still queued, being judged, or failed to judge (judged again later)."""
+    from sqlalchemy import func, select
+
+    from contests.models import Problem, Submission
+    from tinhoc.extensions import db
+    return db.session.scalar(select(func.count(Submission.id)).join(Problem, Problem.id == Submission.problem_id)
+                             .where(Problem.round_id == rnd.id,
+                                    Submission.status.in_(("queued", "judging", "error")))) or 0

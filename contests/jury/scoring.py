@@ -253,3 +253,10 @@ def criteria_by_id(round_id: int) -> dict[int, JuryCriterion]:
 def award_scores(rnd: Round) -> dict[int, tuple[float, int]]:
     """A creative round's part of a division's total for the awards: the settled final scores."""
     return {entry_id: (score, 0) for entry_id, score in final_scores(rnd.id).items()}
+
+
+@award_sources.register_pending("creative")
+def award_pending(rnd: Round) -> int:
+    """Uploaded products without a final score: still being graded, short of jurors, or flagged and
+    waiting for the chair."""
+    return sum(1 for r in entry_scores(rnd) if r.final is None)
