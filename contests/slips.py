@@ -122,7 +122,12 @@ def make(batch_id: int) -> str:
         return db.session.get(SlipBatch, batch_id).state
     audit(actor, "contest.slips.print", "contest", contest.id,
           after={"school": school_id, "count": len(rows), "batch": batch_id})
-    db.session.commit()
+    try:
+        db.session.commit()
+    except Exception:        # nothing records the PDF, and its passwords were never set: delete it
+        db.session.rollback()
+        path.unlink(missing_ok=True)
+        raise
     return READY
 
 

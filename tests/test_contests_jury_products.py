@@ -63,6 +63,32 @@ def test_member_uploads_then_replaces_one_current_product(client, login, db, jw)
     assert response.status_code == 200 and response.data == second
 
 
+def test_a_commit_that_fails_keeps_the_previous_file_and_leaves_no_new_one(client, login, db, jw, monkeypatch):
+    """The new file is written before the transaction that names it: if the commit fails, the old
+    product stays whole and the new file is deleted (nothing would ever find it again)."""
+    from sqlalchemy.exc import OperationalError
+
+    from contests.jury import products
+    from tinhoc.access import load_actor
+    login("danasc")
+    first = small_zip("bản đầu")
+    assert "Đã nhận sản phẩm." in _upload(client, jw["creative"], first).get_data(as_text=True)
+    folder = products.path_of(_products(db)[0]).parent
+    files = sorted(folder.iterdir())
+
+    def refused(*args, **kw):
+        raise OperationalError("COMMIT", {}, Exception("the database went away"))
+    with client.application.test_request_context(), monkeypatch.context() as patched:
+        actor = load_actor(jw["dana"].id)
+        patched.setattr(db.session, "commit", refused)
+        with pytest.raises(OperationalError):
+            products.save_product(actor, jw["creative"].id, filename="moi.zip", data=small_zip("bản mới"),
+                                  description="", video_url="")
+    assert sorted(folder.iterdir()) == files
+    [product] = _products(db)
+    assert products.path_of(product).read_bytes() == first
+
+
 def _broken_zip() -> bytes:
     data = bytearray(small_zip("hỏng"))
     data[40:60] = b"\x00" * 20      # inside the first member's compressed bytes: the CRC check fails

@@ -113,6 +113,43 @@ def test_a_change_while_they_are_made_fails_the_batch_and_sets_no_password(clien
     assert _hashes(db, cw) == before
 
 
+def test_a_commit_that_fails_leaves_no_pdf_behind(client, login, cw, db, held, few_inline, monkeypatch):
+    """The PDF is written before the transaction that records it: if that commit fails, nothing names
+    the file (the sweep would never find it) and its passwords were never set, so it is deleted."""
+    from sqlalchemy.exc import OperationalError
+
+    from contests import slips
+    login("organiser")
+    before = _hashes(db, cw)
+    url = _start(client, cw)
+    real_audit, real_commit, failing = slips.audit, db.session.commit, []
+
+    def audit_then_fail(*args, **kw):
+        failing.append(True)
+        return real_audit(*args, **kw)
+
+    def commit(*args, **kw):
+        if failing:
+            failing.clear()
+            raise OperationalError("COMMIT", {}, Exception("the database went away"))
+        return real_commit(*args, **kw)
+    with monkeypatch.context() as patched, pytest.raises(OperationalError):
+        patched.setattr(slips, "audit", audit_then_fail)
+        patched.setattr(db.session, "commit", commit)
+        slips.make(int(url.rsplit("/", 1)[1]))
+    assert list(slips_dir_of(client.application).iterdir()) == []
+    assert _hashes(db, cw) == before
+    held.run_all()                                     # the job, run again, makes the batch
+    assert client.get(url + "/status").get_json()["state"] == "ready"
+    assert len(list(slips_dir_of(client.application).iterdir())) == 1
+
+
+def slips_dir_of(app):
+    from contests import slips
+    with app.app_context():
+        return slips.slips_dir()
+
+
 def test_a_batch_whose_process_died_is_taken_up_by_its_page(client, login, cw, db, held, few_inline, frozen_clock,
                                                             app):
     login("organiser")

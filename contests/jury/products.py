@@ -157,7 +157,13 @@ def save_product(actor: Actor, round_id: int, *, filename: str | None, data: byt
         raise ProductRefused(_("Một thành viên khác của đội vừa nộp sản phẩm cùng lúc; hãy nộp lại.")) from None
     audit(actor, "contest.product.upload", "contest_creative_product", product.id, before=before,
           after={"sha256": product.sha256, "size": product.size, "entry_id": entry.id})
-    db.session.commit()
+    try:
+        db.session.commit()
+    except Exception:        # the database refused: no row names the new file, so it goes too
+        db.session.rollback()
+        if data is not None:
+            (products_dir() / stored).unlink(missing_ok=True)
+        raise
     if old and old != product.stored_file:   # the new file is in place and recorded: drop the old one
         try:
             (products_dir() / old).unlink(missing_ok=True)
