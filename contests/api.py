@@ -83,7 +83,7 @@ def api_submission(submission_id):
     if actor is None:
         return {"error": "authentication required"}, 401
     sub, manager = services.submission_for(actor, submission_id)
-    return judging.status_json(sub, manager)
+    return judging.status_json(judging.revive_if_lost(sub), manager)
 
 
 @bp.route("/token", methods=["GET", "POST"])

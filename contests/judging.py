@@ -304,6 +304,59 @@ def _take_up_task(app, sub: Submission, resend_before) -> bool:
     return False
 
 
+def revive_if_lost(sub: Submission) -> Submission:
+    """A submission whose job looks lost, taken up again when its page (or the API) polls it, so that
+    it does not wait for the next start-up: one that failed to reach the judge (`error`: the broker
+    was down for a moment, or the judge raised) once CONTEST_JUDGE_RETRY_SECONDS have passed since;
+    through Celery, one whose task is still PENDING (the broker lost it: Redis restarted without
+    persistence) or FAILED CONTEST_JUDGE_RESEND_SECONDS after it was sent. A task running, or queued
+    less long, is left to the thread that follows it. Costs no query unless one of these is due.
+
+    The row is claimed first by a compare-and-set on `requeued_at` (as the start-up claims), so
+    pages polling at the same moment, in any web process, send it once."""
+    app = current_app._get_current_object()
+    via = judge_via(app)
+    if via == "none" or sub.status not in (*PENDING, "error"):
+        return sub
+    now = clock.now()
+    retry = timedelta(seconds=float(app.config.get("CONTEST_JUDGE_RETRY_SECONDS", 30)))
+    resend = timedelta(seconds=float(app.config.get("CONTEST_JUDGE_RESEND_SECONDS", 900)))
+    last = clock.as_utc(sub.judge_sent_at or sub.created_at)
+    if sub.status == "error":
+        if last > now - retry:
+            return sub
+    elif not (via == "celery" and sub.judge_task_id and sub.judge_sent_at is not None and last <= now - resend):
+        return sub
+    window = retry if sub.status == "error" else resend
+    claimed = db.session.execute(
+        update(Submission)
+        .where(Submission.id == sub.id, Submission.status == sub.status,
+               or_(Submission.requeued_at.is_(None), Submission.requeued_at < now - window))
+        .values(requeued_at=now)).rowcount
+    db.session.commit()
+    if claimed != 1:
+        return sub
+    if sub.status != "error":
+        from tinhoc.judge import worker
+        try:
+            state, data = worker.task_state(sub.judge_task_id)
+        except Exception:  # noqa: BLE001 - the result backend is down: a later poll looks again
+            log.warning("could not read the state of task %s (submission %s)", sub.judge_task_id, sub.id,
+                        exc_info=True)
+            return sub
+        if state == "SUCCESS" and data is not None:
+            store_result(sub.id, JudgeResult.from_dict(data))
+            return db.session.get(Submission, sub.id, populate_existing=True)
+        if state not in ("PENDING", "FAILURE"):
+            return sub                       # running (or retried by Celery): its follower stores it
+    log.warning("submission %s (%s) looks lost: sent to the judge again", sub.id, sub.status)
+    db.session.execute(update(Submission).where(Submission.id == sub.id)
+                       .values(status="queued", progress="", live_tests=None))
+    db.session.commit()
+    dispatch([db.session.get(Submission, sub.id, populate_existing=True)])
+    return db.session.get(Submission, sub.id, populate_existing=True)
+
+
 def status_json(sub: Submission, manager: bool) -> dict:
     """What the polling page gets: status, where the judging is and, once judged, the result as the
     viewer may see it."""

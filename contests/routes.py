@@ -124,6 +124,7 @@ def submit(problem_id):
 @login_required
 def show_submission(submission_id):
     sub, manager = services.submission_for(current_actor(), submission_id)
+    sub = judging.revive_if_lost(sub)
     return render_template("contests/submission.html", sub=sub, manager=manager,
                            view=judging.status_json(sub, manager), labels=judging.LANGUAGE_LABELS)
 
@@ -132,7 +133,7 @@ def show_submission(submission_id):
 @login_required
 def submission_status(submission_id):
     sub, manager = services.submission_for(current_actor(), submission_id)
-    return judging.status_json(sub, manager)
+    return judging.status_json(judging.revive_if_lost(sub), manager)
 
 
 @bp.get("/<int:contest_id>/scoreboard")

@@ -170,6 +170,66 @@ def test_a_result_backend_that_does_not_answer_means_sending_again(cw, db, app, 
     assert "could not read the state of task t-queued" in caplog.text
 
 
+def test_a_broker_blip_is_retried_by_the_page_that_polls_not_by_a_restart(client, login, cw, db, app, via_celery,
+                                                                          monkeypatch, frozen_clock):
+    """Redis down for a moment during the contest: the submission is in `error`; the contestant's
+    page, polling, sends it again CONTEST_JUDGE_RETRY_SECONDS later, once however many polls."""
+    down = [True]
+
+    def broker(job, task_id):
+        if down[0]:
+            raise ConnectionError("redis:6379 refused")
+    celery = FakeCelery(monkeypatch, on_send=broker)
+    login("alice")
+    client.post(f"/contests/problems/{cw['problem'].id}/submit", data={"language": "cpp17", "source": SRC})
+    from contests.models import Submission
+    sub_id = db.session.scalar(select(Submission.id))
+    status = f"/contests/submissions/{sub_id}/status"
+    assert client.get(status).get_json()["status"] == "error" and not celery.sent     # too soon
+    down[0] = False
+    frozen_clock.advance(timedelta(seconds=app.config["CONTEST_JUDGE_RETRY_SECONDS"] + 1))
+    st = client.get(status).get_json()
+    assert st["status"] == "queued" and st["progress"]["text"] == "Đang chờ chấm…"
+    [(sent_id, task_id)] = celery.sent
+    assert sent_id == sub_id and _row(db, sub_id).judge_task_id == task_id and task_id in celery.followed
+    for _ in range(3):                                    # polls go on: nothing is sent again
+        assert client.get(status).get_json()["status"] == "queued"
+    assert client.get(f"/contests/submissions/{sub_id}").status_code == 200
+    assert len(celery.sent) == 1
+    celery.followed[task_id].set_result(judge_result("AC"))
+    assert client.get(status).get_json()["verdict"] == "AC"
+
+
+def test_a_task_the_broker_lost_is_sent_again_when_its_page_polls(client, login, cw, db, app, via_celery,
+                                                                  monkeypatch, frozen_clock):
+    """Redis restarted without persistence mid-contest: a task still PENDING CONTEST_JUDGE_RESEND_SECONDS
+    after it was sent is sent again by the next poll (page or API), once. A running task is left to
+    its follower; a result the backend holds is stored; one queued less long is left alone."""
+    resend = app.config["CONTEST_JUDGE_RESEND_SECONDS"]
+    celery = FakeCelery(monkeypatch, states={
+        "t-finished": ("SUCCESS", judge_result("WA", 0.0).to_dict()), "t-running": ("PROGRESS", None),
+        "t-queued": ("PENDING", None), "t-lost": ("PENDING", None)})
+    subs = _pending(db, cw, {
+        "finished": ("judging", "t-finished", resend + 60),
+        "running": ("judging", "t-running", resend + 60),
+        "queued": ("queued", "t-queued", resend - 60),
+        "lost": ("queued", "t-lost", resend + 60),
+    })
+    celery.sent.clear()
+    celery.followed.clear()
+    login("bob")
+    for name in ("running", "queued", "lost", "finished"):
+        for _ in range(2):
+            assert client.get(f"/contests/submissions/{subs[name][0]}/status").status_code == 200
+    [(sent_id, task_id)] = celery.sent
+    assert sent_id == subs["lost"][0] and task_id != "t-lost" and _row(db, sent_id).judge_task_id == task_id
+    assert list(celery.followed) == [task_id]            # the running task keeps its own follower
+    assert (_row(db, subs["finished"][0]).status, _row(db, subs["finished"][0]).verdict) == ("done", "WA")
+    assert _row(db, subs["running"][0]).status == "judging" and _row(db, subs["queued"][0]).status == "queued"
+    r = client.get(f"/api/submissions/{subs['lost'][0]}")      # the API polls the same way
+    assert r.status_code == 200 and len(celery.sent) == 1
+
+
 # Not marked `sandbox`: it may skip for want of Redis, which TINHOC_REQUIRE_SANDBOX must not forbid.
 @pytest.mark.skipif(sandbox_missing() is not None, reason=sandbox_missing() or "")
 def test_a_restarted_web_process_neither_loses_nor_resends_a_job(cw, db, app, via_celery, redis_env, monkeypatch):

@@ -99,6 +99,9 @@ class Config:
         # one still PENDING (queued, or lost by the broker: Celery cannot tell) this long after it
         # was sent is sent again.
         self.CONTEST_JUDGE_RESEND_SECONDS = float(os.environ.get("CONTEST_JUDGE_RESEND_SECONDS", "900"))
+        # a submission whose job did not reach the judge (status "error") is sent again by the next
+        # poll of its page this long after (judging.revive_if_lost), not only at the next start-up
+        self.CONTEST_JUDGE_RETRY_SECONDS = float(os.environ.get("CONTEST_JUDGE_RETRY_SECONDS", "30"))
         # Organisers' long jobs (verifying a problem package, a rejudge preview) run off the request:
         # "thread" (default), "inline" (in the request, as the tests do) or "none"; how many at once
         # per web process (contests/background.py).
