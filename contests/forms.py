@@ -84,10 +84,9 @@ class ContestForm(Form):
     national = BooleanField(_l("Tạo các bảng theo cơ cấu toàn quốc (A, B, C1, C2, D1, D2, D3)"), default=True)
 
 
-class RoundForm(Form):
-    division = SelectField(_l("Bảng thi"), coerce=int, choices=[])
+class RoundEditForm(Form):
+    """A round's settings that may change after it was created (contests/rounds.py says when)."""
     title = StringField(_l("Tên vòng thi"), validators=[DataRequired(), Length(max=255)])
-    kind = SelectField(_l("Loại vòng"), choices=[("programming", _l("Lập trình")), ("creative", _l("Sản phẩm sáng tạo"))])
     starts_at = DateTimeLocalField(_l("Bắt đầu (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("Kết thúc (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     scoring = SelectField(_l("Cách tính điểm"), choices=[("ioi", _l("IOI: điểm từng test")),
@@ -98,6 +97,11 @@ class RoundForm(Form):
     subtask_max = BooleanField(_l("IOI: lấy điểm cao nhất của từng nhóm test qua các lần nộp"))
     freeze_minutes = IntegerField(_l("Đóng băng bảng điểm trước khi kết thúc (phút)"), default=0,
                                   validators=[Optional(), NumberRange(min=0, max=600)])
+
+
+class RoundForm(RoundEditForm):
+    division = SelectField(_l("Bảng thi"), coerce=int, choices=[])
+    kind = SelectField(_l("Loại vòng"), choices=[("programming", _l("Lập trình")), ("creative", _l("Sản phẩm sáng tạo"))])
 
 
 class ImportForm(Form):

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 
 from tinhoc.security import current_actor, role_required
 
-from . import board, bp, clarifications, problem_uploads, problems, rejudge, services
-from .forms import ActionForm, ContestForm, NoteForm, ProblemForm, RoundForm, StatementForm
+from . import board, bp, clarifications, problem_uploads, problems, rejudge, rounds, services
+from .forms import ActionForm, ContestForm, NoteForm, ProblemForm, RoundEditForm, RoundForm, StatementForm
 
 MANAGE = services.MANAGE_ROLES
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -247,3 +247,33 @@ def new_round(contest_id):
             flash(_("Đã tạo vòng thi."), "success")
             return redirect(url_for("contests.show_round", round_id=rnd.id))
     return render_template("contests/round_new.html", form=form, contest=contest)
+
+
+@bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
+@role_required(*MANAGE)
+def edit_round(round_id):
+    from tinhoc import clock
+    from tinhoc.i18n import LOCAL_TZ
+    actor = current_actor()
+    rnd = rounds.managed_round(actor, round_id)
+    form = RoundEditForm()
+    if not form.is_submitted():
+        form.title.data, form.scoring.data = rnd.title, rnd.scoring
+        form.starts_at.data = clock.as_utc(rnd.starts_at).astimezone(LOCAL_TZ).replace(tzinfo=None)
+        form.ends_at.data = clock.as_utc(rnd.ends_at).astimezone(LOCAL_TZ).replace(tzinfo=None)
+        form.languages.data = list(rnd.languages or [])
+        form.show_hidden_tests.data, form.subtask_max.data = rnd.show_hidden_tests, rnd.subtask_max
+        form.freeze_minutes.data = rnd.freeze_minutes
+    elif form.validate_on_submit():
+        try:
+            rounds.edit_round(actor, rnd, title=form.title.data, scoring=form.scoring.data,
+                              starts_at=form.starts_at.data.replace(tzinfo=LOCAL_TZ),
+                              ends_at=form.ends_at.data.replace(tzinfo=LOCAL_TZ), languages=form.languages.data,
+                              show_hidden_tests=form.show_hidden_tests.data, subtask_max=form.subtask_max.data,
+                              freeze_minutes=form.freeze_minutes.data or 0)
+        except services.ContestError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(_("Đã lưu vòng thi."), "success")
+            return redirect(url_for("contests.show_round", round_id=rnd.id))
+    return render_template("contests/round_edit.html", form=form, rnd=rnd, taken_part=rounds.taken_part(rnd))

@@ -88,6 +88,28 @@ def _quiz_part(exam_id: int):
     return part
 
 
+def set_quiz_window(exam_id: int, opens_at: datetime, closes_at: datetime) -> int:
+    """Move a quiz's window (its contest round was moved or extended). An attempt still running keeps
+    its own duration: one cut short by the old close gets the time the new close allows, one that
+    would run past the new close ends there. Attempts already over are left as they are. Returns how
+    many deadlines moved; the caller commits."""
+    from .delivery.models import ExamAttempt
+    if closes_at <= opens_at:
+        raise BankError(_("Bài kiểm tra phải đóng sau khi mở."))
+    part = _quiz_part(exam_id)
+    exam, now = part.exam, clock.now()
+    exam.opens_at, exam.closes_at = opens_at, closes_at
+    moved = 0
+    for attempt in db.session.scalars(select(ExamAttempt).where(ExamAttempt.part_id == part.id,
+                                                                ExamAttempt.state == "open",
+                                                                ExamAttempt.deadline_at > now)):
+        deadline = min(clock.as_utc(attempt.started_at) + timedelta(minutes=part.duration_minutes), closes_at)
+        if deadline != clock.as_utc(attempt.deadline_at):
+            attempt.deadline_at = deadline
+            moved += 1
+    return moved
+
+
 def start_quiz(user_id: int, exam_id: int):
     """Start (or resume) the user's attempt at a quiz; the caller has decided the user may take it.
     Returns the attempt (send the user to `url_for("exams.take_attempt", attempt_id=attempt.id)`).

@@ -298,4 +298,4 @@ def type_counts() -> dict[str, int]:
 # The public exam functions for training quizzes and contest quiz rounds live in quiz.py; callers use
 # them through this module.
 from .quiz import (QuizResult, create_quiz, quiz_attempt_count, quiz_result, quiz_results,  # noqa: E402,F401
-                   start_quiz)
+                   set_quiz_window, start_quiz)

@@ -170,6 +170,8 @@ ACCESS = {
     ("/contests/problems/<int:problem_id>/statement", "POST"): STAFF,
     ("/contests/rounds/<int:round_id>/scoreboard.xlsx", "GET"): STAFF,
     ("/contests/rounds/<int:round_id>/unfreeze", "POST"): STAFF,
+    ("/contests/rounds/<int:round_id>/edit", "GET"): STAFF,
+    ("/contests/rounds/<int:round_id>/edit", "POST"): STAFF,
     ("/contests/rejudge", "GET"): STAFF,
     ("/contests/rejudge", "POST"): STAFF,
     ("/contests/rejudge/start", "POST"): STAFF,
