@@ -45,7 +45,7 @@ def set_up(actor: Actor, rnd: Round, *, category_id: int, count: int, duration_m
         raise NotFound(rnd.id)
     if rnd.kind != "quiz":
         raise ContestError(_("Chỉ vòng thi trắc nghiệm mới có bài trắc nghiệm."))
-    if rnd.quiz_exam_id is not None and _started(rnd):
+    if rnd.quiz_exam_id is not None and started(rnd):
         raise ContestError(_("Đã có thí sinh làm bài: không thể đổi bài trắc nghiệm của vòng này."))
     if not (isinstance(count, int) and 1 <= count <= MAX_QUESTIONS) or not (
             isinstance(duration_minutes, int) and 1 <= duration_minutes <= 600):
@@ -69,7 +69,7 @@ def set_up(actor: Actor, rnd: Round, *, category_id: int, count: int, duration_m
     return rnd
 
 
-def _started(rnd: Round) -> bool:
+def started(rnd: Round) -> bool:
     members = db.session.scalars(select(EntryMember.user_id).join(Entry, Entry.id == EntryMember.entry_id)
                                  .where(Entry.division_id == rnd.division_id)).all()
     return bool(members) and exams.quiz_attempt_count(rnd.quiz_exam_id, members) > 0

@@ -43,8 +43,8 @@ def taken_part(rnd: Round) -> bool:
         return bool(db.session.scalar(select(exists().where(Submission.problem_id == Problem.id,
                                                             Problem.round_id == rnd.id))))
     if rnd.kind == "quiz":
-        from .quiz import _started
-        return rnd.quiz_exam_id is not None and _started(rnd)
+        from .quiz import started
+        return rnd.quiz_exam_id is not None and started(rnd)
     from .jury.models import CreativeProduct
     return bool(db.session.scalar(select(exists().where(CreativeProduct.round_id == rnd.id))))
 
