@@ -318,8 +318,37 @@ def _csrf(client, url: str) -> str:
     return match.group(1) or match.group(2)
 
 
+# The world below takes most of a case's time and every case builds the same one: on SQLite (where
+# this table runs, see above) it is built once per test process, copied aside with SQLite's backup
+# API, and copied back before each case (the `app` fixture empties the tables after each one).
+_SNAPSHOT: dict = {}
+
+
+def _copy(db, source=None, target=None) -> None:
+    """SQLite's online backup: the test database into `target`, or `source` into it."""
+    with db.engine.connect() as conn:
+        live = conn.connection.dbapi_connection
+        (source or live).backup(target or live)
+
+
 @pytest.fixture
 def world(db, make_user, make_org, make_person, make_position):
+    if db.engine.dialect.name != "sqlite" or db.engine.url.database not in (None, "", ":memory:"):
+        return _build_world(db, make_user, make_org, make_person, make_position)
+    if _SNAPSHOT:
+        db.session.remove()
+        _copy(db, source=_SNAPSHOT["copy"])
+        return dict(_SNAPSHOT["ids"])
+    ids = _build_world(db, make_user, make_org, make_person, make_position)
+    db.session.commit()
+    import sqlite3
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    _copy(db, target=copy)
+    _SNAPSHOT.update(copy=copy, ids=dict(ids))
+    return ids
+
+
+def _build_world(db, make_user, make_org, make_person, make_position):
     """Objects inside the demo district (so its organiser reaches them) and the accounts of each role."""
     from tinhoc.access import SYSTEM
     from tinhoc.accounts import services as accounts
