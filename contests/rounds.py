@@ -6,9 +6,9 @@ What may change, and when:
 - the start: until the round starts (then the submissions' minutes, ICPC's penalty, count from it);
 - the end: any time, to a moment not yet past (set it to now to stop a round); an ended round can be
   reopened by setting a later end;
-- the scoring (IOI/ICPC, best subtask scores) and the freeze: while nobody has taken part, and the
-  freeze also later, since the board is computed again from the stored results.
-The board is computed again after any change of the window or the freeze; a quiz round's quiz follows
+- the scoring (IOI/ICPC, best subtask scores): while nobody has taken part;
+- the freeze: any time.
+The board is computed again from the stored results after any change; a quiz round's quiz follows
 its round's window (running attempts keep their own duration, within the new end). Audited with the
 values before and after.
 """
@@ -31,10 +31,6 @@ from .services import ContestError, managed_round_for
 
 # datetime-local inputs stop at the minute: "now" as typed is up to a minute in the past
 TYPED_NOW_SLACK = timedelta(minutes=1)
-
-
-def managed_round(actor: Actor, round_id: int) -> Round:
-    return managed_round_for(actor, round_id)
 
 
 def taken_part(rnd: Round) -> bool:
@@ -60,7 +56,7 @@ def edit_round(actor: Actor, rnd: Round, *, title: str, starts_at, ends_at, scor
                show_hidden_tests: bool, subtask_max: bool, freeze_minutes: int) -> Round:
     """Change the round as the module's docstring allows; ContestError with the reason otherwise
     (nothing is changed)."""
-    rnd = managed_round(actor, rnd.id)
+    rnd = managed_round_for(actor, rnd.id)
     title = text.clean(title or "")
     if not title or len(title) > 255:
         raise ContestError(_("Tên vòng thi không được để trống (tối đa 255 ký tự)."))
@@ -104,4 +100,4 @@ def edit_round(actor: Actor, rnd: Round, *, title: str, starts_at, ends_at, scor
     return rnd
 
 
-__all__ = ["edit_round", "managed_round", "taken_part"]
+__all__ = ["edit_round", "taken_part"]

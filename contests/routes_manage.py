@@ -255,7 +255,7 @@ def edit_round(round_id):
     from tinhoc import clock
     from tinhoc.i18n import LOCAL_TZ
     actor = current_actor()
-    rnd = rounds.managed_round(actor, round_id)
+    rnd = services.managed_round_for(actor, round_id)
     form = RoundEditForm()
     if not form.is_submitted():
         form.title.data, form.scoring.data = rnd.title, rnd.scoring
