@@ -16,7 +16,7 @@ from functools import partial
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from tinhoc import clock
@@ -25,7 +25,7 @@ from tinhoc.extensions import db
 from tinhoc.judge.job import JudgeJob, JudgeResult, Limits
 from tinhoc.judge.progress import COMPILING, TESTING, JudgeProgress, throttled
 
-from . import board
+from . import board, owner
 from .models import Problem, ScoreCell, Submission
 from .problems import package_path
 from .services import ContestError, problem_for
@@ -126,6 +126,8 @@ def dispatch(subs) -> int:
     from tinhoc.judge import worker
     subs = list(subs)
     task_ids = _record_tasks(subs) if via == "celery" else {}
+    if via == "pool":
+        _record_owner(subs)
     for sub in subs:
         job = job_for(sub)
         if via == "pool":
@@ -152,9 +154,18 @@ def _record_tasks(subs) -> dict[int, str]:
     ids = {sub.id: uuid.uuid4().hex for sub in subs}
     for sub in subs:
         db.session.execute(update(Submission).where(Submission.id == sub.id)
-                           .values(judge_task_id=ids[sub.id], judge_sent_at=now))
+                           .values(judge_task_id=ids[sub.id], judge_sent_at=now, judge_owner=None))
     db.session.commit()
     return ids
+
+
+def _record_owner(subs) -> None:
+    """This process holds the jobs in its pool: committed before they are queued there, so that a
+    sibling starting meanwhile leaves them alone (and takes them up if this process dies)."""
+    if subs:
+        db.session.execute(update(Submission).where(Submission.id.in_([sub.id for sub in subs]))
+                           .values(judge_owner=owner.token(), judge_task_id=None, judge_sent_at=clock.now()))
+        db.session.commit()
 
 
 def _follow(app, sub: Submission, task_id: str) -> None:
@@ -255,6 +266,9 @@ def requeue_pending(app) -> int:
     pending rows and sends their jobs; a process starting within CONTEST_REQUEUE_CLAIM_SECONDS finds
     them claimed and sends nothing (on PostgreSQL a second UPDATE waits for the first to commit, then
     re-reads the row and no longer matches). A later start-up (after a crash) claims them again.
+    A row a living process of this host holds in its in-process pool (`judge_owner`, contests/owner.py)
+    is never claimed: when gunicorn replaces one killed worker, the new one takes up the dead
+    worker's jobs, not its siblings' (which used to be judged twice).
 
     Through Celery the jobs outlive the web process (the broker keeps them): a submission whose task
     is known is not sent again but followed (`_take_up_task`)."""
@@ -264,7 +278,8 @@ def requeue_pending(app) -> int:
         claimed = list(db.session.scalars(
             update(Submission)
             .where(Submission.status.in_((*PENDING, "error")),
-                   or_(Submission.requeued_at.is_(None), Submission.requeued_at < now - window))
+                   or_(Submission.requeued_at.is_(None), Submission.requeued_at < now - window),
+                   _not_held_by_the_living())
             .values(status="queued", progress="", live_tests=None, requeued_at=now)
             .returning(Submission.id)))
         db.session.commit()
@@ -279,6 +294,17 @@ def requeue_pending(app) -> int:
         n = taken + dispatch(subs)
         db.session.remove()
         return n
+
+
+def _not_held_by_the_living():
+    """SQL: a pending row that no living process of this host holds in its pool (an `error` row is in
+    no pool; a process of another host cannot be asked, so its rows fall to the claim window)."""
+    owners = db.session.scalars(select(Submission.judge_owner).distinct()
+                                .where(Submission.status.in_(PENDING), Submission.judge_owner.is_not(None)))
+    living = [o for o in owners if owner.state(o) == owner.ALIVE]
+    if not living:
+        return true()
+    return or_(Submission.status == "error", Submission.judge_owner.is_(None), Submission.judge_owner.not_in(living))
 
 
 def _take_up_task(app, sub: Submission, resend_before) -> bool:
@@ -308,7 +334,9 @@ def revive_if_lost(sub: Submission) -> Submission:
     """A submission whose job looks lost, taken up again when its page (or the API) polls it, so that
     it does not wait for the next start-up: one that failed to reach the judge (`error`: the broker
     was down for a moment, or the judge raised) once CONTEST_JUDGE_RETRY_SECONDS have passed since;
-    through Celery, one whose task is still PENDING (the broker lost it: Redis restarted without
+    through the pool, one held by a process of this host that died (`owner`: gunicorn replaced a
+    killed worker, whose start-up may have come while the dead one still looked alive); through
+    Celery, one whose task is still PENDING (the broker lost it: Redis restarted without
     persistence) or FAILED CONTEST_JUDGE_RESEND_SECONDS after it was sent. A task running, or queued
     less long, is left to the thread that follows it. Costs no query unless one of these is due.
 
@@ -325,9 +353,12 @@ def revive_if_lost(sub: Submission) -> Submission:
     if sub.status == "error":
         if last > now - retry:
             return sub
+    elif via == "pool":
+        if not sub.judge_owner or sub.judge_owner == owner.token() or owner.state(sub.judge_owner) != owner.DEAD:
+            return sub
     elif not (via == "celery" and sub.judge_task_id and sub.judge_sent_at is not None and last <= now - resend):
         return sub
-    window = retry if sub.status == "error" else resend
+    window = resend if via == "celery" and sub.status != "error" else retry
     claimed = db.session.execute(
         update(Submission)
         .where(Submission.id == sub.id, Submission.status == sub.status,
@@ -336,7 +367,7 @@ def revive_if_lost(sub: Submission) -> Submission:
     db.session.commit()
     if claimed != 1:
         return sub
-    if sub.status != "error":
+    if sub.status != "error" and via == "celery":
         from tinhoc.judge import worker
         try:
             state, data = worker.task_state(sub.judge_task_id)

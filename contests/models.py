@@ -256,6 +256,9 @@ class Submission(db.Model):
     # queued or judged follows that task (or reads its stored result) instead of sending it again.
     judge_task_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     judge_sent_at = mapped_column(UTCDateTime, nullable=True)
+    # Through the in-process pool: the web process holding the job (contests/owner.py), so a start-up
+    # or a poll takes up only the jobs of a process that died, never a living sibling's.
+    judge_owner: Mapped[str | None] = mapped_column(String(96), nullable=True)
 
     entry = relationship(Entry, lazy="joined")
     problem = relationship(Problem, lazy="joined")
