@@ -116,6 +116,32 @@ def scores(rnd: Round) -> dict[int, float]:
     return {line.entry.id: line.points for line in results(rnd) if line.points is not None}
 
 
+def boards(contest_id: int, live: bool) -> list[dict]:
+    """The contest's quiz rounds for the scoreboard page: each entry that finished the quiz, ranked by
+    its best member's points (equal points share a rank). The jury sees them at any time; everyone
+    else once the round is over (until then the table would only rank those who finished early)."""
+    from .models import Division
+    now = clock.now()
+    rounds = db.session.scalars(select(Round).join(Division, Division.id == Round.division_id)
+                                .where(Division.contest_id == contest_id, Round.kind == "quiz",
+                                       Round.quiz_exam_id.is_not(None))
+                                .order_by(Division.code, Round.starts_at, Round.id))
+    out = []
+    for rnd in rounds:
+        if not live and now < clock.as_utc(rnd.ends_at):
+            continue
+        rows, rank, previous = [], 0, None
+        for i, line in enumerate(line for line in results(rnd) if line.points is not None):
+            if line.points != previous:
+                rank, previous = i + 1, line.points
+            rows.append({"rank": rank, "name": line.entry.name,
+                         "school": line.entry.school.name if line.entry.school else "",
+                         "points": round(line.points, 2), "max_points": round(line.max_points or 0, 2)})
+        out.append({"division": rnd.division.code, "division_name": rnd.division.name, "round": rnd.title,
+                    "running": now < clock.as_utc(rnd.ends_at), "rows": rows})
+    return out
+
+
 @award_sources.register("quiz")
 def award_scores(rnd: Round) -> dict[int, tuple[float, int]]:
     """A quiz round's part of a division's total for the awards: the entry's points, no penalty."""

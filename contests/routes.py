@@ -146,4 +146,5 @@ def scoreboard(contest_id):
     data = json.loads(board.contest_board_json(contest.id, live) or b"{}")
     if not data:
         abort(404)
-    return render_template("contests/scoreboard.html", contest=contest, data=data, live=live)
+    return render_template("contests/scoreboard.html", contest=contest, data=data, live=live,
+                           quiz_boards=quiz.boards(contest.id, live))

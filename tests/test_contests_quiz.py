@@ -126,3 +126,38 @@ def test_who_may_not_take_or_set_up_the_quiz(client, login, qw, db, make_user):
     login("district")                                # organiser of a district: not this province contest
     assert client.get(f"/contests/rounds/{rid}/quiz").status_code == 404
     assert _setup(client, rid, qw["categories"]["theory"]).status_code == 404
+
+
+def _take(client, login, qw, db, user, right: bool):
+    from exams.delivery.models import ExamAttempt
+    login(user)
+    rid = qw["quiz"].id
+    assert client.post(f"/contests/rounds/{rid}/quiz/start").status_code == 302
+    attempt = db.session.scalar(select(ExamAttempt).where(ExamAttempt.user_id == qw[user].id))
+    answers = [{"item": i.id, "response": shown(i, RIGHT.get(i.version.type, "x")) if right else None}
+               for i in attempt.items]
+    assert client.post(f"/exams/attempts/{attempt.id}/answers", json={"seq": 1, "answers": answers}).status_code == 200
+    assert client.post(f"/exams/attempts/{attempt.id}/submit").status_code == 302
+
+
+def test_the_quiz_board_is_the_jury_s_during_the_round_and_everyone_s_after(client, login, qw, db, frozen_clock):
+    login("organiser")
+    assert _setup(client, qw["quiz"].id, qw["categories"]["theory"], count=5).status_code == 302
+    _take(client, login, qw, db, "alice", right=True)
+    _take(client, login, qw, db, "bob", right=False)
+    url = f"/contests/{qw['contest'].id}/scoreboard"
+    assert "quiz-board" not in client.get(url).get_data(as_text=True)          # a contestant, during the round
+    login("organiser")
+    page = client.get(url).get_data(as_text=True)
+    table = page.split('class="table table-sm table-bordered quiz-board"')[1].split("</table>")[0]
+    assert "Đang thi: chỉ ban tổ chức thấy" in page
+    assert table.index("Nguyễn Thị An") < table.index("Trần Văn Bình") and "Lê Thị Châu" not in table
+    frozen_clock.freeze(START + timedelta(hours=2))                              # the round is over
+    client.post("/logout")
+    page = client.get(url).get_data(as_text=True)                                # anyone, logged in or not
+    table = page.split('class="table table-sm table-bordered quiz-board"')[1].split("</table>")[0]
+    rows = [r for r in table.split("<tr>")[2:]]
+    assert "<td>1</td><td>Nguyễn Thị An</td>" in rows[0] and "10 / 10" in rows[0]
+    assert "<td>2</td><td>Trần Văn Bình</td>" in rows[1] and "0 / 10" in rows[1]
+    assert "Đang thi" not in page
+    assert "Quiz" in client.get(url + "?lang=en").get_data(as_text=True)
