@@ -25,7 +25,7 @@ def init_app(app) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from . import background
-    from .judging import requeue_pending
+    from .recovery import requeue_pending
     try:
         requeue_pending(app)
         background.resume_all(app)

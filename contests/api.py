@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from tinhoc.extensions import csrf, limiter
 from tinhoc.security import current_actor
 
-from . import api_bp, board, bp, judging, services, tokens
+from . import api_bp, board, bp, judging, recovery, services, tokens
 from .routes import submit_limit
 
 
@@ -83,7 +83,7 @@ def api_submission(submission_id):
     if actor is None:
         return {"error": "authentication required"}, 401
     sub, manager = services.submission_for(actor, submission_id)
-    return judging.status_json(judging.revive_if_lost(sub), manager)
+    return judging.status_json(recovery.revive_if_lost(sub), manager)
 
 
 @bp.route("/token", methods=["GET", "POST"])

@@ -11,12 +11,11 @@ from __future__ import annotations
 import base64
 import logging
 import uuid
-from datetime import timedelta
 from functools import partial
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, true, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from tinhoc import clock
@@ -144,7 +143,7 @@ def dispatch(subs) -> int:
                                .values(status="error", progress=str(exc)[:64], judge_task_id=None))
             db.session.commit()
             continue
-        _follow(app, sub, task_ids[sub.id])
+        follow_task(app, sub, task_ids[sub.id])
     return len(subs)
 
 
@@ -168,7 +167,7 @@ def _record_owner(subs) -> None:
         db.session.commit()
 
 
-def _follow(app, sub: Submission, task_id: str) -> None:
+def follow_task(app, sub: Submission, task_id: str) -> None:
     """Wait (on a thread of the worker module) for the submission's Celery task; store its result."""
     from tinhoc.judge import worker
     future = worker.follow(task_id, progress_writer(app, sub.id, sample_names(sub.problem)))
@@ -255,137 +254,6 @@ def store_result(submission_id: int, result: JudgeResult) -> bool:
     board.recompute_cell(cell, sub.problem.round)
     db.session.commit()
     return True
-
-
-def requeue_pending(app) -> int:
-    """Queue again every submission still without a result (called at start-up), once per start-up.
-    Returns how many were taken up (sent, followed or stored).
-
-    Every web process calls this as it starts (gunicorn's workers each build the app), so each row
-    is claimed with a compare-and-set UPDATE on `requeued_at`: the first process to start claims the
-    pending rows and sends their jobs; a process starting within CONTEST_REQUEUE_CLAIM_SECONDS finds
-    them claimed and sends nothing (on PostgreSQL a second UPDATE waits for the first to commit, then
-    re-reads the row and no longer matches). A later start-up (after a crash) claims them again.
-    A row a living process of this host holds in its in-process pool (`judge_owner`, contests/owner.py)
-    is never claimed: when gunicorn replaces one killed worker, the new one takes up the dead
-    worker's jobs, not its siblings' (which used to be judged twice).
-
-    Through Celery the jobs outlive the web process (the broker keeps them): a submission whose task
-    is known is not sent again but followed (`_take_up_task`)."""
-    with app.app_context():
-        now = clock.now()
-        window = timedelta(seconds=float(app.config.get("CONTEST_REQUEUE_CLAIM_SECONDS", 60)))
-        claimed = list(db.session.scalars(
-            update(Submission)
-            .where(Submission.status.in_((*PENDING, "error")),
-                   or_(Submission.requeued_at.is_(None), Submission.requeued_at < now - window),
-                   _not_held_by_the_living())
-            .values(status="queued", progress="", live_tests=None, requeued_at=now)
-            .returning(Submission.id)))
-        db.session.commit()
-        subs = list(db.session.scalars(select(Submission).where(Submission.id.in_(claimed))
-                                       .order_by(Submission.id))) if claimed else []
-        taken = 0
-        if subs and judge_via(app) == "celery":
-            resend_after = timedelta(seconds=float(app.config.get("CONTEST_JUDGE_RESEND_SECONDS", 900)))
-            kept = [sub for sub in subs if _take_up_task(app, sub, now - resend_after)]
-            taken = len(kept)
-            subs = [sub for sub in subs if sub not in kept]
-        n = taken + dispatch(subs)
-        db.session.remove()
-        return n
-
-
-def _not_held_by_the_living():
-    """SQL: a pending row that no living process of this host holds in its pool (an `error` row is in
-    no pool; a process of another host cannot be asked, so its rows fall to the claim window)."""
-    owners = db.session.scalars(select(Submission.judge_owner).distinct()
-                                .where(Submission.status.in_(PENDING), Submission.judge_owner.is_not(None)))
-    living = [o for o in owners if owner.state(o) == owner.ALIVE]
-    if not living:
-        return true()
-    return or_(Submission.status == "error", Submission.judge_owner.is_(None), Submission.judge_owner.not_in(living))
-
-
-def _take_up_task(app, sub: Submission, resend_before) -> bool:
-    """Whether a pending submission's Celery task is taken up without sending the job again: its
-    stored result is read, or the task (running, or queued since after `resend_before`) is followed.
-    A task Celery reports failed, or queued since before `resend_before` (PENDING is also what a
-    task the broker lost reads as), is not: its job is sent again under a new id."""
-    from tinhoc.judge import worker
-    if not sub.judge_task_id or sub.judge_sent_at is None:
-        return False
-    try:
-        state, data = worker.task_state(sub.judge_task_id)
-    except Exception:  # noqa: BLE001 - the result backend is down: send the job again
-        log.warning("could not read the state of task %s (submission %s)", sub.judge_task_id, sub.id, exc_info=True)
-        return False
-    if state == "SUCCESS" and data is not None:
-        store_result(sub.id, JudgeResult.from_dict(data))
-        return True
-    if state in ("STARTED", "RETRY", worker.PROGRESS_STATE) or \
-            (state == "PENDING" and clock.as_utc(sub.judge_sent_at) >= resend_before):
-        _follow(app, sub, sub.judge_task_id)
-        return True
-    return False
-
-
-def revive_if_lost(sub: Submission) -> Submission:
-    """A submission whose job looks lost, taken up again when its page (or the API) polls it, so that
-    it does not wait for the next start-up: one that failed to reach the judge (`error`: the broker
-    was down for a moment, or the judge raised) once CONTEST_JUDGE_RETRY_SECONDS have passed since;
-    through the pool, one held by a process of this host that died (`owner`: gunicorn replaced a
-    killed worker, whose start-up may have come while the dead one still looked alive); through
-    Celery, one whose task is still PENDING (the broker lost it: Redis restarted without
-    persistence) or FAILED CONTEST_JUDGE_RESEND_SECONDS after it was sent. A task running, or queued
-    less long, is left to the thread that follows it. Costs no query unless one of these is due.
-
-    The row is claimed first by a compare-and-set on `requeued_at` (as the start-up claims), so
-    pages polling at the same moment, in any web process, send it once."""
-    app = current_app._get_current_object()
-    via = judge_via(app)
-    if via == "none" or sub.status not in (*PENDING, "error"):
-        return sub
-    now = clock.now()
-    retry = timedelta(seconds=float(app.config.get("CONTEST_JUDGE_RETRY_SECONDS", 30)))
-    resend = timedelta(seconds=float(app.config.get("CONTEST_JUDGE_RESEND_SECONDS", 900)))
-    last = clock.as_utc(sub.judge_sent_at or sub.created_at)
-    if sub.status == "error":
-        if last > now - retry:
-            return sub
-    elif via == "pool":
-        if not sub.judge_owner or sub.judge_owner == owner.token() or owner.state(sub.judge_owner) != owner.DEAD:
-            return sub
-    elif not (via == "celery" and sub.judge_task_id and sub.judge_sent_at is not None and last <= now - resend):
-        return sub
-    window = resend if via == "celery" and sub.status != "error" else retry
-    claimed = db.session.execute(
-        update(Submission)
-        .where(Submission.id == sub.id, Submission.status == sub.status,
-               or_(Submission.requeued_at.is_(None), Submission.requeued_at < now - window))
-        .values(requeued_at=now)).rowcount
-    db.session.commit()
-    if claimed != 1:
-        return sub
-    if sub.status != "error" and via == "celery":
-        from tinhoc.judge import worker
-        try:
-            state, data = worker.task_state(sub.judge_task_id)
-        except Exception:  # noqa: BLE001 - the result backend is down: a later poll looks again
-            log.warning("could not read the state of task %s (submission %s)", sub.judge_task_id, sub.id,
-                        exc_info=True)
-            return sub
-        if state == "SUCCESS" and data is not None:
-            store_result(sub.id, JudgeResult.from_dict(data))
-            return db.session.get(Submission, sub.id, populate_existing=True)
-        if state not in ("PENDING", "FAILURE"):
-            return sub                       # running (or retried by Celery): its follower stores it
-    log.warning("submission %s (%s) looks lost: sent to the judge again", sub.id, sub.status)
-    db.session.execute(update(Submission).where(Submission.id == sub.id)
-                       .values(status="queued", progress="", live_tests=None))
-    db.session.commit()
-    dispatch([db.session.get(Submission, sub.id, populate_existing=True)])
-    return db.session.get(Submission, sub.id, populate_existing=True)
 
 
 def status_json(sub: Submission, manager: bool) -> dict:

@@ -250,7 +250,7 @@ class Submission(db.Model):
     result = mapped_column(JSON, nullable=True)   # JudgeResult.to_dict(): jury messages included
     judged_at = mapped_column(UTCDateTime, nullable=True)
     # When a start-up last claimed it for re-queueing: the other web processes starting in the same
-    # wave see the claim and leave it alone (contests.judging.requeue_pending).
+    # wave see the claim and leave it alone (contests.recovery.requeue_pending).
     requeued_at = mapped_column(UTCDateTime, nullable=True)
     # Through Celery: the task it was last sent as, and when, so a web process starting while it is
     # queued or judged follows that task (or reads its stored result) instead of sending it again.

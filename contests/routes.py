@@ -9,7 +9,7 @@ from tinhoc import clock
 from tinhoc.extensions import limiter
 from tinhoc.security import current_actor
 
-from . import board, bp, clarifications, judging, problem_uploads, problems, quiz, services
+from . import board, bp, clarifications, judging, problem_uploads, problems, quiz, recovery, services
 from .forms import ActionForm, NoteForm, SubmitForm
 
 
@@ -124,7 +124,7 @@ def submit(problem_id):
 @login_required
 def show_submission(submission_id):
     sub, manager = services.submission_for(current_actor(), submission_id)
-    sub = judging.revive_if_lost(sub)
+    sub = recovery.revive_if_lost(sub)
     return render_template("contests/submission.html", sub=sub, manager=manager,
                            view=judging.status_json(sub, manager), labels=judging.LANGUAGE_LABELS)
 
@@ -133,7 +133,7 @@ def show_submission(submission_id):
 @login_required
 def submission_status(submission_id):
     sub, manager = services.submission_for(current_actor(), submission_id)
-    return judging.status_json(judging.revive_if_lost(sub), manager)
+    return judging.status_json(recovery.revive_if_lost(sub), manager)
 
 
 @bp.get("/<int:contest_id>/scoreboard")

@@ -17,6 +17,8 @@ from tests.celery_helpers import redis_env, start_worker, stop_worker  # noqa: F
 from tests.contest_helpers import cw, fresh_board_cache, judge_result  # noqa: F401 (fixtures)
 from tests.helpers import sandbox_missing
 
+from contests import recovery
+
 SRC = "#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<'\\n';}\n"
 
 
@@ -101,8 +103,7 @@ def test_a_broker_that_does_not_answer_leaves_the_submission_to_be_sent_again(cl
     st = client.get(f"/contests/submissions/{row.id}/status").get_json()
     assert "chấm lại" in st["progress"]["text"] and "redis" not in str(st)
     celery.on_send = None
-    from contests import judging
-    assert judging.requeue_pending(app) == 1
+    assert recovery.requeue_pending(app) == 1
     assert [sub_id for sub_id, _t in celery.sent] == [row.id] and _row(db, row.id).status == "queued"
 
 
@@ -138,8 +139,7 @@ def test_a_start_up_follows_known_tasks_and_sends_again_only_the_lost(cw, db, ap
         "t-finished": ("SUCCESS", judge_result("WA", 0.0).to_dict()), "t-running": ("PROGRESS", None),
         "t-started": ("STARTED", None), "t-queued": ("PENDING", None), "t-lost": ("PENDING", None),
         "t-failed": ("FAILURE", None)})
-    from contests import judging
-    assert judging.requeue_pending(app) == 7
+    assert recovery.requeue_pending(app) == 7
     row = _row(db, subs["finished"][0])
     assert (row.status, row.verdict, row.score) == ("done", "WA", 0.0)        # stored, not judged again
     resent = dict(celery.sent)
@@ -154,17 +154,16 @@ def test_a_start_up_follows_known_tasks_and_sends_again_only_the_lost(cw, db, ap
     celery.followed["t-running"].set_result(judge_result("AC"))
     row = _row(db, subs["running"][0])
     assert (row.status, row.verdict) == ("done", "AC")
-    assert judging.requeue_pending(app) == 0            # another process of the same start-up: claimed
+    assert recovery.requeue_pending(app) == 0            # another process of the same start-up: claimed
 
 
 def test_a_result_backend_that_does_not_answer_means_sending_again(cw, db, app, via_celery, monkeypatch, caplog):
     import logging
     # alembic's fileConfig (test_core_migrations, earlier in the same process) disables existing loggers
-    monkeypatch.setattr(logging.getLogger("contests.judging"), "disabled", False)
+    monkeypatch.setattr(logging.getLogger("contests.recovery"), "disabled", False)
     subs = _pending(db, cw, {"queued": ("queued", "t-queued", 30)})
     celery = FakeCelery(monkeypatch, states={"t-queued": ConnectionError("redis:6379 refused")})
-    from contests import judging
-    assert judging.requeue_pending(app) == 1
+    assert recovery.requeue_pending(app) == 1
     [(sub_id, task_id)] = celery.sent
     assert sub_id == subs["queued"][0] and task_id != "t-queued"
     assert "could not read the state of task t-queued" in caplog.text
@@ -272,7 +271,7 @@ def test_a_restarted_web_process_neither_loses_nor_resends_a_job(cw, db, app, vi
     assert worker.task_state(queued_task)[0] == "PENDING"
 
     with lock:
-        assert judging.requeue_pending(app) == 2         # the restart
+        assert recovery.requeue_pending(app) == 2         # the restart
     row = _row(db, judged_unread)
     assert (row.status, row.verdict) == ("done", "AC")    # read from the result backend, not judged again
     assert _row(db, still_queued).judge_task_id == queued_task

@@ -16,6 +16,8 @@ from sqlalchemy import select
 
 from tests.contest_helpers import cw, fresh_board_cache  # noqa: F401 (fixtures)
 
+from contests import recovery
+
 SRC = "#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<'\\n';}\n"
 
 
@@ -87,14 +89,14 @@ def test_a_start_up_takes_up_a_dead_process_s_jobs_not_a_living_sibling_s(db, cw
     })
     sent = []
     monkeypatch.setattr(judging, "dispatch", lambda subs: sent.extend(s.id for s in subs) or len(subs))
-    assert judging.requeue_pending(app) == 4
+    assert recovery.requeue_pending(app) == 4
     assert sorted(sent) == sorted(ids[n] for n in ("sibling's error", "dead worker's", "no owner", "other host"))
     # the sibling dies; a later start-up takes its jobs up
     sibling.kill()
     sibling.wait()
     frozen_clock.advance(timedelta(seconds=app.config["CONTEST_REQUEUE_CLAIM_SECONDS"] + 1))
     sent.clear()
-    assert judging.requeue_pending(app) == 6
+    assert recovery.requeue_pending(app) == 6
     assert sorted(sent) == sorted(ids.values())
 
 

@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 
 from tests.contest_helpers import cw, fresh_board_cache, judge_result  # noqa: F401 (fixtures)
 
+from contests import recovery
+
 SRC = "#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<'\\n';}\n"
 
 
@@ -184,7 +186,7 @@ def test_requeue_at_start_up_sends_every_submission_without_a_result(db, cw, app
     db.session.commit()
     sent = []
     monkeypatch.setattr(judging, "dispatch", lambda subs: sent.extend(s.id for s in subs) or len(sent))
-    assert judging.requeue_pending(app) == 1
+    assert recovery.requeue_pending(app) == 1
     assert sent == [waiting.id] and done.id not in sent
     db.session.expire_all()
     assert db.session.get(Submission, waiting.id).status == "queued"
@@ -209,11 +211,11 @@ def test_two_start_ups_queue_each_pending_submission_once(db, cw, app, monkeypat
     ids = _pending(db, cw, 3)
     sent = []
     monkeypatch.setattr(judging, "dispatch", lambda subs: sent.extend(s.id for s in subs) or len(subs))
-    assert judging.requeue_pending(app) == 3
-    assert judging.requeue_pending(app) == 0        # the second worker of the same start-up
+    assert recovery.requeue_pending(app) == 3
+    assert recovery.requeue_pending(app) == 0        # the second worker of the same start-up
     assert sorted(sent) == ids and done.id not in sent
     frozen_clock.advance(timedelta(seconds=app.config["CONTEST_REQUEUE_CLAIM_SECONDS"] + 1))
-    assert judging.requeue_pending(app) == 3        # a later start-up: still without a result
+    assert recovery.requeue_pending(app) == 3        # a later start-up: still without a result
     assert sorted(sent) == sorted(ids + ids)
 
 
@@ -236,7 +238,7 @@ def test_concurrent_start_ups_on_postgresql_split_the_pending_submissions(db, cw
 
     def start_up():
         barrier.wait()
-        judging.requeue_pending(app)     # its own app context, so its own session and connection
+        recovery.requeue_pending(app)     # its own app context, so its own session and connection
     threads = [threading.Thread(target=start_up) for _ in range(4)]
     for t in threads:
         t.start()
@@ -247,7 +249,6 @@ def test_concurrent_start_ups_on_postgresql_split_the_pending_submissions(db, cw
 
 def test_requeue_flag_in_create_app(monkeypatch):
     """create_app re-queues only when CONTEST_REQUEUE_ON_START is on (tests keep it off)."""
-    import contests.judging as judging
     from tinhoc import create_app
     from tinhoc.config import TestConfig
 
@@ -257,7 +258,7 @@ def test_requeue_flag_in_create_app(monkeypatch):
             self.CONTEST_REQUEUE_ON_START = True
 
     calls = []
-    monkeypatch.setattr(judging, "requeue_pending", lambda app: calls.append(app) or 0)
+    monkeypatch.setattr(recovery, "requeue_pending", lambda app: calls.append(app) or 0)
     create_app(TestConfig)
     assert calls == []
     app = create_app(RequeueConfig)

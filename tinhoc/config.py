@@ -100,7 +100,7 @@ class Config:
         # was sent is sent again.
         self.CONTEST_JUDGE_RESEND_SECONDS = float(os.environ.get("CONTEST_JUDGE_RESEND_SECONDS", "900"))
         # a submission whose job did not reach the judge (status "error") is sent again by the next
-        # poll of its page this long after (judging.revive_if_lost), not only at the next start-up
+        # poll of its page this long after (recovery.revive_if_lost), not only at the next start-up
         self.CONTEST_JUDGE_RETRY_SECONDS = float(os.environ.get("CONTEST_JUDGE_RETRY_SECONDS", "30"))
         # Organisers' long jobs (verifying a problem package, a rejudge preview) run off the request:
         # "thread" (default), "inline" (in the request, as the tests do) or "none"; how many at once
@@ -147,7 +147,7 @@ class TestConfig(Config):
         self.SERVER_NAME = None
         self.CONTEST_JUDGE_VIA = "none"          # tests that judge for real set "pool"
         self.CONTEST_BACKGROUND_VIA = "inline"   # uploads and rejudge previews settle in their request
-        self.CONTEST_REQUEUE_ON_START = False    # tests call contests.judging.requeue_pending themselves
+        self.CONTEST_REQUEUE_ON_START = False    # tests call contests.recovery.requeue_pending themselves
         self.CONTEST_BOARD_STATE_TTL = 0.0       # a result shows at once
         self.TARGETS_FIGURES_TTL = 0.0           # live figures; the cache's own tests turn it on
         self.GC_FREEZE_AT_START = False          # thousands of apps in one process: let them be collected
