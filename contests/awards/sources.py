@@ -19,30 +19,28 @@ _SOURCES: dict[str, ScoreSource] = {}
 _PENDING: dict[str, PendingCount] = {}
 
 
-def register(kind: str):
-    """Decorator: the score source of a round kind; a kind registered twice fails at import."""
-    def wrap(fn: ScoreSource) -> ScoreSource:
-        if kind in _SOURCES:
-            raise ValueError(f"score source for {kind!r} registered twice")
-        _SOURCES[kind] = fn
-        return fn
-    return wrap
+def _registry(table: dict, what: str):
+    """A decorator factory filling `table` by round kind; a kind registered twice fails at import."""
+    def register(kind: str):
+        def wrap(fn):
+            if kind in table:
+                raise ValueError(f"{what} for {kind!r} registered twice")
+            table[kind] = fn
+            return fn
+        return wrap
+    return register
+
+
+# Decorator: the score source of a round kind.
+register = _registry(_SOURCES, "score source")
+# Decorator: how many of a round kind's scores are not final yet (submissions waiting for the judge,
+# products the jury has not settled). Computing awards then says so: such an entry counts as absent,
+# or with a partial score, until they are.
+register_pending = _registry(_PENDING, "pending count")
 
 
 def source_for(kind: str) -> ScoreSource | None:
     return _SOURCES.get(kind)
-
-
-def register_pending(kind: str):
-    """Decorator: how many of a round kind's scores are not final yet (submissions waiting for the
-    judge, products the jury has not settled). Computing awards then says so: such an entry counts
-    as absent, or with a partial score, until they are."""
-    def wrap(fn: PendingCount) -> PendingCount:
-        if kind in _PENDING:
-            raise ValueError(f"pending count for {kind!r} registered twice")
-        _PENDING[kind] = fn
-        return fn
-    return wrap
 
 
 def pending_for(kind: str) -> PendingCount | None:
