@@ -12,6 +12,7 @@ from tinhoc.extensions import db
 
 from tinhoc.orgs.models import Organisation
 
+from . import extensions
 from .models import Announcement, Clarification, Contest, Division, Round
 from .services import ContestError, NotFound, manage_clause, round_for
 
@@ -31,7 +32,7 @@ def ask(actor: Actor, round_id: int, question: str, problem_id: int | None = Non
     rnd, entry, _manager = round_for(actor, round_id)
     if entry is None:
         raise ContestError(_("Chỉ thí sinh của vòng thi mới gửi câu hỏi."))
-    if clock.now() >= clock.as_utc(rnd.ends_at):
+    if clock.now() >= extensions.ends_for(rnd, entry):       # an entry with extra time may still ask
         raise ContestError(_("Vòng thi đã kết thúc."))
     if problem_id is not None and problem_id not in {p.id for p in rnd.problems}:
         problem_id = None

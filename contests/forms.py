@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DateTimeLocalField, Field, IntegerField, PasswordField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextArea
 
 from tinhoc.forms import Form
@@ -102,6 +102,13 @@ class RoundEditForm(Form):
 class RoundForm(RoundEditForm):
     division = SelectField(_l("Bảng thi"), coerce=int, choices=[])
     kind = SelectField(_l("Loại vòng"), choices=[("programming", _l("Lập trình")), ("creative", _l("Sản phẩm sáng tạo"))])
+
+
+class ExtensionForm(Form):
+    """Extra time for one entry or a school's entries at the end of a programming round."""
+    target = SelectField(_l("Gia hạn cho"), choices=[])
+    minutes = IntegerField(_l("Số phút"), validators=[InputRequired(), NumberRange(min=1, max=600)])
+    reason = StringField(_l("Lý do"), validators=[DataRequired(), Length(max=500)])
 
 
 class ImportForm(Form):

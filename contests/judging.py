@@ -24,7 +24,7 @@ from tinhoc.extensions import db
 from tinhoc.judge.job import JudgeJob, JudgeResult, Limits
 from tinhoc.judge.progress import COMPILING, TESTING, JudgeProgress, throttled
 
-from . import board, owner
+from . import board, extensions, owner
 from .models import Problem, ScoreCell, Submission
 from .problems import package_path
 from .services import ContestError, problem_for
@@ -56,9 +56,10 @@ def submit(actor: Actor, problem_id: int, language: str, source: str | bytes) ->
     now = clock.now()
     if now < clock.as_utc(rnd.starts_at):
         raise RoundClosed(_("Vòng thi chưa bắt đầu."))
-    if now >= clock.as_utc(rnd.ends_at):
+    ends = extensions.ends_for(rnd, entry)       # the entry's own extra time included
+    if now >= ends:
         raise RoundClosed(_("Vòng thi đã kết thúc lúc %(t)s: bài nộp muộn không được nhận.",
-                            t=clock.as_utc(rnd.ends_at).strftime("%H:%M:%S UTC")))
+                            t=ends.strftime("%H:%M:%S UTC")))
     if language not in (rnd.languages or []):
         raise SubmissionRejected(_("Ngôn ngữ này không được dùng trong vòng thi."))
     binary = language in BINARY_LANGUAGES

@@ -226,6 +226,25 @@ class EntryMember(db.Model):
     user = relationship("User", lazy="joined")
 
 
+class RoundExtension(db.Model):
+    """Extra minutes one entry gets at the end of a programming round (its school lost power or its
+    connection): it may submit until the round's end plus these minutes (contests/extensions.py)."""
+    __tablename__ = "contest_round_extension"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("contest_round.id", ondelete="CASCADE"), nullable=False,
+                                          index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("contest_entry.id", ondelete="CASCADE"), nullable=False)
+    minutes: Mapped[int] = mapped_column(Integer, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    granted_by: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+    granted_at = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+
+    entry = relationship(Entry, lazy="joined")
+
+    __table_args__ = (UniqueConstraint("round_id", "entry_id", name="uq_contest_round_extension_entry"),)
+
+
 class Submission(db.Model):
     __tablename__ = "contest_submission"
 

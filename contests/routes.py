@@ -9,7 +9,7 @@ from tinhoc import clock
 from tinhoc.extensions import limiter
 from tinhoc.security import current_actor
 
-from . import board, bp, clarifications, judging, problem_uploads, problems, quiz, recovery, services
+from . import board, bp, clarifications, extensions, judging, problem_uploads, problems, quiz, recovery, services
 from .forms import ActionForm, NoteForm, SubmitForm
 
 
@@ -53,7 +53,8 @@ def show_round(round_id):
     uploads = problem_uploads.unsettled(rnd) if manager else []
     return render_template("contests/round.html", rnd=rnd, entry=entry, manager=manager, subs=subs,
                            now=clock.now(), clars=clars, notes=notes, form=NoteForm(), quiz_result=mine,
-                           uploads=uploads, describe_upload=problem_uploads.describe)
+                           uploads=uploads, describe_upload=problem_uploads.describe,
+                           extra_minutes=extensions.minutes_for(rnd, entry), ends=extensions.ends_for(rnd, entry))
 
 
 @bp.post("/rounds/<int:round_id>/clarifications")
@@ -79,7 +80,7 @@ def show_problem(problem_id):
     problem, entry, manager = services.problem_for(current_actor(), problem_id)
     form = _submit_form(problem.round)
     return render_template("contests/problem.html", problem=problem, entry=entry, manager=manager, form=form,
-                           open=problem.round.is_open(), labels=judging.LANGUAGE_LABELS)
+                           open=extensions.open_for(problem.round, entry), labels=judging.LANGUAGE_LABELS)
 
 
 @bp.get("/problems/<int:problem_id>/statement.pdf")

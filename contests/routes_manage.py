@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 
 from tinhoc.security import current_actor, role_required
 
-from . import board, bp, clarifications, problem_uploads, problems, rejudge, rounds, services
-from .forms import ActionForm, ContestForm, NoteForm, ProblemForm, RoundEditForm, RoundForm, StatementForm
+from . import board, bp, clarifications, extensions, problem_uploads, problems, rejudge, rounds, services
+from .forms import (ActionForm, ContestForm, ExtensionForm, NoteForm, ProblemForm, RoundEditForm, RoundForm,
+                    StatementForm)
 
 MANAGE = services.MANAGE_ROLES
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -276,4 +277,36 @@ def edit_round(round_id):
         else:
             flash(_("Đã lưu vòng thi."), "success")
             return redirect(url_for("contests.show_round", round_id=rnd.id))
-    return render_template("contests/round_edit.html", form=form, rnd=rnd, taken_part=rounds.taken_part(rnd))
+    extension_form = ExtensionForm(formdata=None)
+    extension_form.target.choices = extensions.targets(rnd)
+    return render_template("contests/round_edit.html", form=form, rnd=rnd, taken_part=rounds.taken_part(rnd),
+                           extension_form=extension_form, extensions=extensions.listing(rnd),
+                           action=ActionForm(formdata=None))
+
+
+@bp.post("/rounds/<int:round_id>/extensions")
+@role_required(*MANAGE)
+def grant_extension(round_id):
+    actor = current_actor()
+    rnd = services.managed_round_for(actor, round_id)
+    form = ExtensionForm()
+    form.target.choices = extensions.targets(rnd)
+    if not form.validate_on_submit():
+        flash(next((e for f in form for e in f.errors), _("Hãy kiểm tra lại các mục.")), "danger")
+    else:
+        try:
+            n = extensions.grant(actor, rnd.id, target=form.target.data, minutes=form.minutes.data,
+                                 reason=form.reason.data)
+        except services.ContestError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(_("Đã gia hạn %(m)d phút cho %(n)d bài dự thi.", m=form.minutes.data, n=n), "success")
+    return redirect(url_for("contests.edit_round", round_id=rnd.id, _anchor="extensions"))
+
+
+@bp.post("/round-extensions/<int:extension_id>/delete")
+@role_required(*MANAGE)
+def remove_extension(extension_id):
+    rnd = extensions.remove(current_actor(), extension_id)      # CSRF checked before the route
+    flash(_("Đã bỏ gia hạn."), "success")
+    return redirect(url_for("contests.edit_round", round_id=rnd.id, _anchor="extensions"))

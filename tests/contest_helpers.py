@@ -212,9 +212,11 @@ def access_world(db) -> dict:
                            package_sha256="0" * 64, state="verifying")
     from contests.models import RejudgePlan        # a rejudge preview of the round, judged
     plan = RejudgePlan(token="a" * 32, target={"kind": "round", "id": cw["round"].id}, results={}, state="ready")
-    db.session.add_all([upload, plan])
+    from contests.models import RoundExtension     # extra time for one entry
+    extension = RoundExtension(round_id=cw["round"].id, entry_id=cw["entry_b"].id, minutes=15, reason="mất điện")
+    db.session.add_all([upload, plan, extension])
     db.session.commit()
-    return {"upload_id": upload.id, "plan_id": plan.id, "batch_id": _ready_slips(cw["contest"], "district"), "clar_id": clar.id, "entry_id": cw["entry_c"].id, "contest_id": cw["contest"].id, "round_id": cw["round"].id, "problem_id": cw["problem"].id,
+    return {"upload_id": upload.id, "plan_id": plan.id, "extension_id": extension.id, "batch_id": _ready_slips(cw["contest"], "district"), "clar_id": clar.id, "entry_id": cw["entry_c"].id, "contest_id": cw["contest"].id, "round_id": cw["round"].id, "problem_id": cw["problem"].id,
             "submission_id": sub.id, **published_awards(cw["division"])}
 
 

@@ -172,6 +172,8 @@ ACCESS = {
     ("/contests/rounds/<int:round_id>/unfreeze", "POST"): STAFF,
     ("/contests/rounds/<int:round_id>/edit", "GET"): STAFF,
     ("/contests/rounds/<int:round_id>/edit", "POST"): STAFF,
+    ("/contests/rounds/<int:round_id>/extensions", "POST"): STAFF,
+    ("/contests/round-extensions/<int:extension_id>/delete", "POST"): STAFF,
     ("/contests/rejudge", "GET"): STAFF,
     ("/contests/rejudge", "POST"): STAFF,
     ("/contests/rejudge/start", "POST"): STAFF,
