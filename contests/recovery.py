@@ -72,27 +72,40 @@ def _not_held_by_the_living():
     return or_(Submission.status == "error", Submission.judge_owner.is_(None), Submission.judge_owner.not_in(living))
 
 
-def _take_up_task(app, sub: Submission, resend_before) -> bool:
-    """Whether a pending submission's Celery task is taken up without sending the job again: its
-    stored result is read, or the task (running, or queued since after `resend_before`) is followed.
-    A task Celery reports failed, or queued since before `resend_before` (PENDING is also what a
-    task the broker lost reads as), is not: its job is sent again under a new id."""
+STORED, RUNNING, QUEUED, LOST, UNREADABLE = "stored", "running", "queued", "lost", "unreadable"
+
+
+def _task_fate(sub: Submission, resend_before) -> str:
+    """What became of a pending submission's Celery task, as the result backend tells: STORED (its
+    result, now stored here), RUNNING, QUEUED (PENDING, sent after `resend_before`), LOST (FAILURE,
+    or PENDING since before `resend_before`: also what a task the broker lost reads as) or
+    UNREADABLE (the backend does not answer)."""
     from tinhoc.judge import worker
-    if not sub.judge_task_id or sub.judge_sent_at is None:
-        return False
     try:
         state, data = worker.task_state(sub.judge_task_id)
-    except Exception:  # noqa: BLE001 - the result backend is down: send the job again
+    except Exception:  # noqa: BLE001 - the result backend is down: the caller decides
         log.warning("could not read the state of task %s (submission %s)", sub.judge_task_id, sub.id, exc_info=True)
-        return False
+        return UNREADABLE
     if state == "SUCCESS" and data is not None:
         judging.store_result(sub.id, JudgeResult.from_dict(data))
-        return True
-    if state in ("STARTED", "RETRY", worker.PROGRESS_STATE) or \
-            (state == "PENDING" and clock.as_utc(sub.judge_sent_at) >= resend_before):
+        return STORED
+    if state in ("STARTED", "RETRY", worker.PROGRESS_STATE):
+        return RUNNING
+    if state == "PENDING" and clock.as_utc(sub.judge_sent_at) >= resend_before:
+        return QUEUED
+    return LOST
+
+
+def _take_up_task(app, sub: Submission, resend_before) -> bool:
+    """At start-up: whether a pending submission's Celery task is taken up without sending the job
+    again (its result stored, or the task running or still queued followed). A lost task, or one the
+    backend cannot tell of, is not: its job is sent again under a new id."""
+    if not sub.judge_task_id or sub.judge_sent_at is None:
+        return False
+    fate = _task_fate(sub, resend_before)
+    if fate in (RUNNING, QUEUED):
         judging.follow_task(app, sub, sub.judge_task_id)
-        return True
-    return False
+    return fate in (STORED, RUNNING, QUEUED)
 
 
 def revive_if_lost(sub: Submission) -> Submission:
@@ -133,18 +146,11 @@ def revive_if_lost(sub: Submission) -> Submission:
     if claimed != 1:
         return sub
     if sub.status != "error" and via == "celery":
-        from tinhoc.judge import worker
-        try:
-            state, data = worker.task_state(sub.judge_task_id)
-        except Exception:  # noqa: BLE001 - the result backend is down: a later poll looks again
-            log.warning("could not read the state of task %s (submission %s)", sub.judge_task_id, sub.id,
-                        exc_info=True)
-            return sub
-        if state == "SUCCESS" and data is not None:
-            judging.store_result(sub.id, JudgeResult.from_dict(data))
+        fate = _task_fate(sub, now - resend)
+        if fate == STORED:
             return db.session.get(Submission, sub.id, populate_existing=True)
-        if state not in ("PENDING", "FAILURE"):
-            return sub                       # running (or retried by Celery): its follower stores it
+        if fate != LOST:      # running (its follower stores it), or the backend is down: a later poll looks
+            return sub
     log.warning("submission %s (%s) looks lost: sent to the judge again", sub.id, sub.status)
     db.session.execute(update(Submission).where(Submission.id == sub.id)
                        .values(status="queued", progress="", live_tests=None))

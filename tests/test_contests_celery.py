@@ -229,6 +229,24 @@ def test_a_task_the_broker_lost_is_sent_again_when_its_page_polls(client, login,
     assert r.status_code == 200 and len(celery.sent) == 1
 
 
+def test_a_poll_does_not_resend_while_the_result_backend_does_not_answer(client, login, cw, db, app, via_celery,
+                                                                         monkeypatch, frozen_clock):
+    """Redis down altogether: the task cannot be read, so the poll leaves the submission as it is (a
+    later poll looks again), rather than send a job the broker cannot take either."""
+    resend = app.config["CONTEST_JUDGE_RESEND_SECONDS"]
+    celery = FakeCelery(monkeypatch, states={"t-old": ConnectionError("redis:6379 refused")})
+    subs = _pending(db, cw, {"old": ("queued", "t-old", resend + 60)})
+    celery.sent.clear()
+    celery.followed.clear()
+    login("bob")
+    assert client.get(f"/contests/submissions/{subs['old'][0]}/status").get_json()["status"] == "queued"
+    assert celery.sent == [] and celery.followed == {} and _row(db, subs["old"][0]).judge_task_id == "t-old"
+    celery.states["t-old"] = ("PENDING", None)           # it answers again; the claim window has passed
+    frozen_clock.advance(timedelta(seconds=resend + 1))
+    client.get(f"/contests/submissions/{subs['old'][0]}/status")
+    assert [sub_id for sub_id, _t in celery.sent] == [subs["old"][0]]
+
+
 # Not marked `sandbox`: it may skip for want of Redis, which TINHOC_REQUIRE_SANDBOX must not forbid.
 @pytest.mark.skipif(sandbox_missing() is not None, reason=sandbox_missing() or "")
 def test_a_restarted_web_process_neither_loses_nor_resends_a_job(cw, db, app, via_celery, redis_env, monkeypatch):
