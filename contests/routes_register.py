@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from tinhoc.security import current_actor, login_required, role_required
@@ -75,12 +75,10 @@ def login_slips(contest_id):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("contests.list_entries", contest_id=contest.id))
     school_id = request.form.get("school", type=int)
-    rows = slips.slip_rows(actor, contest, school_id)
-    if slips.fresh_count(rows) > slips.inline_limit(current_app):
-        batch = slips.start(actor, contest, rows, school_id)
-        return redirect(url_for("contests.slip_batch", batch_id=batch.id))
-    pdf = slips.print_now(actor, contest, rows, school_id)
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+    made = slips.request_slips(actor, contest, school_id)
+    if not isinstance(made, bytes):
+        return redirect(url_for("contests.slip_batch", batch_id=made.id))
+    return send_file(io.BytesIO(made), mimetype="application/pdf", as_attachment=True,
                      download_name=f"phieu-dang-nhap-{contest.id}.pdf")
 
 

@@ -73,6 +73,15 @@ def inline_limit(app) -> int:
     return int(app.config.get("CONTEST_SLIPS_INLINE", 60))
 
 
+def request_slips(actor: Actor, contest: Contest, school_id: int | None) -> bytes | SlipBatch:
+    """The slips the actor may print (one school's when given): the PDF at once when they need at
+    most CONTEST_SLIPS_INLINE fresh passwords, else a batch made off the request."""
+    rows = slip_rows(actor, contest, school_id)
+    if fresh_count(rows) > inline_limit(current_app):
+        return start(actor, contest, rows, school_id)
+    return print_now(actor, contest, rows, school_id)
+
+
 def start(actor: Actor, contest: Contest, rows, school_id: int | None) -> SlipBatch:
     """Record a batch for the background job and send it."""
     sweep()
@@ -251,5 +260,5 @@ def render(contest: Contest, rows) -> bytes:
 
 KIND = background.register(background.Kind("login_slips", SlipBatch, MAKING, make))
 
-__all__ = ["FAILED", "KIND", "MAKING", "READY", "batch_for", "failure_text", "fresh_count", "inline_limit", "make",
-           "pdf_of", "print_now", "render", "slip_rows", "start", "status_json", "sweep"]
+__all__ = ["FAILED", "KIND", "MAKING", "READY", "batch_for", "failure_text", "make", "pdf_of", "render", "request_slips",
+           "slip_rows", "status_json", "sweep"]
