@@ -19,15 +19,14 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
-from tinhoc import clock, text
+from tinhoc import clock
 from tinhoc.access import Actor
 from tinhoc.audit import record as audit
 from tinhoc.extensions import db
 
 from . import board
-from .judging import LANGUAGE_LABELS
-from .models import SCORINGS, Problem, Round, Submission
-from .services import ContestError, managed_round_for
+from .models import Problem, Round, Submission
+from .services import ContestError, checked_round_settings, managed_round_for
 
 # datetime-local inputs stop at the minute: "now" as typed is up to a minute in the past
 TYPED_NOW_SLACK = timedelta(minutes=1)
@@ -57,19 +56,9 @@ def edit_round(actor: Actor, rnd: Round, *, title: str, starts_at, ends_at, scor
     """Change the round as the module's docstring allows; ContestError with the reason otherwise
     (nothing is changed)."""
     rnd = managed_round_for(actor, rnd.id)
-    title = text.clean(title or "")
-    if not title or len(title) > 255:
-        raise ContestError(_("Tên vòng thi không được để trống (tối đa 255 ký tự)."))
-    if scoring not in SCORINGS:
-        raise ContestError(_("Loại vòng thi hoặc cách tính điểm không hợp lệ."))
-    languages = list(dict.fromkeys(languages or []))
-    if rnd.kind == "programming" and (not languages or any(lang not in LANGUAGE_LABELS for lang in languages)):
-        raise ContestError(_("Hãy chọn ít nhất một ngôn ngữ lập trình."))
-    if not isinstance(freeze_minutes, int) or not 0 <= freeze_minutes <= 600:
-        raise ContestError(_("Thời gian đóng băng bảng điểm phải từ 0 đến 600 phút."))
-    starts_at, ends_at = clock.as_utc(starts_at), clock.as_utc(ends_at)
-    if ends_at <= starts_at:
-        raise ContestError(_("Vòng thi phải kết thúc sau khi bắt đầu."))
+    title, languages, starts_at, ends_at = checked_round_settings(
+        rnd.kind, title=title, scoring=scoring, languages=languages, freeze_minutes=freeze_minutes,
+        starts_at=starts_at, ends_at=ends_at)
     now = clock.now()
     old_start, old_end = clock.as_utc(rnd.starts_at), clock.as_utc(rnd.ends_at)
     if starts_at != old_start and old_start <= now:

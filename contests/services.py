@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select, true
 
-from tinhoc import clock
+from tinhoc import clock, text
 from tinhoc.access import Actor
 from tinhoc.audit import record as audit
 from tinhoc.extensions import db
@@ -175,17 +175,36 @@ def add_division(actor: Actor, contest: Contest, *, code: str, name: str, school
     return division
 
 
+def checked_round_settings(kind: str, *, title: str, scoring: str, languages, freeze_minutes, starts_at, ends_at):
+    """(title, languages, starts_at, ends_at) cleaned, for a round made or edited (rounds.py); raises
+    ContestError with the reason for a value no round may have."""
+    from .judging import LANGUAGE_LABELS
+    title = text.clean(title or "")
+    if not title or len(title) > 255:
+        raise ContestError(_("Tên vòng thi không được để trống (tối đa 255 ký tự)."))
+    if kind not in ROUND_KINDS or scoring not in SCORINGS:
+        raise ContestError(_("Loại vòng thi hoặc cách tính điểm không hợp lệ."))
+    languages = list(dict.fromkeys(languages or []))
+    if kind == "programming" and (not languages or any(lang not in LANGUAGE_LABELS for lang in languages)):
+        raise ContestError(_("Hãy chọn ít nhất một ngôn ngữ lập trình."))
+    if not isinstance(freeze_minutes, int) or not 0 <= freeze_minutes <= 600:
+        raise ContestError(_("Thời gian đóng băng bảng điểm phải từ 0 đến 600 phút."))
+    starts_at, ends_at = clock.as_utc(starts_at), clock.as_utc(ends_at)
+    if ends_at <= starts_at:
+        raise ContestError(_("Vòng thi phải kết thúc sau khi bắt đầu."))
+    return title, languages, starts_at, ends_at
+
+
 def add_round(actor: Actor, division: Division, *, title: str, starts_at, ends_at, kind: str = "programming",
               scoring: str = "ioi", languages=("cpp17", "python3", "pascal"), show_hidden_tests: bool = False,
               subtask_max: bool = False, freeze_minutes: int = 0) -> Round:
     if not may_manage(actor, division.contest):
         raise NotFound(division.id)
-    if kind not in ROUND_KINDS or scoring not in SCORINGS:
-        raise ContestError(_("Loại vòng thi hoặc cách tính điểm không hợp lệ."))
-    if ends_at <= starts_at:
-        raise ContestError(_("Vòng thi phải kết thúc sau khi bắt đầu."))
+    title, languages, starts_at, ends_at = checked_round_settings(
+        kind, title=title, scoring=scoring, languages=languages, freeze_minutes=freeze_minutes,
+        starts_at=starts_at, ends_at=ends_at)
     rnd = Round(division=division, title=title, starts_at=starts_at, ends_at=ends_at, kind=kind, scoring=scoring,
-                languages=list(languages), show_hidden_tests=show_hidden_tests, subtask_max=subtask_max,
+                languages=languages, show_hidden_tests=show_hidden_tests, subtask_max=subtask_max,
                 freeze_minutes=freeze_minutes)
     db.session.add(rnd)
     db.session.flush()

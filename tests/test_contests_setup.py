@@ -54,6 +54,11 @@ def test_round_window_is_vietnamese_time_stored_in_utc(client, login, cw, db):
     bad = client.post(f"/contests/{cw['contest'].id}/rounds/new",
                       data={**data, "title": "Ngược", "ends_at": "2026-03-10T07:00"})
     assert bad.status_code == 200 and db.session.scalar(select(func.count(Round.id)).where(Round.title == "Ngược")) == 0
+    # a programming round needs a language (the same checks as editing a round: services.checked_round_settings)
+    bad = client.post(f"/contests/{cw['contest'].id}/rounds/new", data={**data, "title": "Không ngôn ngữ",
+                                                                         "languages": []})
+    assert "Hãy chọn ít nhất một ngôn ngữ lập trình" in bad.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Round.id)).where(Round.title == "Không ngôn ngữ")) == 0
 
 
 def test_rounds_of_another_scope_404(client, login, cw):
